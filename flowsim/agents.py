@@ -1,0 +1,569 @@
+"""The agents of flowsim: stockpiles, traffickers, border crossings, regulators, markets.
+
+Each agent's docstring says which mechanism of the source documents it reproduces;
+citations are to ``../shared/seeds/`` by file prefix and paragraph (``000 ¶6``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa import Agent
+
+from flowsim.lots import MECHANISMS, NO_STOCKPILE, LotBook, LotKey
+from flowsim.routes import Route
+from flowsim.scenario import Controls, Crossing, Market, ModeSettings, Stockpile, TraffickerGroup
+
+if TYPE_CHECKING:
+    from flowsim.model import FlowModel
+
+MECH = {m: i for i, m in enumerate(MECHANISMS)}
+STATE_OWNERS = ("military", "police", "post_conflict_cache", "manufacturer")
+
+
+def draw_cells(cells: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw ``n`` weapons without replacement from a holdings array of any shape."""
+    flat = cells.reshape(-1)
+    total = int(flat.sum())
+    if n >= total:
+        return cells.copy()
+    if n <= 0:
+        return np.zeros_like(cells)
+    return rng.multivariate_hypergeometric(flat, n).reshape(cells.shape)
+
+
+class StockpileAgent(Agent):
+    """A state or civilian holding that leaks weapons (000 ¶6; 001 ¶11, ¶35-38; 004 ¶25).
+
+    Holdings are an integer array ``[category, marked, recorded]``. Each step the stockpile
+    produces (manufacturers), marks and records under national programmes, destroys surplus
+    (000 ¶35; 001 ¶39) and leaks through the mechanisms its owner is exposed to:
+
+    ==================== =================================================================
+    theft                base x (1 - security)                              (000 ¶6; 004 ¶25)
+    loss                 base x (1 - record_keeping)                        (001 ¶11; 000 ¶60)
+    insider              base x (1 - security/2) x (1 - audit deterrence)   (001 ¶11; 004 ¶25)
+    battlefield_capture  base x conflict intensity x (1 - security/2)       (000 ¶6, ¶8)
+    civilian_leakage     base x (1 - licensing), licensed civilian holdings (000 ¶6, ¶48)
+    ==================== =================================================================
+
+    ``security`` is the effective PSSM level ``1 - (1 - own security)(1 - national pssm)``;
+    audit deterrence is ``record_keeping x (1 - exp(-audits_per_year / 2))``. Leaked weapons
+    that are recorded are reported as losses with the audit detection probability.
+    """
+
+    def __init__(self, model: FlowModel, spec: Stockpile, country: int, index: int):
+        super().__init__(model)
+        self.spec = spec
+        self.country = country
+        self.index = index
+        self.security = spec.security
+        self.audits_per_year = spec.audits_per_year
+        h = np.zeros((4, 2, 2), dtype=np.int64)
+        total = spec.holdings.array()
+        marked = np.floor(total * spec.marking + 0.5).astype(np.int64)
+        rec_m = np.floor(marked * spec.record_keeping + 0.5).astype(np.int64)
+        rec_u = np.floor((total - marked) * spec.record_keeping + 0.5).astype(np.int64)
+        h[:, 1, 1], h[:, 1, 0] = rec_m, marked - rec_m
+        h[:, 0, 1], h[:, 0, 0] = rec_u, total - marked - rec_u
+        self.holdings = h
+        self.surplus = np.floor(total * spec.surplus_share).astype(np.int64)
+        self.production = model.sim.per_step_count(spec.production.array())
+        self._mechs = self._exposed_mechanisms()
+
+    def _exposed_mechanisms(self) -> list[int]:
+        if self.spec.owner == "civilian_licensed":
+            return [MECH["civilian_leakage"], MECH["loss"]]
+        mechs = [MECH["theft"], MECH["loss"], MECH["insider"]]
+        if self.spec.owner != "manufacturer":
+            mechs.append(MECH["battlefield_capture"])
+        return mechs
+
+    @property
+    def controls(self) -> Controls:
+        return self.model.controls[self.country]
+
+    def effective_security(self) -> float:
+        return 1.0 - (1.0 - self.security) * (1.0 - self.controls.pssm)
+
+    def record_quality(self) -> float:
+        """Share of current holdings that are recorded."""
+        total = self.holdings.sum()
+        return float(self.holdings[:, :, 1].sum() / total) if total else self.spec.record_keeping
+
+    def annual_rates(self) -> np.ndarray:
+        """Annual leak probability per exposed mechanism (before category factors)."""
+        m = self.model.scenario.mechanisms
+        sec, rk = self.effective_security(), self.record_quality()
+        deterrence = rk * (1.0 - math.exp(-self.audits_per_year / 2.0))
+        base = {
+            MECH["theft"]: m.theft * (1 - sec),
+            MECH["loss"]: m.loss * (1 - rk),
+            MECH["insider"]: m.insider * (1 - sec / 2) * (1 - deterrence),
+            MECH["battlefield_capture"]: m.battlefield_capture
+            * self.model.conflict[self.country] * (1 - sec / 2),
+            MECH["civilian_leakage"]: m.civilian_leakage * (1 - self.controls.licensing),
+        }
+        return np.array([base[k] for k in self._mechs])
+
+    def step(self) -> None:
+        rng = self.model.rng
+        self._produce(rng)
+        self._programmes(rng)
+        self._destroy_surplus(rng)
+        self._leak(rng)
+
+    def _produce(self, rng: np.random.Generator) -> None:
+        if not self.production.any():
+            return
+        made = rng.poisson(self.production)
+        if not made.any():
+            return
+        marked = rng.binomial(made, self.spec.marking)
+        self.holdings[:, 1, 1] += marked        # new production is marked and recorded
+        self.holdings[:, 0, 1] += made - marked
+        self.model.produced += made
+        for k in np.flatnonzero(made):
+            self.model.ledger.flow(self.country, "produced", -1, int(k), int(made[k]))
+
+    def _programmes(self, rng: np.random.Generator) -> None:
+        """National marking and record-keeping programmes (000 ¶59-60)."""
+        c, sim = self.controls, self.model.sim
+        if c.marking_programme > 0 and self.spec.owner != "civilian_licensed":
+            moved = rng.binomial(self.holdings[:, 0, :], sim.per_step_probability(
+                c.marking_programme))
+            self.holdings[:, 0, :] -= moved
+            self.holdings[:, 1, :] += moved
+        if c.record_keeping_programme > 0:
+            moved = rng.binomial(self.holdings[:, :, 0], sim.per_step_probability(
+                c.record_keeping_programme))
+            self.holdings[:, :, 0] -= moved
+            self.holdings[:, :, 1] += moved
+
+    def _destroy_surplus(self, rng: np.random.Generator) -> None:
+        """Surplus destruction, 'the preferred solution' (001 ¶39; 000 ¶35)."""
+        rate = self.controls.surplus_destruction
+        if rate <= 0 or not self.surplus.any():
+            return
+        n = rng.binomial(self.surplus, self.model.sim.per_step_probability(rate))
+        for k in np.flatnonzero(n):
+            gone = draw_cells(self.holdings[k], int(n[k]), rng)
+            self.holdings[k] -= gone
+            self.surplus[k] -= int(gone.sum())
+            self.model.destroyed[k] += int(gone.sum())
+            self.model.ledger.flow(self.country, "destroyed", -1, int(k), int(gone.sum()))
+
+    def _leak(self, rng: np.random.Generator) -> None:
+        model = self.model
+        annual = self.annual_rates()
+        if not annual.any() or not self.holdings.any():
+            return
+        factors = model.scenario.mechanisms.category_factor.array()
+        p = model.sim.per_step_probability(np.minimum(annual[None, :] * factors[:, None], 1.0))
+        p = np.minimum(p, 1.0 / max(1, len(self._mechs)))   # keep a valid distribution
+        pvals = np.concatenate([p, 1.0 - p.sum(axis=1, keepdims=True)], axis=1)  # (cat, M+1)
+        n = self.holdings.reshape(4, 4)                      # (cat, marked*2+recorded)
+        drawn = rng.multinomial(n, pvals[:, None, :])        # (cat, cell, M+1)
+        leaked = drawn[:, :, :-1]
+        if not leaked.any():
+            return
+        self.holdings -= leaked.sum(axis=2).reshape(4, 2, 2)
+        self.surplus = np.minimum(self.surplus, self.holdings.sum(axis=(1, 2)))
+        market = model.black_market[self.country]
+        detect = 1.0 - math.exp(-self.audits_per_year / model.sim.steps_per_year * 6)
+        for cat, cell, j in zip(*np.nonzero(leaked), strict=True):
+            count = int(leaked[cat, cell, j])
+            mech = self._mechs[j]
+            marked, recorded = bool(cell >> 1), bool(cell & 1)
+            market.add(LotKey(int(cat), mech, self.country, self.index, marked, recorded), count)
+            model.ledger.flow(self.country, "diverted", mech, int(cat), count)
+            if recorded:
+                model.ledger.flow(self.country, "reported_loss", mech, int(cat),
+                                  int(rng.binomial(count, min(1.0, detect))))
+
+    def tighten(self, gain: float) -> None:
+        """A successful trace identified this stockpile as a point of diversion (000 ¶33)."""
+        self.security += gain * (1.0 - self.security)
+
+
+class MarketAgent(Agent):
+    """End users (armed groups, criminal markets) absorbing weapons at a price.
+
+    Demand accumulates each step (with a bounded backlog of unmet demand); the market
+    buys what local sellers and arriving traffickers offer up to what it wants. Price
+    responds to shortage: ``base x (smoothed demand / smoothed supply) ** elasticity``,
+    capped at ``max_price_factor`` either way, so prices rise when supply is cut.
+    """
+
+    def __init__(self, model: FlowModel, spec: Market, country: int, index: int):
+        super().__init__(model)
+        self.spec = spec
+        self.country = country
+        self.index = index
+        self.demand = model.sim.per_step_count(spec.demand.array())
+        self.base_price = spec.price.array()
+        self.price = self.base_price.copy()
+        self.wanted = self.demand.copy()
+        self.bought = np.zeros(4, dtype=np.int64)
+        self.ema_supply = self.demand.copy()
+        self.holdings = LotBook()
+        for k, n in enumerate(spec.holdings.array()):
+            self.holdings.add(LotKey(k, MECH["theft"], country, NO_STOCKPILE, False, False), n)
+
+    def wants(self, category: int) -> int:
+        return int(self.wanted[category])
+
+    def accept(self, book: LotBook, source_country: int) -> float:
+        """Take what is wanted from ``book`` (removed from it); return the payment in USD."""
+        model = self.model
+        paid = 0.0
+        for k in np.flatnonzero(self.wanted >= 1):
+            got = book.take(int(self.wanted[k]), model.rng, category=int(k))
+            n = got.total()
+            if n:
+                self.wanted[k] -= n
+                self.bought[k] += n
+                paid += n * self.price[k]
+                self.holdings.merge(got)
+                model.ledger.flow_book(self.country, "delivered", got)
+        return paid
+
+    def buy_local(self) -> None:
+        self.accept(self.model.black_market[self.country], self.country)
+
+    def update_price(self) -> None:
+        b = self.model.scenario.behaviour
+        self.ema_supply = 0.8 * self.ema_supply + 0.2 * self.bought
+        ratio = np.divide(self.demand, np.maximum(self.ema_supply, 1e-9),
+                          out=np.ones(4), where=self.demand > 0)
+        factor = np.clip(ratio ** b.price_elasticity, 1 / b.max_price_factor, b.max_price_factor)
+        self.price = self.base_price * factor
+        for k in np.flatnonzero(self.demand > 0):
+            self.model.ledger.price_rows.append((self.model.steps, self.index, int(k),
+                                                 float(self.price[k]), int(self.bought[k]),
+                                                 float(self.demand[k])))
+        self.bought[:] = 0
+        cap = self.demand * (1.0 + b.backlog_steps)
+        self.wanted = np.minimum(self.wanted + self.demand, cap)
+
+
+class BorderAgent(Agent):
+    """A crossing point inspecting parcels passing in one direction (000 ¶9, ¶58; 004 ¶25).
+
+    A shipment is cut into parcels of its mode's size in transport units (ant trade: many
+    small parcels; bulk: one consignment); each weapon is seized if its parcel is. Each
+    parcel is inspected with the crossing's inspection rate
+    plus the entering country's mobile allocation, found with the detection probability
+    x the mode's visibility x training, and a found parcel is let through for a bribe with
+    probability ``corruption x (1 - anti_corruption)``; otherwise it is seized.
+    """
+
+    def __init__(self, model: FlowModel, spec: Crossing, directed: int):
+        super().__init__(model)
+        self.spec = spec
+        self.directed = directed
+        net = model.network
+        self.country = int(net.dst[directed])         # the country entered inspects
+        self.border_id, self.crossing_id = net.label(directed)
+        self.inspection_rate = spec.inspection_rate
+        self.detection_probability = spec.detection_probability
+        self.corruption = spec.corruption
+
+    def catch_probabilities(self, mode: ModeSettings) -> tuple[float, float, float]:
+        c = self.model.controls[self.country]
+        p_inspect = min(1.0, self.inspection_rate + self.model.mobile_extra[self.directed])
+        p_detect = min(1.0, self.detection_probability * mode.visibility * (1 + 0.5 * c.training))
+        p_bribe = self.corruption * (1.0 - c.anti_corruption)
+        return p_inspect, p_detect, p_bribe
+
+    def nominal_risk(self, mode: ModeSettings) -> float:
+        p_i, p_d, p_b = self.catch_probabilities(mode)
+        return p_i * p_d * (1 - p_b)
+
+    def inspect(self, book: LotBook, mode: ModeSettings, rng: np.random.Generator
+                ) -> tuple[LotBook, float]:
+        """Inspect a shipment; remove and return what is seized and the share of parcels lost."""
+        total = book.total()
+        units = book.value(self.model.units)
+        parcels = max(1, math.ceil(units / mode.parcel_size - 1e-9))
+        p_i, p_d, p_b = self.catch_probabilities(mode)
+        inspected = rng.binomial(parcels, p_i)
+        detected = rng.binomial(inspected, p_d) if inspected else 0
+        bribed = rng.binomial(detected, p_b) if detected else 0
+        seized_parcels = detected - bribed
+        # each weapon is in a seized parcel with probability seized_parcels / parcels
+        seized = book.thin(seized_parcels / parcels, rng) if seized_parcels else LotBook()
+        n_seized = seized.total()
+        row = self.model.ledger.border[self.directed]
+        row += (parcels, inspected, detected, bribed, seized_parcels, total - n_seized, n_seized)
+        return seized, seized_parcels / parcels if parcels else 0.0
+
+
+@dataclass
+class Shipment:
+    book: LotBook
+    route: Route
+    market: MarketAgent
+    hop: int = 0                  # crossings done so far
+
+    @property
+    def location(self) -> int:
+        return self.route.nodes[self.hop]
+
+    @property
+    def arrived(self) -> bool:
+        return self.hop >= len(self.route.crossings)
+
+
+class TraffickerAgent(Agent):
+    """A trafficker: buys diverted weapons at its base, ships them to the best-paying market.
+
+    Route choice minimises ``travel cost + risk_aversion x value x perceived risk`` over
+    directed crossings, and the destination maximises expected profit
+    ``price x P(no seizure) - travel cost - acquisition price``. After each crossing the
+    trafficker updates its perceived risk there towards what happened (learning rate),
+    and news of seizures raises every trafficker's perceived risk a little (shared
+    learning) — so hardened borders displace traffic to other routes. Seizure of its
+    parcels can lead to arrest, losing all it holds; it is replaced after a while.
+    Modes (000 ¶9, ¶58): ant trade, bulk consignments, postal parts.
+    """
+
+    def __init__(self, model: FlowModel, spec: TraffickerGroup, base: int, row: int):
+        super().__init__(model)
+        self.spec = spec
+        self.base = base
+        self.row = row                        # row of model.perceived_risk
+        self.mode_name = spec.mode
+        self.mode: ModeSettings = getattr(model.scenario.behaviour, spec.mode)
+        self.capacity = spec.capacity or self.mode.capacity
+        self.capital = spec.capital
+        self.shipment: Shipment | None = None
+        self.arrested_for = 0
+        self._plan_cache: tuple[Route, MarketAgent, list] | None = None
+        self._planned_at = -10**9
+        net = model.network
+        self.allowed = net.official if self.mode.official_only else np.ones(net.n, dtype=bool)
+
+    def step(self) -> None:
+        if self.arrested_for > 0:
+            self.arrested_for -= 1
+            if self.arrested_for == 0:
+                self.capital = self.spec.capital           # replaced by a new recruit
+            return
+        if self.shipment is None:
+            self._start_trip()
+        elif not self.shipment.arrived:
+            self._cross()
+        if self.shipment is not None and self.shipment.arrived:
+            self._sell()
+        if self.arrested_for == 0:
+            self._inland_policing()
+
+    # --- planning -------------------------------------------------------------------
+    def _start_trip(self) -> None:
+        model = self.model
+        supply = model.black_market[self.base]
+        if not supply:
+            return
+        plan = self._current_plan()
+        if plan is None:
+            return
+        route, market, load = plan
+        prices = model.scenario.behaviour.acquisition_price.array()
+        cargo = LotBook()
+        budget = self.capital
+        for k, n in load:
+            afford = int(budget // prices[k]) if prices[k] > 0 else n
+            got = supply.take(min(n, afford), model.rng, category=k)
+            budget -= got.total() * prices[k]
+            cargo.merge(got)
+        if not cargo:
+            return
+        self.capital = budget
+        model.ledger.flow_book(self.base, "trafficked", cargo)
+        self.shipment = Shipment(cargo, route, market)
+        self._cross()
+
+    def _current_plan(self) -> tuple[Route, MarketAgent, list] | None:
+        """The habitual route and market, re-planned every ``replan_steps`` or when upset."""
+        plan = self._plan_cache
+        stale = self.model.steps - self._planned_at >= self.model.scenario.behaviour.replan_steps
+        if plan is None or stale or not (plan[1].wanted >= 1).any():
+            plan = self._plan_cache = self._plan()
+            self._planned_at = self.model.steps
+        return plan
+
+    def _plan(self) -> tuple[Route, MarketAgent, list] | None:
+        """Best (route, market, load) by expected trip profit, or None if none pays."""
+        model = self.model
+        b = model.scenario.behaviour
+        units, acq = b.transport_units.array(), b.acquisition_price.array()
+        risk = model.perceived_risk[self.row]
+        weights = model.network.travel_cost + self.spec.risk_aversion * model.cargo_value * risk
+        dist, pred, w = model.network.shortest(self.base, weights, self.allowed)
+        supply = model.black_market[self.base].by_category()
+        best_plan, best_profit = None, 0.0
+        for market in model.foreign_markets(self.base):
+            if not np.isfinite(dist[market.country]):
+                continue
+            route = model.network.path(self.base, market.country, pred, w)
+            survive = float(np.prod(1.0 - risk[route.crossings]))
+            margin = market.price * survive - acq - route.travel_cost * units
+            profit, load, room = 0.0, [], float(self.capacity)
+            for k in np.argsort(-margin / units):           # best margin per unit of space
+                n = int(min(supply[k], market.wanted[k], room / units[k]))
+                if margin[k] <= 0 or n <= 0:
+                    continue
+                load.append((int(k), n))
+                profit += n * margin[k]
+                room -= n * units[k]
+            if profit > best_profit:
+                best_plan, best_profit = (route, market, load), profit
+        return best_plan
+
+    # --- moving ---------------------------------------------------------------------
+    def _cross(self) -> None:
+        model, ship = self.model, self.shipment
+        d = ship.route.crossings[ship.hop]
+        border = model.borders[d]
+        seized, lost_share = border.inspect(ship.book, self.mode, model.rng)
+        b = model.scenario.behaviour
+        r = model.perceived_risk
+        r[self.row, d] += b.learning_rate * (lost_share - r[self.row, d])
+        if seized:
+            self._plan_cache = None                       # rethink the route after a loss
+            model.record_seizure(border.country, border.crossing_id, "border", self, seized)
+            r[:, d] += b.shared_learning * (1.0 - r[:, d])
+            if model.rng.random() < b.arrest_probability:
+                self._arrested(border.country)
+                return
+        if not ship.book:
+            self.shipment = None
+            return
+        ship.hop += 1
+
+    def _sell(self) -> None:
+        ship = self.shipment
+        self.capital += ship.market.accept(ship.book, self.base)
+        if not ship.book:
+            self.shipment = None
+
+    def _inland_policing(self) -> None:
+        """Inland seizures for illicit possession (000 ¶34; 004 ¶25: most seizures inland)."""
+        model, ship = self.model, self.shipment
+        if ship is None:
+            return
+        where = ship.location
+        seized = ship.book.thin(model.inland_rate[where], model.rng)
+        if seized:
+            model.record_seizure(where, "inland", "inland", self, seized)
+            if model.rng.random() < model.scenario.behaviour.arrest_probability:
+                self._arrested(where)
+                return
+        if not ship.book:
+            self.shipment = None
+
+    def _arrested(self, country: int) -> None:
+        model = self.model
+        if self.shipment is not None:
+            rest = self.shipment.book.pop_all()
+            if rest:
+                model.record_seizure(country, "inland", "inland", self, rest)
+            self.shipment = None
+        self.arrested_for = max(1, model.scenario.behaviour.arrest_steps)
+        self.capital = 0.0
+
+
+
+class RegulatorAgent(Agent):
+    """A country's regulator: allocates inspection, traces seized weapons, shares intelligence.
+
+    * Allocation: its mobile inspection capacity (000 ¶58) is spread over the crossings
+      into the country in proportion to ``1 + perceived risk``, where perceived risk is a
+      decaying sum of weapons seized there and of route intelligence received from other
+      regulators, weighted by both sides' information exchange (000 ¶20, ¶55).
+    * Tracing (000 ¶32-33, ¶61; 003 tracing section): a share ``tracing_capacity`` of
+      seized marked weapons get a request; a request on a recorded weapon succeeds with
+      the domestic trace success, or for a foreign origin the foreign trace success x the
+      origin's cooperation; both x training. A success identifies the origin stockpile,
+      which tightens its security.
+    """
+
+    def __init__(self, model: FlowModel, country: int):
+        super().__init__(model)
+        self.country = country
+        net = model.network
+        self.entry = np.flatnonzero(net.dst == country)   # directed crossings into country
+        self.risk = np.zeros(len(self.entry))
+        self.seized_today = LotBook()
+
+    @property
+    def controls(self) -> Controls:
+        return self.model.controls[self.country]
+
+    def allocate_inspection(self) -> None:
+        if not len(self.entry):
+            return
+        w = 1.0 + self.risk
+        self.model.mobile_extra[self.entry] = self.controls.mobile_inspection * w / w.sum()
+        self.risk *= self.model.scenario.behaviour.regulator_memory
+
+    def learn(self, directed: int, weight: float) -> None:
+        pos = np.searchsorted(self.entry, directed)
+        if pos < len(self.entry) and self.entry[pos] == directed:
+            self.risk[pos] += weight
+
+    def trace(self) -> None:
+        model, rng = self.model, self.model.rng
+        b = model.scenario.behaviour
+        own = self.controls
+        train = 1 + 0.5 * own.training
+        tally = model.ledger.tracing[self.country]
+        tightened = set()
+        for key, n in self.seized_today:
+            tally[0] += n
+            if not key.marked:
+                continue
+            tally[1] += n
+            req = int(rng.binomial(n, own.tracing_capacity))
+            if not req:
+                continue
+            tally[2] += req
+            if not key.recorded or key.origin_stockpile == NO_STOCKPILE:
+                continue
+            if key.origin_country == self.country:
+                p = b.domestic_trace_success
+            else:
+                p = b.foreign_trace_success * model.controls[key.origin_country].tracing_cooperation
+            ok = int(rng.binomial(req, min(1.0, p * train)))
+            tally[3] += ok
+            if ok and key.origin_stockpile not in tightened:
+                tightened.add(key.origin_stockpile)
+                model.stockpile_list[key.origin_stockpile].tighten(b.trace_response)
+        self.seized_today = LotBook()
+
+    def collect(self) -> None:
+        """Weapons collection from end users (voluntary surrender, DDR), then destruction."""
+        model = self.model
+        rate = model.sim.per_step_probability(self.controls.collection)
+        if rate <= 0:
+            return
+        for market in model.markets_in[self.country]:
+            got = market.holdings.thin(rate, model.rng)
+            if got:
+                model.ledger.flow_book(self.country, "collected", got)
+                model.ledger.flow_book(self.country, "destroyed", got)
+                model.destroyed += got.by_category()
+
+    def police_end_users(self) -> None:
+        """Inland seizures from end users and local illicit sellers (illicit possession)."""
+        model = self.model
+        rate = model.inland_rate[self.country]
+        for book in (model.black_market[self.country],
+                     *(m.holdings for m in model.markets_in[self.country])):
+            seized = book.thin(rate, model.rng)
+            if seized:
+                model.record_seizure(self.country, "inland", "inland", None, seized)

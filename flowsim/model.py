@@ -1,0 +1,273 @@
+"""The flowsim model: a Mesa 3.5 model of diversion and trafficking across a country network.
+
+One step (a week, month, quarter or year, as the scenario says):
+
+1. regulators allocate mobile inspection across their entry crossings by perceived risk;
+2. stockpiles produce, run marking/record-keeping programmes, destroy surplus and leak;
+3. authorized transfers move weapons between stockpiles, some diverted on the way;
+4. illicit production (craft, conversion/reactivation, 3D printing) adds weapons;
+5. markets buy from local illicit sellers;
+6. traffickers (in random order) buy, plan, cross one border, sell;
+7. regulators seize inland, collect from end users, and trace what was seized;
+8. markets update prices; the step's flows are logged and stocks collected.
+
+Bookkeeping is exact: for every category, at every step,
+``stockpiles + black market + traffickers + in transit + seized + end users + destroyed
+= initial + produced`` (:meth:`FlowModel.conservation`).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+from mesa import Model
+from mesa.datacollection import DataCollector
+
+from flowsim.agents import (
+    MECH,
+    BorderAgent,
+    MarketAgent,
+    RegulatorAgent,
+    StockpileAgent,
+    TraffickerAgent,
+    draw_cells,
+)
+from flowsim.ledger import Ledger
+from flowsim.lots import NO_STOCKPILE, LotBook, LotKey
+from flowsim.routes import RouteNetwork
+from flowsim.scenario import CATEGORIES, Scenario
+
+#: Where a weapon can be. ``black_market``: diverted, held by local illicit sellers in the
+#: country of diversion and not yet bought by a trafficker or an end user.
+STATES = ("stockpiles", "black_market", "traffickers", "in_transit", "seized", "end_users",
+          "destroyed")
+
+
+class FlowModel(Model):
+    """Agent-based model of illicit SALW flows for one scenario.
+
+    Args:
+        scenario: a validated :class:`~flowsim.scenario.Scenario`.
+        seed: random seed; defaults to ``scenario.simulation.seed``.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None):
+        seed = scenario.simulation.seed if seed is None else seed
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.scenario = scenario
+        self.sim = scenario.simulation
+        self.country_ids = [c.id for c in scenario.countries]
+        n_c = len(self.country_ids)
+        self.controls = [copy.deepcopy(c.controls) for c in scenario.countries]
+        self.conflict = np.array([c.conflict_intensity for c in scenario.countries])
+        self.network = RouteNetwork(scenario)
+        self.ledger = Ledger(self.network.n, n_c)
+        self.black_market = [LotBook() for _ in range(n_c)]
+        self.produced = np.zeros(4, dtype=np.int64)
+        self.seized = np.zeros(4, dtype=np.int64)
+        self.destroyed = np.zeros(4, dtype=np.int64)
+        self.mobile_extra = np.zeros(self.network.n)
+        self.inland_rate = np.zeros(n_c)
+
+        self.stockpile_list = [StockpileAgent(self, sp, ci, i)
+                               for i, (ci, sp) in enumerate(scenario.stockpiles())]
+        self.market_list = [MarketAgent(self, m, ci, len_before)
+                            for len_before, (ci, m) in enumerate(
+                                (ci, m) for ci, c in enumerate(scenario.countries)
+                                for m in c.markets)]
+        self.markets_in = [[m for m in self.market_list if m.country == ci] for ci in range(n_c)]
+        self.borders = [BorderAgent(self, self.network.crossings[self.network.crossing[d]][1], d)
+                        for d in range(self.network.n)]
+        self.regulator_list = [RegulatorAgent(self, ci) for ci in range(n_c)]
+        index = scenario.country_index()
+        self.trafficker_list: list[TraffickerAgent] = []
+        for group in scenario.traffickers:
+            for _ in range(group.count):
+                self.trafficker_list.append(TraffickerAgent(self, group, index[group.base],
+                                                            len(self.trafficker_list)))
+        self.stockpiles = self.agents_by_type.get(StockpileAgent, _empty(self))
+        self.markets = self.agents_by_type.get(MarketAgent, _empty(self))
+        self.regulators = self.agents_by_type.get(RegulatorAgent, _empty(self))
+        self.traffickers = self.agents_by_type.get(TraffickerAgent, _empty(self))
+        self.perceived_risk = np.array([[b.nominal_risk(t.mode) for b in self.borders]
+                                        for t in self.trafficker_list]).reshape(
+                                            len(self.trafficker_list), self.network.n)
+        self.units = scenario.behaviour.transport_units.array()
+        self.cargo_value = self._cargo_value()
+        self._foreign: dict[int, list[MarketAgent]] = {}
+        self._transfers = self._prepare_transfers()
+        self._illicit = self._prepare_illicit_production()
+        self._snapshot: np.ndarray | None = None
+        self.initial = self.stock_by_state().sum(axis=0)
+        reporters = {f"{state}:{cat}": _stock_reporter(i, k) for i, state in enumerate(STATES)
+                     for k, cat in enumerate(CATEGORIES)}
+        self.datacollector = DataCollector(model_reporters=reporters)
+        self.datacollector.collect(self)
+        self.running = True
+
+    # --- set-up helpers ----------------------------------------------------------------
+    def _cargo_value(self) -> float:
+        """Typical value of a transport unit of cargo in USD: demand-weighted base price."""
+        demand = sum((m.demand * self.units for m in self.market_list), np.zeros(4))
+        prices = sum((m.base_price * m.demand for m in self.market_list), np.zeros(4))
+        total = demand.sum()
+        return float(prices.sum() / total) if total else 1.0
+
+    def _prepare_transfers(self) -> list[tuple]:
+        by_id = {a.spec.id: a for a in self.stockpile_list}
+        index = self.scenario.country_index()
+        out = []
+        for tr in self.scenario.transfers:
+            dest_country = index[tr.to_country]
+            if tr.to_stockpile:
+                dest = by_id[tr.to_stockpile]
+            else:
+                dest = next(a for a in self.stockpile_list if a.country == dest_country
+                            and a.spec.owner != "civilian_licensed")
+            out.append((by_id[tr.from_stockpile], dest, self.sim.per_step_count(
+                tr.per_year.array())))
+        return out
+
+    def _prepare_illicit_production(self) -> list[tuple[int, int, np.ndarray]]:
+        out = []
+        for ci, c in enumerate(self.scenario.countries):
+            for mech in ("craft_production", "conversion", "printed"):
+                rate = self.sim.per_step_count(getattr(c, mech).array())
+                if rate.any():
+                    out.append((ci, MECH[mech.removesuffix("_production")], rate))
+        return out
+
+    def foreign_markets(self, base: int) -> list[MarketAgent]:
+        """Markets with demand outside country ``base`` (what its traffickers can serve)."""
+        found = self._foreign.get(base)
+        if found is None:
+            found = [m for m in self.market_list if m.country != base and m.demand.any()]
+            self._foreign[base] = found
+        return found
+
+    # --- the step ----------------------------------------------------------------------
+    def step(self) -> None:
+        self.ledger.step = self.steps
+        self._snapshot = None
+        self.before_step()
+        rate = self.sim.per_step_probability(np.array([c.inland_policing for c in self.controls]))
+        self.inland_rate[:] = rate
+        self.regulators.do("allocate_inspection")
+        self.stockpiles.do("step")
+        self._authorized_transfers()
+        self._illicit_production()
+        self.markets.do("buy_local")
+        self.traffickers.shuffle_do("step")
+        self.regulators.do("police_end_users")
+        self.regulators.do("collect")
+        self.regulators.do("trace")
+        self.markets.do("update_price")
+        self.ledger.end_step()
+        self.datacollector.collect(self)
+        if self.steps >= self.sim.steps:
+            self.running = False
+
+    def before_step(self) -> None:
+        """Hook run at the start of each step (interventions change controls here)."""
+
+    def _authorized_transfers(self) -> None:
+        """Authorized transfers; end-user fraud and unauthorized re-export divert some
+        (000 ¶6, ¶50-53; 004 ¶26)."""
+        m = self.scenario.mechanisms
+        for src, dest, rate in self._transfers:
+            n = self.rng.poisson(rate)
+            exporter = self.controls[src.country]
+            p_fraud = m.transfer_fraud * (1 - exporter.end_user_verification)
+            p_reexport = m.reexport * (1 - exporter.post_shipment_checks)
+            for k in np.flatnonzero(n):
+                moved = draw_cells(src.holdings[k], int(n[k]), self.rng)
+                src.holdings[k] -= moved
+                fraud = self.rng.binomial(moved, p_fraud)
+                reexp = self.rng.binomial(moved - fraud, p_reexport)
+                dest.holdings[k] += moved - fraud - reexp
+                self.ledger.flow(src.country, "transferred", -1, int(k), int(moved.sum()))
+                for mech, drawn in (("transfer_fraud", fraud), ("reexport", reexp)):
+                    for cell in zip(*np.nonzero(drawn), strict=True):
+                        key = LotKey(int(k), MECH[mech], src.country, src.index,
+                                     bool(cell[0]), bool(cell[1]))
+                        self.black_market[dest.country].add(key, int(drawn[cell]))
+                        self.ledger.flow(dest.country, "diverted", MECH[mech], int(k),
+                                         int(drawn[cell]))
+
+    def _illicit_production(self) -> None:
+        """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded."""
+        for ci, mech, rate in self._illicit:
+            made = self.rng.poisson(rate)
+            for k in np.flatnonzero(made):
+                self.black_market[ci].add(LotKey(int(k), mech, ci, NO_STOCKPILE, False, False),
+                                          int(made[k]))
+                self.ledger.flow(ci, "diverted", mech, int(k), int(made[k]))
+                self.ledger.flow(ci, "produced", mech, int(k), int(made[k]))
+            self.produced += made
+
+    # --- events reported by agents ----------------------------------------------------------
+    def record_seizure(self, country: int, place: str, place_type: str,
+                       trafficker: TraffickerAgent | None, book: LotBook) -> None:
+        """Book a seizure: counts, event log, tracing queue and route intelligence."""
+        n = book.total()
+        self.seized += book.by_category()
+        self.ledger.flow_book(country, f"seized_{place_type}", book)
+        mode = trafficker.mode_name if trafficker is not None else "none"
+        self.ledger.seizure(country, place, place_type, mode, book)
+        self.regulators_by_country(country).seized_today.merge(book)
+        ship = trafficker.shipment if trafficker is not None else None
+        if ship is not None:
+            info = self.controls[country].information_exchange
+            for d in ship.route.crossings:
+                entered = int(self.network.dst[d])
+                share = 1.0 if entered == country else min(
+                    info, self.controls[entered].information_exchange)
+                if share > 0:
+                    self.regulator_list[entered].learn(d, n * share)
+
+    def regulators_by_country(self, country: int) -> RegulatorAgent:
+        return self.regulator_list[country]
+
+    # --- accounting -------------------------------------------------------------------------
+    def stock_by_state(self) -> np.ndarray:
+        """Weapons by holder state (rows, :data:`STATES`) and category (columns)."""
+        if self._snapshot is not None:
+            return self._snapshot
+        out = np.zeros((len(STATES), 4), dtype=np.int64)
+        for s in self.stockpile_list:
+            out[0] += s.holdings.sum(axis=(1, 2))
+        for b in self.black_market:
+            out[1] += b.by_category()
+        for t in self.trafficker_list:
+            if t.shipment is not None:
+                out[2 if t.shipment.arrived else 3] += t.shipment.book.by_category()
+        out[4] = self.seized
+        for m in self.market_list:
+            out[5] += m.holdings.by_category()
+        out[6] = self.destroyed
+        self._snapshot = out
+        return out
+
+    def conservation(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sum over states, initial + produced), per category; equal when books balance."""
+        return self.stock_by_state().sum(axis=0), self.initial + self.produced
+
+    def run(self, steps: int | None = None, progress=None) -> FlowModel:
+        """Run ``steps`` steps (default: the scenario's), calling ``progress(1)`` after each."""
+        for _ in range(self.sim.steps if steps is None else steps):
+            self.step()
+            if progress is not None:
+                progress(1)
+        return self
+
+
+def _stock_reporter(state: int, category: int):
+    return lambda m: int(m.stock_by_state()[state, category])
+
+
+def _empty(model: Model):
+    from mesa.agent import AgentSet
+
+    return AgentSet([], random=model.random)

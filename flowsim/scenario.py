@@ -1,0 +1,468 @@
+"""The scenario format: what a policy researcher writes in a scenario YAML.
+
+A scenario describes countries (nodes) with their stockpiles, end-user markets and
+controls in force, borders (edges) with their crossing points, trafficker groups,
+authorized transfers, and the base rates of the diversion mechanisms. Every key, its
+default, its range and its source is declared here, once; ``flowsim schema`` prints the
+whole reference. Rates written "per year" are converted to the simulation's step length
+by :meth:`Simulation.per_step_probability` / :meth:`Simulation.per_step_count`.
+
+Citations refer to the source documents in ``../shared/seeds/`` by file prefix and
+paragraph: ``000 ¶6`` is paragraph 6 of ``000_5dd0e9c45d9414c4.txt``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from flowsim.errors import InputError, did_you_mean
+from flowsim.schema import build, load_yaml, param, parse_yaml, probability
+
+CATEGORIES = ("handguns", "rifles", "light_weapons", "ammunition")
+OWNERS = ("military", "police", "civilian_licensed", "manufacturer", "post_conflict_cache")
+MODES = ("ant", "bulk", "postal")
+STEPS_PER_YEAR = {"week": 52, "month": 12, "quarter": 4, "year": 1}
+
+
+def _count(doc: str) -> Any:
+    return param(0, doc, lo=0)
+
+
+@dataclass(kw_only=True)
+class CategoryCounts:
+    """Counts by weapon category (ammunition in rounds)."""
+
+    handguns: int = _count("Handguns (pistols, revolvers).")
+    rifles: int = _count("Rifles, carbines, assault rifles, sub-machine guns.")
+    light_weapons: int = _count("Light weapons (machine guns, grenade launchers, mortars).")
+    ammunition: int = _count("Ammunition, in rounds.")
+
+    def array(self) -> np.ndarray:
+        return np.array([getattr(self, c) for c in CATEGORIES], dtype=np.int64)
+
+
+@dataclass(kw_only=True)
+class CategoryRates:
+    """Non-negative numbers by weapon category (per-year quantities or USD prices)."""
+
+    handguns: float = param(0.0, "Handguns.", lo=0)
+    rifles: float = param(0.0, "Rifles.", lo=0)
+    light_weapons: float = param(0.0, "Light weapons.", lo=0)
+    ammunition: float = param(0.0, "Ammunition (per round).", lo=0)
+
+    def array(self) -> np.ndarray:
+        return np.array([getattr(self, c) for c in CATEGORIES], dtype=float)
+
+
+def _rates(doc: str = "", **values: float) -> Any:
+    return param(factory=lambda: CategoryRates(**values), doc=doc)
+
+
+@dataclass(kw_only=True)
+class Simulation:
+    """How long to simulate, in what steps, with what random seed."""
+
+    steps: int = param(120, "Number of steps to simulate.", lo=1, hi=100_000)
+    step_length: str = param("month", "Length of one step.", choices=tuple(STEPS_PER_YEAR))
+    seed: int = param(1, "Random seed; the same seed and inputs give the same numbers.", lo=0)
+
+    @property
+    def steps_per_year(self) -> int:
+        return STEPS_PER_YEAR[self.step_length]
+
+    def per_step_probability(self, per_year: float | np.ndarray) -> Any:
+        """Convert an annual probability to the per-step probability with the same yearly effect."""
+        return 1.0 - np.power(1.0 - np.clip(per_year, 0.0, 1.0), 1.0 / self.steps_per_year)
+
+    def per_step_count(self, per_year: float | np.ndarray) -> Any:
+        return np.asarray(per_year, dtype=float) / self.steps_per_year
+
+
+@dataclass(kw_only=True)
+class Stockpile:
+    """A state or civilian holding of weapons in a country."""
+
+    id: str = param(doc="Unique identifier of the stockpile.")
+    owner: str = param("military", "Who holds it.", choices=OWNERS,
+                       source="000 ¶6 (stockpiles, private actors), 001 ¶11")
+    holdings: CategoryCounts = param(factory=CategoryCounts, doc="Weapons held at the start.")
+    security: float = probability(
+        0.5, "Physical security and stockpile management (PSSM) level; 0 = open depot, "
+        "1 = fully secured. Scales theft, insider and capture rates.", "001 ¶35-38, 000 ¶59-60")
+    marking: float = probability(
+        0.85, "Share of weapons marked.", "000 ¶33 (some 85% of seized firearms marked)")
+    record_keeping: float = probability(
+        0.47, "Share of weapons with a record (traceable) and quality of the inventory; lowers "
+        "losses and insider theft.", "000 ¶32 (115,612 of 246,090 collected weapons recorded)")
+    audits_per_year: float = param(1.0, "Inventory audits per year; with records, deters "
+                                   "insider theft and reports losses.", lo=0, hi=365,
+                                   source="000 ¶60")
+    surplus_share: float = probability(
+        0.0, "Share of the holdings that is surplus (what surplus destruction can remove).",
+        "001 ¶36 (about 40% of military firearms are surplus)")
+    production: CategoryCounts = param(factory=CategoryCounts,
+                                       doc="Weapons produced per year (manufacturers).")
+
+
+@dataclass(kw_only=True)
+class Market:
+    """End users in a country: armed groups or criminal markets that absorb weapons."""
+
+    id: str = param(doc="Unique identifier of the market.")
+    kind: str = param("criminal_market", "Kind of end user.",
+                      choices=("armed_group", "criminal_market"))
+    demand: CategoryRates = param(factory=CategoryRates, doc="Weapons wanted per year.")
+    price: CategoryRates = _rates("Base willingness to pay, USD per unit.", handguns=1500.0,
+                                  rifles=2000.0, light_weapons=8000.0, ammunition=1.5)
+    holdings: CategoryCounts = param(factory=CategoryCounts,
+                                     doc="Illicit weapons already held at the start.")
+
+
+@dataclass(kw_only=True)
+class Controls:
+    """Controls in force in a country (run by its regulator); interventions change these."""
+
+    pssm: float = probability(0.0, "National PSSM programme: raises every state stockpile's "
+                              "effective security to 1-(1-security)(1-pssm).", "001 ¶35-39")
+    marking_programme: float = probability(
+        0.0, "Share of unmarked state-held weapons marked per year.", "000 ¶59; 004 ¶30")
+    record_keeping_programme: float = probability(
+        0.0, "Share of unrecorded state-held weapons entered in records per year.", "000 ¶59-60")
+    tracing_capacity: float = probability(
+        0.05, "Share of seized marked weapons for which a tracing request is issued.",
+        "000 ¶32 (tracing requests for only 669 of 246,090 collected weapons), 000 ¶33")
+    tracing_cooperation: float = probability(
+        0.4, "Probability this country answers a foreign tracing request (INTERPOL, registry).",
+        "000 ¶33 (79 States cooperate with INTERPOL; 15% foreign-registry success), 000 ¶61")
+    licensing: float = probability(0.5, "Strength of civilian licensing; scales leakage from "
+                                   "licensed civilian holdings by (1 - licensing).", "000 ¶48")
+    end_user_verification: float = probability(
+        0.3, "Strength of end-user verification on exports; scales end-user fraud by "
+        "(1 - end_user_verification).", "000 ¶50-52, 004 ¶26")
+    post_shipment_checks: float = probability(
+        0.1, "Post-shipment verification of exports; scales unauthorized re-export.", "000 ¶53")
+    information_exchange: float = probability(
+        0.2, "Sharing of seizure and route intelligence with other regulators.", "000 ¶20, ¶55")
+    mobile_inspection: float = param(
+        0.0, "Extra inspection rate (mobile checkpoints) the regulator allocates across its "
+        "entry crossings by perceived risk.", lo=0, hi=10, source="000 ¶58")
+    anti_corruption: float = probability(
+        0.0, "Integrity measures at borders; effective corruption = corruption x (1 - this).",
+        "004 ¶25 (rogue officials), 001 ¶11")
+    inland_policing: float = probability(
+        0.1, "Share per year of illicit weapons in the country (traffickers' and end users') "
+        "seized inland.", "000 ¶34 (two thirds seized for illicit possession); 004 ¶25")
+    collection: float = probability(0.0, "Share per year of end users' illicit weapons "
+                                    "collected (voluntary surrender, DDR) and destroyed.",
+                                    "000 ¶32, ¶69; 001 ¶41")
+    surplus_destruction: float = probability(
+        0.0, "Share per year of state surplus destroyed.", "000 ¶35, 001 ¶39")
+    training: float = probability(0.0, "Training of officials: multiplies border detection "
+                                  "and tracing success by (1 + 0.5 x training).",
+                                  "001 part C (training of officials), 002")
+
+
+@dataclass(kw_only=True)
+class Country:
+    """A country (network node)."""
+
+    id: str = param(doc="Unique identifier used by borders, traffickers and transfers.")
+    name: str | None = param(None, "Display name (defaults to the id).")
+    conflict_intensity: float = probability(
+        0.0, "Armed conflict intensity; drives battlefield capture from state stockpiles.",
+        "000 ¶6 (battlefield capture), ¶8, ¶30")
+    stockpiles: list[Stockpile] = param(factory=list, doc="Stockpiles in the country.")
+    markets: list[Market] = param(factory=list, doc="End-user markets in the country.")
+    controls: Controls = param(factory=Controls, doc="Controls in force at the start.")
+    craft_production: CategoryRates = param(
+        factory=CategoryRates, doc="Illicit craft-produced weapons per year (unmarked).",
+        source="000 ¶6; 004 ¶25 (handcrafted firearms in West Africa)")
+    conversion: CategoryRates = param(
+        factory=CategoryRates, doc="Converted or reactivated weapons per year (unmarked).",
+        source="000 ¶64; 003 'New trafficking challenges'")
+    printed: CategoryRates = param(
+        factory=CategoryRates, doc="3D-printed or polymer-frame weapons per year (unmarked).",
+        source="001 ¶50-52; 003 'Recent developments'")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(kw_only=True)
+class Crossing:
+    """A crossing point on a border: official post or unofficial path."""
+
+    id: str = param(doc="Unique identifier of the crossing.")
+    official: bool = param(True, "Official post (bulk and postal shipments need one) or an "
+                           "unofficial path (ant trade only).", source="000 ¶58")
+    travel_cost: float = param(20.0, "Cost per weapon in USD of moving through this crossing "
+                               "(distance, porters, transport).", lo=0)
+    inspection_rate: float = probability(0.1, "Share of passing parcels inspected.", "000 ¶58")
+    detection_probability: float = probability(
+        0.5, "Probability an inspected parcel with weapons is found (before mode visibility).")
+    corruption: float = probability(0.2, "Probability a detected parcel is let through for a "
+                                    "bribe.", "004 ¶25; 001 ¶11")
+
+
+@dataclass(kw_only=True)
+class Border:
+    """A border between two countries (network edge) with its crossing points."""
+
+    id: str = param(doc="Unique identifier of the border.")
+    between: list[str] = param(doc="The two country ids it joins.")
+    length_km: float = param(0.0, "Length in km (informative; porous borders show as many "
+                             "unofficial crossings).", lo=0)
+    crossings: list[Crossing] = param(doc="At least one crossing point.")
+
+
+@dataclass(kw_only=True)
+class TraffickerGroup:
+    """A group of traffickers sharing a base, a mode and a behaviour."""
+
+    id: str = param(doc="Unique identifier of the group.")
+    count: int = param(1, "Number of traffickers.", lo=0, hi=1_000_000)
+    base: str = param(doc="Country where they acquire diverted weapons.")
+    capital: float = param(20000.0, "Starting capital per trafficker, USD.", lo=0)
+    mode: str = param("ant", "Preferred mode: many small parcels, few large consignments, or "
+                      "postal shipments of parts.", choices=MODES, source="000 ¶9, ¶58")
+    capacity: int = param(0, "Transport units per trip (0 = the mode's default); one unit is "
+                          "a rifle or handgun, see behaviour.transport_units.", lo=0)
+    risk_aversion: float = param(1.0, "Weight of perceived seizure risk against cost in route "
+                                 "choice.", lo=0, hi=100)
+
+
+@dataclass(kw_only=True)
+class Transfer:
+    """A recurring authorized transfer (export) from a stockpile to a country."""
+
+    from_stockpile: str = param(doc="Exporting stockpile id (usually a manufacturer).")
+    to_country: str = param(doc="Importing country id.")
+    to_stockpile: str | None = param(None, "Receiving stockpile id (default: the importing "
+                                     "country's first state stockpile).")
+    per_year: CategoryCounts = param(factory=CategoryCounts, doc="Weapons transferred per year.")
+
+
+@dataclass(kw_only=True)
+class Mechanisms:
+    """Base annual rates of the diversion mechanisms (at zero security, licensing, verification).
+
+    Magnitudes are illustrative, chosen so that shipped scenarios divert a fraction of a
+    percent of stockpiles per year; calibration (``flowsim calibrate``) fits them to data.
+    """
+
+    theft: float = probability(0.01, "Theft by outsiders, x (1 - security).",
+                               "000 ¶6; 004 ¶25 (attacks on stockpiles)")
+    loss: float = probability(0.004, "Loss, x (1 - record_keeping).", "001 ¶11; 000 ¶60")
+    insider: float = probability(0.015, "Insider theft and corruption, x (1 - security/2) x "
+                                 "(1 - audit deterrence).", "001 ¶11; 004 ¶25 (rogue officials)")
+    battlefield_capture: float = probability(
+        0.08, "Capture at conflict intensity 1, x intensity x (1 - security/2).", "000 ¶6, ¶8")
+    civilian_leakage: float = probability(
+        0.02, "Straw purchases and theft from licensed civilian holdings, x (1 - licensing).",
+        "000 ¶6 (leakage from private actors), ¶48")
+    transfer_fraud: float = probability(
+        0.15, "Share of an authorized transfer diverted by end-user fraud, x (1 - exporter "
+        "end-user verification).", "000 ¶6, ¶50-52")
+    reexport: float = probability(0.08, "Share of an authorized transfer re-exported without "
+                                  "authorization, x (1 - exporter post-shipment checks).",
+                                  "004 ¶26; 000 ¶53, ¶65")
+    category_factor: CategoryRates = _rates("Multiplier of every leak rate by category "
+                                            "(illustrative: ammunition leaks more easily).",
+                                            handguns=1.0, rifles=1.0, light_weapons=0.5,
+                                            ammunition=1.5)
+
+
+@dataclass(kw_only=True)
+class ModeSettings:
+    """How a trafficking mode behaves at borders."""
+
+    parcel_size: int = param(5, "Transport units (weapon-equivalents) per parcel inspected as "
+                             "a unit.", lo=1)
+    visibility: float = param(0.3, "Multiplier of detection probability for its parcels.",
+                              lo=0, hi=10)
+    capacity: int = param(20, "Default transport units (weapon-equivalents) per trip.", lo=1)
+    official_only: bool = param(False, "Can use official crossings only.")
+
+
+@dataclass(kw_only=True)
+class Behaviour:
+    """Trafficker, market and regulator behaviour parameters."""
+
+    ant: ModeSettings = param(
+        factory=lambda: ModeSettings(parcel_size=5, visibility=0.3, capacity=20),
+        doc="Ant trade: many small parcels, low detection (000 ¶9).")
+    bulk: ModeSettings = param(
+        factory=lambda: ModeSettings(parcel_size=500, visibility=1.5, capacity=500,
+                                     official_only=True),
+        doc="Bulk consignments: one large parcel (000 ¶9).")
+    postal: ModeSettings = param(
+        factory=lambda: ModeSettings(parcel_size=2, visibility=0.5, capacity=10,
+                                     official_only=True),
+        doc="Postal shipments of parts (000 ¶58).")
+    learning_rate: float = probability(0.3, "Weight of a trafficker's own crossing outcome "
+                                       "in its perceived risk.")
+    shared_learning: float = probability(0.05, "Weight of news of others' seizures.")
+    replan_steps: int = param(6, "Steps a trafficker keeps its habitual route and market "
+                              "before re-planning (it also re-plans after a seizure).", lo=1)
+    arrest_probability: float = probability(0.3, "Probability a trafficker is arrested when "
+                                            "its parcels are seized.")
+    arrest_steps: int = param(12, "Steps before an arrested trafficker is replaced.", lo=0)
+    transport_units: CategoryRates = _rates("Space a unit takes in a shipment, in weapon-"
+                                            "equivalents (capacity, parcels, travel cost).",
+                                            handguns=1.0, rifles=1.0, light_weapons=3.0,
+                                            ammunition=0.002)
+    acquisition_price: CategoryRates = _rates(
+        "Price in USD traffickers pay local illicit sellers per unit.", handguns=300.0,
+        rifles=400.0, light_weapons=2000.0, ammunition=0.3)
+    price_elasticity: float = param(0.6, "Response of prices to shortage.", lo=0, hi=5)
+    max_price_factor: float = param(4.0, "Cap on price relative to base.", lo=1, hi=100)
+    backlog_steps: float = param(6.0, "Unmet demand carried forward, in steps of demand.", lo=0)
+    domestic_trace_success: float = probability(0.9, "Success of a domestic trace of a marked, "
+                                                "recorded weapon.", "000 ¶33 (13% domestic)")
+    foreign_trace_success: float = probability(
+        0.9, "Success of a foreign trace of a marked, recorded weapon, x the origin's "
+        "cooperation.", "000 ¶33 (15% foreign registry)")
+    trace_response: float = probability(0.1, "Share of its security gap an origin stockpile "
+                                        "closes in a step in which a trace identifies it.",
+                                        "000 ¶33, ¶61")
+    regulator_memory: float = probability(0.8, "Per-step retention of a regulator's perceived "
+                                          "risk of its crossings.")
+
+
+@dataclass(kw_only=True)
+class Scenario:
+    """A flowsim scenario."""
+
+    name: str = param(doc="Short name of the scenario.")
+    description: str = param("", "What it represents and where its magnitudes come from.")
+    simulation: Simulation = param(factory=Simulation, doc="Steps, step length, seed.")
+    countries: list[Country] = param(doc="Countries (network nodes).")
+    borders: list[Border] = param(factory=list, doc="Borders (network edges).")
+    traffickers: list[TraffickerGroup] = param(factory=list, doc="Trafficker groups.")
+    transfers: list[Transfer] = param(factory=list, doc="Authorized transfers.")
+    mechanisms: Mechanisms = param(factory=Mechanisms, doc="Diversion base rates.")
+    behaviour: Behaviour = param(factory=Behaviour, doc="Behaviour parameters.")
+    interventions: list[dict[str, Any]] = param(
+        factory=list, doc="Interventions over time (see the experiments reference).")
+
+    # --- look-ups used by the model -------------------------------------------------
+    def country_index(self) -> dict[str, int]:
+        return {c.id: i for i, c in enumerate(self.countries)}
+
+    def stockpiles(self) -> list[tuple[int, Stockpile]]:
+        return [(ci, s) for ci, c in enumerate(self.countries) for s in c.stockpiles]
+
+    def graph(self) -> nx.Graph:
+        g = nx.Graph()
+        g.add_nodes_from(c.id for c in self.countries)
+        g.add_edges_from(tuple(b.between) for b in self.borders)
+        return g
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and build a scenario file; raises InputError on any problem."""
+    return scenario_from_data(load_yaml(path), str(path))
+
+
+def scenario_from_text(text: str, file: str = "<string>") -> Scenario:
+    return scenario_from_data(parse_yaml(text, file), file)
+
+
+def scenario_from_data(data: Any, file: str) -> Scenario:
+    scenario = build(Scenario, data, file)
+    check_references(scenario, file)
+    return scenario
+
+
+def _unique(ids: list[tuple[str, str]], file: str, what: str) -> None:
+    seen: dict[str, str] = {}
+    for path, ident in ids:
+        if ident in seen:
+            raise InputError(file, path, f"duplicate {what} id '{ident}' (first used at "
+                             f"{seen[ident]}); ids must be unique")
+        seen[ident] = path
+
+
+def _known(value: str, known: dict, file: str, path: str, what: str) -> None:
+    if value not in known:
+        defined = ", ".join(sorted(known)) or "none"
+        raise InputError(file, path, f"refers to undefined {what} '{value}'"
+                         f"{did_you_mean(value, known)}; defined: {defined}")
+
+
+def check_references(s: Scenario, file: str) -> None:
+    """Cross-field checks: unique ids, known references, reachable demand."""
+    if not s.countries:
+        raise InputError(file, "countries", "expected at least one country")
+    countries = s.country_index()
+    _unique([(f"countries[{i}].id", c.id) for i, c in enumerate(s.countries)], file, "country")
+    stock_ids = {sp.id: sp for _, sp in s.stockpiles()}
+    _unique([(f"countries[{i}].stockpiles[{j}].id", sp.id) for i, c in enumerate(s.countries)
+             for j, sp in enumerate(c.stockpiles)], file, "stockpile")
+    _unique([(f"countries[{i}].markets[{j}].id", m.id) for i, c in enumerate(s.countries)
+             for j, m in enumerate(c.markets)], file, "market")
+    _unique([(f"borders[{i}].id", b.id) for i, b in enumerate(s.borders)], file, "border")
+    _unique([(f"borders[{i}].crossings[{j}].id", x.id) for i, b in enumerate(s.borders)
+             for j, x in enumerate(b.crossings)], file, "crossing")
+    _unique([(f"traffickers[{i}].id", t.id) for i, t in enumerate(s.traffickers)], file,
+            "trafficker group")
+    pairs = {}
+    for i, b in enumerate(s.borders):
+        if len(b.between) != 2:
+            raise InputError(file, f"borders[{i}].between",
+                             f"expected exactly two country ids, got {len(b.between)}")
+        for k, cid in enumerate(b.between):
+            _known(cid, countries, file, f"borders[{i}].between[{k}]", "country")
+        if b.between[0] == b.between[1]:
+            raise InputError(file, f"borders[{i}].between",
+                             f"expected two different countries, got '{b.between[0]}' twice")
+        if not b.crossings:
+            raise InputError(file, f"borders[{i}].crossings", "expected at least one crossing")
+        key = frozenset(b.between)
+        if key in pairs:
+            raise InputError(file, f"borders[{i}].between", f"countries {b.between[0]} and "
+                             f"{b.between[1]} already share border '{pairs[key]}'; put all "
+                             "their crossings on that one")
+        pairs[key] = b.id
+    for i, t in enumerate(s.traffickers):
+        _known(t.base, countries, file, f"traffickers[{i}].base", "country")
+    for i, tr in enumerate(s.transfers):
+        _known(tr.from_stockpile, stock_ids, file, f"transfers[{i}].from_stockpile", "stockpile")
+        _known(tr.to_country, countries, file, f"transfers[{i}].to_country", "country")
+        dest = s.countries[countries[tr.to_country]]
+        if tr.to_stockpile is not None:
+            own = {sp.id: sp for sp in dest.stockpiles}
+            _known(tr.to_stockpile, own, file, f"transfers[{i}].to_stockpile",
+                   f"stockpile of country {tr.to_country}")
+        elif not any(sp.owner != "civilian_licensed" for sp in dest.stockpiles):
+            raise InputError(file, f"transfers[{i}].to_country", f"country '{tr.to_country}' "
+                             "has no state stockpile to receive the transfer; add one or set "
+                             "to_stockpile")
+    _check_reachable_demand(s, file)
+
+
+def _check_reachable_demand(s: Scenario, file: str) -> None:
+    graph = s.graph()
+    supply = {c.id for c in s.countries
+              if any(sp.holdings.array().sum() or sp.production.array().sum()
+                     for sp in c.stockpiles)
+              or c.craft_production.array().sum() + c.conversion.array().sum()
+              + c.printed.array().sum() > 0}
+    supply |= {tr.to_country for tr in s.transfers}
+    for i, c in enumerate(s.countries):
+        for j, m in enumerate(c.markets):
+            if m.demand.array().sum() <= 0:
+                continue
+            reach = nx.node_connected_component(graph, c.id)
+            if not reach & supply:
+                raise InputError(
+                    file, f"countries[{i}].markets[{j}]",
+                    f"market '{m.id}' has demand but no route reaches it from any country "
+                    f"with stockpiles or production; add a border connecting '{c.id}' to a "
+                    "supplying country")

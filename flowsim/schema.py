@@ -1,0 +1,251 @@
+"""Typed, documented input objects built from plain YAML data.
+
+Input formats (scenario, experiment, calibration) are written as dataclasses whose
+fields are declared with :func:`param`. A field carries its default, its meaning, its
+allowed range or choices and, where it comes from a source document, the citation.
+That declaration is the one place defaults live: :func:`build` validates data against
+it and :func:`reference` renders it as documentation (``flowsim schema``).
+
+:func:`build` turns the output of ``yaml.safe_load`` into those dataclasses and raises
+:class:`~flowsim.errors.InputError` naming the file, the key path and what was expected
+for unknown keys (with a "did you mean"), wrong types, values out of range and
+missing required keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flowsim.errors import InputError, did_you_mean
+
+REQUIRED = dataclasses.MISSING
+
+
+def param(default: Any = REQUIRED, doc: str = "", *, lo: float | None = None,
+          hi: float | None = None, choices: tuple[str, ...] | None = None,
+          source: str = "", factory: Any = None) -> Any:
+    """Declare an input field: default, meaning, bounds, choices and source citation."""
+    meta = {"doc": doc, "lo": lo, "hi": hi, "choices": choices, "source": source}
+    if factory is not None:
+        return dataclasses.field(default_factory=factory, metadata=meta)
+    if default is REQUIRED:
+        return dataclasses.field(metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def probability(default: float | object = REQUIRED, doc: str = "", source: str = "") -> Any:
+    """A field that must lie in [0, 1]."""
+    return param(default, doc, lo=0.0, hi=1.0, source=source)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read a YAML file with ``yaml.safe_load``; malformed YAML reports line and column."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(str(path), "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), "", f"cannot be read: {exc}") from None
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, file: str) -> Any:
+    """Parse YAML text; a syntax error becomes an InputError with its line and column."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        problem = exc.problem or exc.context or "syntax error"
+        raise InputError(file, "", f"malformed YAML at {where}: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(file, "", f"malformed YAML: {exc}") from None
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (list, tuple):
+        (inner, *_) = typing.get_args(tp) or (Any,)
+        return f"a list of {_type_name(inner)}"
+    if origin is dict:
+        return f"a mapping of names to {_type_name(typing.get_args(tp)[1])}"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
+    if dataclasses.is_dataclass(tp):
+        return "a mapping"
+    return {int: "a whole number", float: "a number", str: "a string", bool: "true or false",
+            Any: "any value"}.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def build(cls: Any, data: Any, file: str, path: str = "") -> Any:
+    """Validate ``data`` against ``cls`` (a dataclass or a type) and build the typed object."""
+    return _convert(cls, data, file, path)
+
+
+def _convert(tp: Any, value: Any, file: str, path: str, meta: dict | None = None) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(args[0], value, file, path, meta)
+    if dataclasses.is_dataclass(tp):
+        return _build_dataclass(tp, value, file, path)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise InputError(file, path, f"expected {_type_name(tp)}, got {_describe(value)}")
+        return [_convert(inner, v, file, _join(path, i), meta) for i, v in enumerate(value)]
+    if origin is dict:
+        _, inner = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise InputError(file, path, f"expected {_type_name(tp)}, got {_describe(value)}")
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise InputError(file, path, f"keys must be strings, got {_describe(k)}")
+            out[k] = _convert(inner, v, file, _join(path, k), meta)
+        return out
+    return _scalar(tp, value, file, path, meta or {})
+
+
+def _scalar(tp: Any, value: Any, file: str, path: str, meta: dict) -> Any:
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise InputError(file, path, f"expected true or false, got {_describe(value)}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise InputError(file, path, f"expected a whole number, got {_describe(value)}")
+    elif tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(file, path, f"expected a number, got {_describe(value)}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise InputError(file, path, f"expected a finite number, got {value}")
+    elif tp is str:
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(file, path, f"expected a non-empty string, got {_describe(value)}")
+    elif tp is not Any:
+        raise TypeError(f"schema type {tp!r} is not supported")  # programming error
+    lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
+    if choices and value not in choices:
+        raise InputError(file, path, f"expected one of {', '.join(choices)}, got "
+                         f"{value!r}{did_you_mean(value, choices)}")
+    if lo is not None and hi is not None and not lo <= value <= hi:
+        what = "a probability" if (lo, hi) == (0.0, 1.0) else "a value"
+        raise InputError(file, path, f"expected {what} between {lo:g} and {hi:g}, got {value:g}")
+    if lo is not None and value < lo:
+        expected = "a non-negative" if lo == 0 else f"a value of at least {lo:g}"
+        if lo == 0:
+            expected += " count" if tp is int else " number"
+        raise InputError(file, path, f"expected {expected}, got {value:g}")
+    if hi is not None and value > hi:
+        raise InputError(file, path, f"expected a value of at most {hi:g}, got {value:g}")
+    return value
+
+
+def _build_dataclass(cls: Any, value: Any, file: str, path: str) -> Any:
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise InputError(file, path or "(top level)",
+                         f"expected a mapping of keys to values, got {_describe(value)}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    for key in value:
+        if key not in fields:
+            hint = did_you_mean(key, fields)
+            raise InputError(file, _join(path, str(key)),
+                             f"unknown key '{key}'{hint}; expected one of: "
+                             f"{', '.join(sorted(fields))}")
+    kwargs = {}
+    for name, f in fields.items():
+        sub = _join(path, name)
+        if name in value:
+            kwargs[name] = _convert(hints[name], value[name], file, sub, dict(f.metadata))
+        elif f.default is REQUIRED and f.default_factory is REQUIRED:
+            doc = f.metadata.get("doc", "")
+            raise InputError(file, sub, f"required key is missing ({_type_name(hints[name])}"
+                             f"{': ' + doc if doc else ''})")
+    return cls(**kwargs)
+
+
+def to_plain(obj: Any) -> Any:
+    """The plain-data (YAML-ready) form of a built object, the inverse of :func:`build`."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
+    if isinstance(obj, list | tuple):
+        return [to_plain(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: to_plain(v) for k, v in obj.items()}
+    return obj
+
+
+def reference(cls: Any, title: str | None = None, _seen: set | None = None) -> str:
+    """Markdown reference of a dataclass schema and all nested ones: keys, types, defaults."""
+    seen = set() if _seen is None else _seen
+    if cls in seen:
+        return ""
+    seen.add(cls)
+    hints = typing.get_type_hints(cls)
+    lines = [f"### `{title or cls.__name__}`", "", (cls.__doc__ or "").strip().split("\n\n")[0],
+             "", "| key | type | default | meaning |", "|---|---|---|---|"]
+    nested = []
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        tp = hints[f.name]
+        if f.default is not REQUIRED:
+            default = f"`{f.default!r}`" if f.default is not None else "none"
+        elif f.default_factory is not REQUIRED:
+            made = f.default_factory()
+            default = "`[]`" if made == [] else ("`{}`" if made == {} else "see below")
+        else:
+            default = "**required**"
+        meta = f.metadata
+        doc = meta.get("doc", "")
+        if meta.get("choices"):
+            doc += " One of: " + ", ".join(f"`{c}`" for c in meta["choices"]) + "."
+        if meta.get("lo") is not None or meta.get("hi") is not None:
+            lo = "" if meta.get("lo") is None else f"{meta['lo']:g}"
+            hi = "" if meta.get("hi") is None else f"{meta['hi']:g}"
+            doc += f" Range [{lo}, {hi or '∞'}]."
+        if meta.get("source"):
+            doc += f" Source: {meta['source']}."
+        lines.append(f"| `{f.name}` | {_type_name(tp)} | {default} | {doc.strip()} |")
+        for arg in (tp, *typing.get_args(tp)):
+            inner = typing.get_args(arg)
+            for cand in (arg, *inner):
+                if dataclasses.is_dataclass(cand) and cand not in seen:
+                    nested.append(cand)
+    out = "\n".join(lines) + "\n"
+    for sub in dict.fromkeys(nested):
+        out += "\n" + reference(sub, None, seen)
+    return out
