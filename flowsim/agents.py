@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from flowsim.model import FlowModel
 
 MECH = {m: i for i, m in enumerate(MECHANISMS)}
+AMMUNITION = 3
 STATE_OWNERS = ("military", "police", "post_conflict_cache", "manufacturer")
 
 
@@ -286,7 +287,6 @@ class BorderAgent(Agent):
     def inspect(self, book: LotBook, mode: ModeSettings, rng: np.random.Generator
                 ) -> tuple[LotBook, float]:
         """Inspect a shipment; remove and return what is seized and the share of parcels lost."""
-        total = book.total()
         units = book.value(self.model.units)
         parcels = max(1, math.ceil(units / mode.parcel_size - 1e-9))
         p_i, p_d, p_b = self.catch_probabilities(mode)
@@ -296,9 +296,10 @@ class BorderAgent(Agent):
         seized_parcels = detected - bribed
         # each weapon is in a seized parcel with probability seized_parcels / parcels
         seized = book.thin(seized_parcels / parcels, rng) if seized_parcels else LotBook()
-        n_seized = seized.total()
+        passed, caught = book.by_category(), seized.by_category()   # book now holds the rest
         row = self.model.ledger.border[self.directed]
-        row += (parcels, inspected, detected, bribed, seized_parcels, total - n_seized, n_seized)
+        row += (parcels, inspected, detected, bribed, seized_parcels, passed[:3].sum(),
+                caught[:3].sum(), passed[3], caught[3])
         return seized, seized_parcels / parcels if parcels else 0.0
 
 
@@ -524,6 +525,8 @@ class RegulatorAgent(Agent):
         tally = model.ledger.tracing[self.country]
         tightened = set()
         for key, n in self.seized_today:
+            if key.category == AMMUNITION:      # tracing is of weapons (ITI; 000 ¶32-33)
+                continue
             tally[0] += n
             if not key.marked:
                 continue

@@ -18,7 +18,7 @@ FLOWS = ("diverted", "reported_loss", "produced", "transferred", "trafficked", "
          "seized_inland", "delivered", "collected", "destroyed")
 
 BORDER_FIELDS = ("parcels", "inspected", "detected", "bribed", "seized_parcels",
-                 "weapons_passed", "weapons_seized")
+                 "weapons_passed", "weapons_seized", "rounds_passed", "rounds_seized")
 TRACING_FIELDS = ("seized", "marked", "requests", "successes")
 
 

@@ -1,0 +1,137 @@
+"""The ``flowsim`` command line.
+
+Bad input prints one paragraph naming the file, the key path and what was expected, and
+exits with code 2 — never a traceback. An interrupted command exits with code 130 and
+leaves no half-written outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from flowsim.errors import InputError
+
+EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from flowsim.scenario import load_scenario
+
+    failed = 0
+    for path in args.scenarios:
+        try:
+            s = load_scenario(path)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        n_sp = sum(len(c.stockpiles) for c in s.countries)
+        n_tr = sum(t.count for t in s.traffickers)
+        print(f"ok: {path}: '{s.name}', {len(s.countries)} countries, {len(s.borders)} borders, "
+              f"{n_sp} stockpiles, {n_tr} traffickers, {s.simulation.steps} "
+              f"{s.simulation.step_length} steps")
+    return EXIT_INPUT if failed else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from flowsim.model import FlowModel
+    from flowsim.outputs import headline, write_run
+    from flowsim.progress import progress_bar
+    from flowsim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    if args.steps is not None:
+        scenario.simulation.steps = args.steps
+    out = Path(args.out) if args.out else Path("out") / scenario.name
+    model = FlowModel(scenario, seed=args.seed)
+    with progress_bar(scenario.simulation.steps, f"run {scenario.name}", "step") as bar:
+        model.run(progress=bar.update)
+    tables = write_run(model, out, str(args.scenario), plots=not args.no_plots)
+    print(f"\n{scenario.name}: {model.steps} {scenario.simulation.step_length} steps, "
+          f"seed {model.seed}. Weapons (ammunition excluded):\n")
+    print("By country")
+    print(headline(tables, "country").to_string())
+    print("\nBy diversion mechanism")
+    print(headline(tables, "mechanism").to_string())
+    tr = tables["tracing"]
+    if len(tr) and tr["seized"].sum():
+        share = tr["successes"].sum() / tr["seized"].sum()
+        print(f"\nTraced share of seized weapons (SDG 16.4.2 idea): {share:.1%} "
+              f"({tr['requests'].sum()} tracing requests, {tr['successes'].sum()} traced)")
+    print(f"\nOutputs written to {out}/ (tables as CSV, plots as PNG; schema: README.md)")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from flowsim.scenario import Scenario
+    from flowsim.schema import reference
+
+    print(reference(Scenario, "scenario (top level)"))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="flowsim", description="Agent-based simulation of illicit "
+                                "small-arms and light-weapons flows.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check scenario files and report problems")
+    v.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    v.set_defaults(func=cmd_validate)
+
+    r = sub.add_parser("run", help="run one scenario and write tables and plots")
+    r.add_argument("scenario", metavar="SCENARIO")
+    r.add_argument("--seed", type=int, default=None, help="random seed (default: the "
+                   "scenario's simulation.seed)")
+    r.add_argument("--steps", type=int, default=None, help="number of steps (default: the "
+                   "scenario's simulation.steps)")
+    r.add_argument("--out", default=None, help="output folder (default: out/<scenario name>)")
+    r.add_argument("--no-plots", action="store_true", help="write tables only")
+    r.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("schema", help="print the scenario format reference (Markdown)")
+    s.set_defaults(func=cmd_schema)
+
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return p
+
+
+#: Further sub-commands (experiments, reports, calibration) register themselves here.
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    _load_extra_commands()
+    args = build_parser().parse_args(argv)
+    if getattr(args, "steps", None) is not None and args.steps < 1:
+        print("error: --steps: expected a whole number of at least 1", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished work is kept, no partial output was written",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _load_extra_commands() -> None:
+    import importlib
+
+    for name in ("flowsim.experiment_cli",):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

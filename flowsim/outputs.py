@@ -1,0 +1,205 @@
+"""Tidy output tables of a run and their atomic writing to disk.
+
+Tables (one row per observation; a missing row means zero). Schema, by file:
+
+``flows.csv``      step, country, flow, mechanism, category, count
+                   flow: diverted, reported_loss, produced, transferred, trafficked
+                   (left the country with a trafficker), seized_border, seized_inland,
+                   delivered (to end users), collected, destroyed. mechanism: the diversion
+                   mechanism of the weapons (``none`` for legal production/transfers).
+``stocks.csv``     step, state, category, count — weapons by holder state: stockpiles,
+                   black_market, traffickers, in_transit, seized, end_users, destroyed.
+                   Step 0 is the initial state.
+``seizures.csv``   the seizure event log: step, country, place (crossing id or ``inland``),
+                   place_type (border/inland), category, count, marked, recorded,
+                   mechanism, origin_country, origin_stockpile, mode (ant/bulk/postal/none).
+``borders.csv``    step, border, crossing, from_country, to_country, parcels, inspected,
+                   detected, bribed, seized_parcels, weapons_passed, weapons_seized,
+                   rounds_passed, rounds_seized (weapons exclude ammunition; rounds are it).
+``tracing.csv``    step, country, seized, marked, requests, successes, traced_share
+                   (weapons, not ammunition; successes / seized: the SDG 16.4.2 idea,
+                   000 ¶32).
+``prices.csv``     step, country, market, category, price (USD), bought, demand (per step).
+``summary.csv``    country, mechanism, category, then totals over the run of diverted,
+                   trafficked, seized_border, seized_inland, delivered.
+``run.json``       scenario name, file, seed, steps, flowsim version; written last, so its
+                   presence marks a complete set of outputs.
+
+Counts of ammunition are rounds; all other categories are weapons.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from flowsim.ledger import BORDER_FIELDS, TRACING_FIELDS
+from flowsim.lots import MECHANISMS
+from flowsim.model import STATES, FlowModel
+from flowsim.scenario import CATEGORIES
+
+SUMMARY_FLOWS = ("diverted", "trafficked", "seized_border", "seized_inland", "delivered")
+
+
+def _names(values, names) -> list[str]:
+    return [names[v] if v >= 0 else "none" for v in values]
+
+
+def flows_table(model: FlowModel) -> pd.DataFrame:
+    df = pd.DataFrame(model.ledger.flow_rows,
+                      columns=["step", "country", "flow", "mechanism", "category", "count"])
+    df["country"] = _names(df["country"], model.country_ids)
+    df["mechanism"] = _names(df["mechanism"], MECHANISMS)
+    df["category"] = _names(df["category"], CATEGORIES)
+    return df
+
+
+def stocks_table(model: FlowModel) -> pd.DataFrame:
+    wide = model.datacollector.get_model_vars_dataframe()
+    wide.index = np.arange(len(wide))
+    long = wide.reset_index(names="step").melt(id_vars="step", var_name="key",
+                                               value_name="count")
+    long[["state", "category"]] = long["key"].str.split(":", expand=True)
+    return long[["step", "state", "category", "count"]].astype({"count": "int64"})
+
+
+def seizures_table(model: FlowModel) -> pd.DataFrame:
+    cols = ["step", "country", "place", "place_type", "category", "count", "marked", "recorded",
+            "mechanism", "origin_country", "origin_stockpile", "mode"]
+    df = pd.DataFrame(model.ledger.seizure_rows, columns=cols)
+    stock_ids = [s.spec.id for s in model.stockpile_list]
+    df["country"] = _names(df["country"], model.country_ids)
+    df["category"] = _names(df["category"], CATEGORIES)
+    df["mechanism"] = _names(df["mechanism"], MECHANISMS)
+    df["origin_country"] = _names(df["origin_country"], model.country_ids)
+    df["origin_stockpile"] = _names(df["origin_stockpile"], stock_ids)
+    return df
+
+
+def borders_table(model: FlowModel) -> pd.DataFrame:
+    df = pd.DataFrame(model.ledger.border_rows, columns=["step", "directed", *BORDER_FIELDS])
+    net = model.network
+    d = df.pop("directed").to_numpy()
+    labels = [net.label(int(x)) for x in d]
+    df.insert(1, "border", [b for b, _ in labels])
+    df.insert(2, "crossing", [c for _, c in labels])
+    df.insert(3, "from_country", _names(net.src[d], model.country_ids))
+    df.insert(4, "to_country", _names(net.dst[d], model.country_ids))
+    return df
+
+
+def tracing_table(model: FlowModel) -> pd.DataFrame:
+    df = pd.DataFrame(model.ledger.tracing_rows, columns=["step", "country", *TRACING_FIELDS])
+    df["country"] = _names(df["country"], model.country_ids)
+    df["traced_share"] = df["successes"] / df["seized"].where(df["seized"] > 0)
+    return df
+
+
+def prices_table(model: FlowModel) -> pd.DataFrame:
+    df = pd.DataFrame(model.ledger.price_rows,
+                      columns=["step", "market", "category", "price", "bought", "demand"])
+    markets = model.market_list
+    m = df.pop("market").to_numpy()
+    df.insert(1, "country", [model.country_ids[markets[i].country] for i in m])
+    df.insert(2, "market", [markets[i].spec.id for i in m])
+    df["category"] = _names(df["category"], CATEGORIES)
+    return df
+
+
+def summary_table(flows: pd.DataFrame) -> pd.DataFrame:
+    """Totals over the run by country, mechanism and category for the headline flows."""
+    sub = flows[flows["flow"].isin(SUMMARY_FLOWS)]
+    out = sub.pivot_table(index=["country", "mechanism", "category"], columns="flow",
+                          values="count", aggfunc="sum", fill_value=0)
+    for f in SUMMARY_FLOWS:
+        if f not in out:
+            out[f] = 0
+    return out[list(SUMMARY_FLOWS)].reset_index()
+
+
+TABLES: dict[str, Callable[[FlowModel], pd.DataFrame]] = {
+    "flows": flows_table, "stocks": stocks_table, "seizures": seizures_table,
+    "borders": borders_table, "tracing": tracing_table, "prices": prices_table,
+}
+
+
+def all_tables(model: FlowModel) -> dict[str, pd.DataFrame]:
+    tables = {name: make(model) for name, make in TABLES.items()}
+    tables["summary"] = summary_table(tables["flows"])
+    return tables
+
+
+def headline(tables: dict[str, pd.DataFrame], by: str) -> pd.DataFrame:
+    """Weapons (not ammunition) diverted, trafficked, seized, delivered, grouped by ``by``."""
+    s = tables["summary"]
+    s = s[s["category"] != "ammunition"]
+    out = s.groupby(by)[list(SUMMARY_FLOWS)].sum()
+    out["seized"] = out.pop("seized_border") + out.pop("seized_inland")
+    out = out[["diverted", "trafficked", "seized", "delivered"]]
+    out = out[(out != 0).any(axis=1)]
+    out.loc["TOTAL"] = out.sum()
+    return out.astype("int64")
+
+
+class AtomicDir:
+    """Stage files in a hidden folder inside ``out``; move them in only on :meth:`commit`.
+
+    A run that fails or is interrupted removes the staging folder and leaves ``out`` as it
+    was: no half-written result files. Each file is moved into place with ``os.replace``,
+    and ``run.json`` (or the last file staged) goes last.
+    """
+
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.out))
+        self._names: list[str] = []
+
+    def path(self, name: str) -> Path:
+        self._names.append(name)
+        return self.stage / name
+
+    def commit(self) -> None:
+        last = [n for n in self._names if n == "run.json"]
+        for name in [n for n in self._names if n != "run.json"] + last:
+            os.replace(self.stage / name, self.out / name)
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+    def __enter__(self) -> AtomicDir:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def write_run(model: FlowModel, out: str | Path, scenario_file: str = "",
+              plots: bool = True) -> dict[str, pd.DataFrame]:
+    """Write every table (CSV), the plots (PNG) and run.json into ``out``, atomically."""
+    from flowsim import __version__
+    from flowsim.plots import plot_run
+
+    tables = all_tables(model)
+    with AtomicDir(out) as stage:
+        for name, df in tables.items():
+            df.to_csv(stage.path(f"{name}.csv"), index=False)
+        if plots:
+            plot_run(model, tables, stage)
+        meta = {"scenario": model.scenario.name, "scenario_file": scenario_file,
+                "seed": model.seed, "steps": model.steps,
+                "step_length": model.sim.step_length, "flowsim_version": __version__,
+                "states": list(STATES), "conserved": bool(np.array_equal(*model.conservation()))}
+        stage.path("run.json").write_text(json.dumps(meta, indent=2))
+    return tables
