@@ -73,6 +73,7 @@ class StockpileAgent(Agent):
         self.holdings = h
         self.surplus = np.floor(total * spec.surplus_share).astype(np.int64)
         self.production = model.sim.per_step_count(spec.production.array())
+        self.produces = bool(self.production.any())
         self._mechs = self._exposed_mechanisms()
 
     def _exposed_mechanisms(self) -> list[int]:
@@ -118,7 +119,7 @@ class StockpileAgent(Agent):
         self._leak(rng)
 
     def _produce(self, rng: np.random.Generator) -> None:
-        if not self.production.any():
+        if not self.produces:
             return
         made = rng.poisson(self.production)
         if not made.any():
@@ -221,15 +222,17 @@ class MarketAgent(Agent):
         """Take what is wanted from ``book`` (removed from it); return the payment in USD."""
         model = self.model
         paid = 0.0
-        for k in np.flatnonzero(self.wanted >= 1):
-            got = book.take(int(self.wanted[k]), model.rng, category=int(k))
-            n = got.total()
-            if n:
-                self.wanted[k] -= n
-                self.bought[k] += n
-                paid += n * self.price[k]
-                self.holdings.merge(got)
-                model.ledger.flow_book(self.country, "delivered", got)
+        for k, have in enumerate(book.totals):
+            want = int(self.wanted[k]) if have else 0
+            if want < 1:
+                continue
+            got = book.take(want, model.rng, category=k)
+            n = got.totals[k]
+            self.wanted[k] -= n
+            self.bought[k] += n
+            paid += n * self.price[k]
+            self.holdings.merge(got)
+            model.ledger.flow_book(self.country, "delivered", got)
         return paid
 
     def buy_local(self) -> None:
@@ -296,10 +299,10 @@ class BorderAgent(Agent):
         seized_parcels = detected - bribed
         # each weapon is in a seized parcel with probability seized_parcels / parcels
         seized = book.thin(seized_parcels / parcels, rng) if seized_parcels else LotBook()
-        passed, caught = book.by_category(), seized.by_category()   # book now holds the rest
+        passed, caught = book.totals, seized.totals        # book now holds the rest
         row = self.model.ledger.border[self.directed]
-        row += (parcels, inspected, detected, bribed, seized_parcels, passed[:3].sum(),
-                caught[:3].sum(), passed[3], caught[3])
+        row += (parcels, inspected, detected, bribed, seized_parcels, sum(passed[:3]),
+                sum(caught[:3]), passed[3], caught[3])
         return seized, seized_parcels / parcels if parcels else 0.0
 
 
@@ -392,7 +395,7 @@ class TraffickerAgent(Agent):
         """The habitual route and market, re-planned every ``replan_steps`` or when upset."""
         plan = self._plan_cache
         stale = self.model.steps - self._planned_at >= self.model.scenario.behaviour.replan_steps
-        if plan is None or stale or not (plan[1].wanted >= 1).any():
+        if plan is None or stale or max(plan[1].wanted.tolist()) < 1:
             plan = self._plan_cache = self._plan()
             self._planned_at = self.model.steps
         return plan
@@ -400,27 +403,32 @@ class TraffickerAgent(Agent):
     def _plan(self) -> tuple[Route, MarketAgent, list] | None:
         """Best (route, market, load) by expected trip profit, or None if none pays."""
         model = self.model
-        b = model.scenario.behaviour
-        units, acq = b.transport_units.array(), b.acquisition_price.array()
+        units, acq = model.units_list, model.acquisition_list
         risk = model.perceived_risk[self.row]
         weights = model.network.travel_cost + self.spec.risk_aversion * model.cargo_value * risk
-        dist, pred, w = model.network.shortest(self.base, weights, self.allowed)
-        supply = model.black_market[self.base].by_category()
+        dist, pred, best = model.network.shortest(self.base, weights, self.allowed)
+        supply = model.black_market[self.base].totals
         best_plan, best_profit = None, 0.0
         for market in model.foreign_markets(self.base):
-            if not np.isfinite(dist[market.country]):
+            if dist[market.country] == np.inf:
                 continue
-            route = model.network.path(self.base, market.country, pred, w)
-            survive = float(np.prod(1.0 - risk[route.crossings]))
-            margin = market.price * survive - acq - route.travel_cost * units
+            route = model.network.path(self.base, market.country, pred, best)
+            survive = 1.0
+            for d in route.crossings:
+                survive *= 1.0 - risk[d]
+            wanted, price = market.wanted.tolist(), market.price.tolist()
+            options = []
+            for k in range(4):
+                margin = price[k] * survive - acq[k] - route.travel_cost * units[k]
+                if margin > 0 and supply[k] and wanted[k] >= 1:
+                    options.append((margin / units[k], k, margin))
             profit, load, room = 0.0, [], float(self.capacity)
-            for k in np.argsort(-margin / units):           # best margin per unit of space
-                n = int(min(supply[k], market.wanted[k], room / units[k]))
-                if margin[k] <= 0 or n <= 0:
-                    continue
-                load.append((int(k), n))
-                profit += n * margin[k]
-                room -= n * units[k]
+            for _, k, margin in sorted(options, reverse=True):   # best margin per unit of space
+                n = int(min(supply[k], wanted[k], room / units[k]))
+                if n > 0:
+                    load.append((k, n))
+                    profit += n * margin
+                    room -= n * units[k]
             if profit > best_profit:
                 best_plan, best_profit = (route, market, load), profit
         return best_plan

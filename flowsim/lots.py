@@ -4,6 +4,8 @@ A :class:`LotBook` maps a :data:`LotKey` (category, diversion mechanism, origin 
 origin stockpile, marked, recorded) to a count. Books merge by adding counts under the
 same key and split by drawing counts (binomial or hypergeometric), so a stockpile of
 millions costs no more than one of hundreds and bookkeeping stays exact in integers.
+Keys are kept per category with running totals, so the questions asked most often
+("how many rifles?", "take 20 rifles") do not scan the other categories.
 """
 
 from __future__ import annotations
@@ -36,76 +38,98 @@ class LotKey(NamedTuple):
 class LotBook:
     """A set of lots: counts of weapons keyed by their attributes."""
 
-    __slots__ = ("counts",)
+    __slots__ = ("cats", "totals")
 
-    def __init__(self, counts: dict[LotKey, int] | None = None):
-        self.counts: dict[LotKey, int] = counts if counts is not None else {}
-
-    def __len__(self) -> int:
-        return len(self.counts)
+    def __init__(self) -> None:
+        self.cats: list[dict[LotKey, int]] = [{} for _ in range(N_CAT)]
+        self.totals = [0] * N_CAT
 
     def __bool__(self) -> bool:
-        return bool(self.counts)
+        return any(self.totals)
 
     def __iter__(self) -> Iterator[tuple[LotKey, int]]:
-        return iter(self.counts.items())
+        for d in self.cats:
+            yield from d.items()
 
     def add(self, key: LotKey, n: int) -> None:
         if n > 0:
-            self.counts[key] = self.counts.get(key, 0) + int(n)
+            d = self.cats[key.category]
+            d[key] = d.get(key, 0) + int(n)
+            self.totals[key.category] += int(n)
 
     def merge(self, other: LotBook) -> None:
-        for key, n in other.counts.items():
-            self.counts[key] = self.counts.get(key, 0) + n
+        for k, n_other in enumerate(other.totals):
+            if n_other:
+                mine = self.cats[k]
+                if not mine:
+                    self.cats[k] = dict(other.cats[k])
+                else:
+                    get = mine.get
+                    for key, n in other.cats[k].items():
+                        mine[key] = get(key, 0) + n
+                self.totals[k] += n_other
 
     def total(self) -> int:
-        return sum(self.counts.values())
+        return sum(self.totals)
 
     def by_category(self) -> np.ndarray:
-        out = np.zeros(N_CAT, dtype=np.int64)
-        for key, n in self.counts.items():
-            out[key.category] += n
-        return out
+        return np.array(self.totals, dtype=np.int64)
 
-    def value(self, prices: np.ndarray) -> float:
-        return float(sum(prices[k.category] * n for k, n in self.counts.items()))
+    def value(self, prices) -> float:
+        return float(sum(p * n for p, n in zip(prices, self.totals, strict=True)))
 
-    def _remove(self, keys: list[LotKey], drawn: np.ndarray) -> LotBook:
-        out = LotBook()
-        for key, d in zip(keys, drawn.tolist(), strict=True):
-            if d:
-                left = self.counts[key] - d
+    def _remove(self, category: int, keys: list[LotKey], drawn: list[int], out: LotBook) -> None:
+        d = self.cats[category]
+        got = out.cats[category]
+        removed = 0
+        for key, n in zip(keys, drawn, strict=True):
+            if n:
+                left = d[key] - n
                 if left:
-                    self.counts[key] = left
+                    d[key] = left
                 else:
-                    del self.counts[key]
-                out.counts[key] = d
-        return out
+                    del d[key]
+                got[key] = got.get(key, 0) + n
+                removed += n
+        self.totals[category] -= removed
+        out.totals[category] += removed
 
     def thin(self, p: float, rng: np.random.Generator) -> LotBook:
         """Remove each weapon independently with probability ``p``; return the removed lots."""
-        if p <= 0 or not self.counts:
-            return LotBook()
-        if p >= 1:
-            out, self.counts = LotBook(self.counts), {}
+        out = LotBook()
+        if p <= 0:
             return out
-        keys = list(self.counts)
-        drawn = rng.binomial(np.fromiter(self.counts.values(), np.int64, len(keys)), p)
-        return self._remove(keys, drawn)
+        if p >= 1:
+            return self.pop_all()
+        # Thinning each lot independently is the same as drawing the total removed per
+        # category, Binomial(total, p), then spreading it over lots hypergeometrically.
+        for k, n in enumerate(rng.binomial(self.totals, p).tolist()):
+            if n:
+                out.merge(self.take(n, rng, k))
+        return out
 
-    def take(self, n: int, rng: np.random.Generator, category: int | None = None) -> LotBook:
-        """Remove ``n`` weapons drawn at random (of one category if given); return them."""
-        keys = [k for k in self.counts if category is None or k.category == category]
-        if n <= 0 or not keys:
-            return LotBook()
-        have = np.fromiter((self.counts[k] for k in keys), np.int64, len(keys))
-        total = int(have.sum())
-        if n >= total:
-            return self._remove(keys, have)
+    def take(self, n: int, rng: np.random.Generator, category: int) -> LotBook:
+        """Remove ``n`` weapons of ``category`` drawn at random; return them."""
+        out = LotBook()
+        have_total = self.totals[category]
+        if n <= 0 or not have_total:
+            return out
+        d = self.cats[category]
+        if n >= have_total:                 # everything: hand the whole lot table over
+            out.cats[category], self.cats[category] = d, {}
+            out.totals[category], self.totals[category] = have_total, 0
+            return out
+        keys = list(d)
         if len(keys) == 1:
-            return self._remove(keys, np.array([n]))
-        return self._remove(keys, rng.multivariate_hypergeometric(have, n))
+            self._remove(category, keys, [n], out)
+        else:
+            have = np.fromiter(d.values(), np.int64, len(keys))
+            drawn = rng.multivariate_hypergeometric(have, n)
+            self._remove(category, keys, drawn.tolist(), out)
+        return out
 
     def pop_all(self) -> LotBook:
-        out, self.counts = LotBook(self.counts), {}
+        out = LotBook()
+        out.cats, out.totals = self.cats, self.totals
+        self.cats, self.totals = [{} for _ in range(N_CAT)], [0] * N_CAT
         return out

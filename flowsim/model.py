@@ -95,6 +95,8 @@ class FlowModel(Model):
                                         for t in self.trafficker_list]).reshape(
                                             len(self.trafficker_list), self.network.n)
         self.units = scenario.behaviour.transport_units.array()
+        self.units_list = self.units.tolist()
+        self.acquisition_list = scenario.behaviour.acquisition_price.array().tolist()
         self.cargo_value = self._cargo_value()
         self._foreign: dict[int, list[MarketAgent]] = {}
         self._transfers = self._prepare_transfers()
@@ -235,17 +237,23 @@ class FlowModel(Model):
         """Weapons by holder state (rows, :data:`STATES`) and category (columns)."""
         if self._snapshot is not None:
             return self._snapshot
-        out = np.zeros((len(STATES), 4), dtype=np.int64)
+        rows = [[0] * 4 for _ in STATES]
+
+        def add(row: list[int], totals: list[int]) -> None:
+            for k in range(4):
+                row[k] += totals[k]
+
         for s in self.stockpile_list:
-            out[0] += s.holdings.sum(axis=(1, 2))
+            add(rows[0], s.holdings.sum(axis=(1, 2)).tolist())
         for b in self.black_market:
-            out[1] += b.by_category()
+            add(rows[1], b.totals)
         for t in self.trafficker_list:
             if t.shipment is not None:
-                out[2 if t.shipment.arrived else 3] += t.shipment.book.by_category()
-        out[4] = self.seized
+                add(rows[2 if t.shipment.arrived else 3], t.shipment.book.totals)
         for m in self.market_list:
-            out[5] += m.holdings.by_category()
+            add(rows[5], m.holdings.totals)
+        out = np.array(rows, dtype=np.int64)
+        out[4] = self.seized
         out[6] = self.destroyed
         self._snapshot = out
         return out

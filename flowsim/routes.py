@@ -57,7 +57,8 @@ class RouteNetwork:
         self.group_starts = starts
         self.edge_src = self.src[self.order][starts]
         self.edge_dst = self.dst[self.order][starts]
-        self.members = np.split(self.order, starts[1:]) if self.n else []
+        self.group_sizes = np.diff(np.r_[starts, self.n])
+        self.group_index = np.repeat(np.arange(len(starts)), self.group_sizes)
         self.edges = {(int(u), int(v)): g for g, (u, v) in
                       enumerate(zip(self.edge_src, self.edge_dst, strict=True))}
         graph = csr_matrix((np.arange(1, len(starts) + 1, dtype=float),
@@ -76,20 +77,26 @@ class RouteNetwork:
 
         ``weights`` is a cost per directed crossing; ``allowed`` masks crossings the mode
         may use. Returns (dist per country, predecessor per country, masked weights), the
-        last for :meth:`path` to pick each hop's cheapest crossing.
+        last the cheapest directed crossing of each country-to-country edge.
         """
         w = np.where(allowed, weights, np.inf)
         if not self.n:
             return (np.where(np.arange(self.n_countries) == source, 0.0, np.inf),
-                    np.full(self.n_countries, -9999), w)
-        edge_w = np.minimum.reduceat(w[self.order], self.group_starts)
+                    np.full(self.n_countries, -9999), np.zeros(0, dtype=np.int64))
+        ws = w[self.order]
+        edge_w = np.minimum.reduceat(ws, self.group_starts)
+        # cheapest directed crossing of each edge: first position in its group at the minimum
+        at_min = np.flatnonzero(ws == np.repeat(edge_w, self.group_sizes))
+        first = at_min[np.r_[True, self.group_index[at_min][1:] != self.group_index[at_min][:-1]]]
+        best = self.order[first]
         # The graph's structure never changes: reuse it and only refresh the weights.
         self._graph.data[:] = np.where(np.isfinite(edge_w), edge_w + 1e-9, 1e300)[self._csr_order]
         dist, pred = dijkstra(self._graph, indices=source, return_predecessors=True)
         dist[dist >= 1e299] = np.inf
-        return dist, pred, w
+        return dist, pred, best
 
-    def path(self, source: int, target: int, pred: np.ndarray, w: np.ndarray) -> Route | None:
+    def path(self, source: int, target: int, pred: np.ndarray, best: np.ndarray
+             ) -> Route | None:
         """The route to ``target`` from :meth:`shortest`'s output, cheapest crossing per hop."""
         if target == source or pred[target] < 0:
             return None
@@ -97,8 +104,6 @@ class RouteNetwork:
         while nodes[-1] != source:
             nodes.append(int(pred[nodes[-1]]))
         nodes.reverse()
-        crossings = []
-        for a, b in zip(nodes[:-1], nodes[1:], strict=True):
-            members = self.members[self.edges[(a, b)]]
-            crossings.append(int(members[np.argmin(w[members])]))
+        edges = self.edges
+        crossings = [int(best[edges[(a, b)]]) for a, b in zip(nodes[:-1], nodes[1:], strict=True)]
         return Route(nodes, crossings, float(self.travel_cost[crossings].sum()), 0.0)

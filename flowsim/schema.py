@@ -158,9 +158,8 @@ def _scalar(tp: Any, value: Any, file: str, path: str, meta: dict) -> Any:
     if choices and value not in choices:
         raise InputError(file, path, f"expected one of {', '.join(choices)}, got "
                          f"{value!r}{did_you_mean(value, choices)}")
-    if lo is not None and hi is not None and not lo <= value <= hi:
-        what = "a probability" if (lo, hi) == (0.0, 1.0) else "a value"
-        raise InputError(file, path, f"expected {what} between {lo:g} and {hi:g}, got {value:g}")
+    if (lo, hi) == (0.0, 1.0) and not 0.0 <= value <= 1.0:
+        raise InputError(file, path, f"expected a probability between 0 and 1, got {value:g}")
     if lo is not None and value < lo:
         expected = "a non-negative" if lo == 0 else f"a value of at least {lo:g}"
         if lo == 0:

@@ -1,0 +1,71 @@
+"""Headline outcomes of a finished run, as plain numbers.
+
+These are what experiments compare and calibration matches. Counts are weapons
+(handguns, rifles, light weapons); ammunition is reported separately in rounds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from flowsim.model import FlowModel
+
+AMMUNITION = 3
+#: Outcome names available to experiments (``outcomes:`` in an experiment YAML).
+OUTCOMES = ("diverted", "trafficked", "seized", "seized_border", "seized_inland", "delivered",
+            "destroyed", "traced_share", "tracing_requests", "end_user_stock", "rounds_delivered")
+
+
+def run_totals(model: FlowModel, first_step: int = 1, last_step: int | None = None
+               ) -> dict[str, float]:
+    """Totals of the headline outcomes over steps ``first_step..last_step`` (inclusive)."""
+    last = model.steps if last_step is None else last_step
+    flows: dict[str, int] = defaultdict(int)
+    rounds = 0
+    for step, _country, flow, _mech, cat, n in model.ledger.flow_rows:
+        if first_step <= step <= last:
+            if cat != AMMUNITION:
+                flows[flow] += n
+            elif flow == "delivered":
+                rounds += n
+    seized_tr = requests = traced = 0
+    for step, _country, seized, _marked, req, ok in model.ledger.tracing_rows:
+        if first_step <= step <= last:
+            seized_tr += seized
+            requests += req
+            traced += ok
+    end_users = sum(sum(m.holdings.totals[:AMMUNITION]) for m in model.market_list)
+    return {
+        "diverted": flows["diverted"],
+        "trafficked": flows["trafficked"],
+        "seized": flows["seized_border"] + flows["seized_inland"],
+        "seized_border": flows["seized_border"],
+        "seized_inland": flows["seized_inland"],
+        "delivered": flows["delivered"],
+        "destroyed": flows["destroyed"],
+        "traced_share": traced / seized_tr if seized_tr else 0.0,
+        "tracing_requests": requests,
+        "end_user_stock": end_users,
+        "rounds_delivered": rounds,
+    }
+
+
+def series(model: FlowModel, flow: str) -> np.ndarray:
+    """Weapons per step for one flow (index 0 is step 1)."""
+    out = np.zeros(model.steps, dtype=np.int64)
+    for step, _c, f, _m, cat, n in model.ledger.flow_rows:
+        if f == flow and cat != AMMUNITION:
+            out[step - 1] += n
+    return out
+
+
+def border_totals(model: FlowModel) -> dict[str, dict[str, int]]:
+    """Per crossing id: weapons passed and seized over the run (both directions)."""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: {"passed": 0, "seized": 0})
+    for row in model.ledger.border_rows:
+        _border, crossing = model.network.label(row[1])
+        out[crossing]["passed"] += row[7]
+        out[crossing]["seized"] += row[8]
+    return dict(out)

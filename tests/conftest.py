@@ -1,0 +1,55 @@
+"""Shared fixtures: shipped scenarios, small scenario builders and a CLI runner."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flowsim.cli import main
+from flowsim.scenario import scenario_from_data
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+def load_data(name: str) -> dict:
+    return yaml.safe_load((SCENARIOS / name).read_text())
+
+
+@pytest.fixture
+def teaching_data() -> dict:
+    return copy.deepcopy(TEACHING)
+
+
+TEACHING = load_data("teaching.yaml")
+
+
+def scenario(data: dict, steps: int | None = None, seed: int | None = None):
+    data = copy.deepcopy(data)
+    sim = data.setdefault("simulation", {})
+    if steps is not None:
+        sim["steps"] = steps
+    if seed is not None:
+        sim["seed"] = seed
+    return scenario_from_data(data, "<test>")
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def write_yaml(tmp_path: Path, data, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False) if not isinstance(data, str) else data)
+    return path
