@@ -174,17 +174,20 @@ class StockpileAgent(Agent):
             return
         self.holdings -= leaked.sum(axis=2).reshape(4, 2, 2)
         self.surplus = np.minimum(self.surplus, self.holdings.sum(axis=(1, 2)))
-        market = model.black_market[self.country]
+        add = model.black_market[self.country].add
+        flow = model.ledger.flow
+        country, index, mechs = self.country, self.index, self._mechs
+        cats, cells, js = np.nonzero(leaked)
+        for cat, cell, j, count in zip(cats.tolist(), cells.tolist(), js.tolist(),
+                                       leaked[cats, cells, js].tolist(), strict=True):
+            add(LotKey(cat, mechs[j], country, index, cell > 1, bool(cell & 1)), count)
+        by_mech = leaked.sum(axis=1)                                  # (cat, mechanism)
+        recorded = leaked[:, 1::2, :].sum(axis=1)                     # cells with recorded=1
         detect = 1.0 - math.exp(-self.audits_per_year / model.sim.steps_per_year * 6)
-        for cat, cell, j in zip(*np.nonzero(leaked), strict=True):
-            count = int(leaked[cat, cell, j])
-            mech = self._mechs[j]
-            marked, recorded = bool(cell >> 1), bool(cell & 1)
-            market.add(LotKey(int(cat), mech, self.country, self.index, marked, recorded), count)
-            model.ledger.flow(self.country, "diverted", mech, int(cat), count)
-            if recorded:
-                model.ledger.flow(self.country, "reported_loss", mech, int(cat),
-                                  int(rng.binomial(count, min(1.0, detect))))
+        reported = rng.binomial(recorded, min(1.0, detect))
+        for cat, j in zip(*np.nonzero(by_mech), strict=True):
+            flow(country, "diverted", mechs[j], int(cat), int(by_mech[cat, j]))
+            flow(country, "reported_loss", mechs[j], int(cat), int(reported[cat, j]))
 
     def tighten(self, gain: float) -> None:
         """A successful trace identified this stockpile as a point of diversion (000 ¶33)."""

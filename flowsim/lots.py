@@ -97,13 +97,22 @@ class LotBook:
     def thin(self, p: float, rng: np.random.Generator) -> LotBook:
         """Remove each weapon independently with probability ``p``; return the removed lots."""
         out = LotBook()
-        if p <= 0:
+        total = sum(self.totals)
+        if p <= 0 or not total:
             return out
         if p >= 1:
             return self.pop_all()
-        # Thinning each lot independently is the same as drawing the total removed per
+        # Thinning each lot independently is the same as drawing the number removed per
         # category, Binomial(total, p), then spreading it over lots hypergeometrically.
-        for k, n in enumerate(rng.binomial(self.totals, p).tolist()):
+        # Fast path, exact: nothing is removed with probability (1 - p) ** total; otherwise
+        # draw the binomials again until something is (rejection gives the conditional law).
+        if rng.random() < (1.0 - p) ** total:
+            return out
+        while True:
+            drawn = rng.binomial(self.totals, p).tolist()
+            if any(drawn):
+                break
+        for k, n in enumerate(drawn):
             if n:
                 out.merge(self.take(n, rng, k))
         return out

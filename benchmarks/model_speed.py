@@ -1,0 +1,68 @@
+"""Steps per second and peak memory of the model on the shipped scenarios.
+
+Each scenario runs in a fresh process (so peak resident memory is its own) on one core:
+
+    .venv/bin/python benchmarks/model_speed.py [--steps 120] [--scenarios teaching regional large]
+
+Prints one line per scenario: build time, run time for the steps, steps per second, peak
+resident memory (MiB), and stockpiled weapons at the start. Figures measured on this
+project's machines are recorded in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure(path: str, steps: int) -> dict:
+    from flowsim.model import FlowModel
+    from flowsim.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    t0 = time.perf_counter()
+    model = FlowModel(scenario)
+    t1 = time.perf_counter()
+    model.run(steps)
+    t2 = time.perf_counter()
+    stock = int(model.initial[:3].sum())
+    return {"scenario": scenario.name, "build_s": t1 - t0, "run_s": t2 - t1,
+            "steps_per_s": steps / (t2 - t1), "steps": steps, "weapons": stock,
+            "rounds": int(model.initial[3]), "traffickers": len(model.trafficker_list),
+            "countries": len(model.country_ids),
+            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def in_fresh_process(path: str, steps: int) -> dict:
+    code = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); "
+            f"from model_speed import measure; print(json.dumps(measure({path!r}, {steps})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT, env={"OMP_NUM_THREADS": "1",
+                                                    "OPENBLAS_NUM_THREADS": "1",
+                                                    "PATH": ""})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--steps", type=int, default=120)
+    p.add_argument("--scenarios", nargs="+", default=["teaching", "regional", "large"])
+    args = p.parse_args()
+    print(f"{'scenario':<10} {'countries':>9} {'traffickers':>11} {'weapons':>10} "
+          f"{'build s':>8} {'run s':>7} {'steps/s':>8} {'peak MiB':>9}")
+    for name in args.scenarios:
+        r = in_fresh_process(str(ROOT / "scenarios" / f"{name}.yaml"), args.steps)
+        print(f"{name:<10} {r['countries']:>9} {r['traffickers']:>11} {r['weapons']:>10,} "
+              f"{r['build_s']:>8.2f} {r['run_s']:>7.2f} {r['steps_per_s']:>8.1f} "
+              f"{r['peak_mib']:>9.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
