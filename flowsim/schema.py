@@ -80,13 +80,13 @@ def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin in (list, tuple):
         (inner, *_) = typing.get_args(tp) or (Any,)
-        return f"a list of {_type_name(inner)}"
+        return f"a list of {_type_name(inner).removeprefix('a ')}s"
     if origin is dict:
-        return f"a mapping of names to {_type_name(typing.get_args(tp)[1])}"
+        return f"a mapping of names to {_type_name(typing.get_args(tp)[1]).removeprefix('a ')}s"
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
     if dataclasses.is_dataclass(tp):
-        return "a mapping"
+        return f"a `{tp.__name__}` mapping"
     return {int: "a whole number", float: "a number", str: "a string", bool: "true or false",
             Any: "any value"}.get(tp, getattr(tp, "__name__", str(tp)))
 
