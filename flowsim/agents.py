@@ -62,6 +62,7 @@ class StockpileAgent(Agent):
         self.country = country
         self.index = index
         self.security = spec.security
+        self.security_boost = 0.0          # set by stockpile_security interventions
         self.audits_per_year = spec.audits_per_year
         h = np.zeros((4, 2, 2), dtype=np.int64)
         total = spec.holdings.array()
@@ -89,7 +90,8 @@ class StockpileAgent(Agent):
         return self.model.controls[self.country]
 
     def effective_security(self) -> float:
-        return 1.0 - (1.0 - self.security) * (1.0 - self.controls.pssm)
+        return 1.0 - ((1.0 - self.security) * (1.0 - self.controls.pssm)
+                      * (1.0 - self.security_boost))
 
     def record_quality(self) -> float:
         """Share of current holdings that are recorded."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from flowsim.errors import InputError
@@ -66,6 +65,54 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_experiment(args: argparse.Namespace) -> int:
+    from flowsim.experiment import (
+        ResultsStore,
+        load_experiment,
+        run_task,
+        scenario_for_sample,
+        task_arguments,
+    )
+    from flowsim.progress import progress_bar
+    from flowsim.runner import run_parallel
+
+    exp = load_experiment(args.experiment)
+    out = Path(args.out) if args.out else Path("results") / exp.spec.name
+    store = ResultsStore(out, exp)
+    done = store.done()
+    todo = [k for k in exp.tasks() if k not in done]
+    samples = {i: scenario_for_sample(exp.scenario_data, s, exp.file)
+               for i, s in enumerate(exp.samples)}
+    total = len(exp.tasks())
+    print(f"{exp.spec.name}: {len(exp.options)} options x {len(exp.samples)} futures x "
+          f"{exp.spec.replications} replications = {total} runs of {exp.horizon} steps"
+          + (f"; {len(done)} already done, resuming" if done else ""), flush=True)
+    results = run_parallel(run_task, (task_arguments(exp, k, samples) for k in todo),
+                           jobs=args.jobs, backend=args.backend, address=args.address)
+    with progress_bar(len(todo), exp.spec.name, "run") as bar:
+        for record in results:
+            store.append(record)
+            bar.update(1)
+    print(f"all {total} runs stored in {out}/runs.jsonl")
+    if not args.no_report:
+        return _print_report(out)
+    return 0
+
+
+def _print_report(results_dir: Path) -> int:
+    from flowsim.report import write_report
+
+    shown, where = write_report(results_dir)
+    print()
+    print(shown.to_string(index=False))
+    print(f"\nReport: {where}/report.html (tables, plots); summary.csv, *.png beside it")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    return _print_report(Path(args.results))
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from flowsim.scenario import Scenario
     from flowsim.schema import reference
@@ -96,17 +143,25 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the scenario format reference (Markdown)")
     s.set_defaults(func=cmd_schema)
 
-    for register in EXTRA_COMMANDS:
-        register(sub)
+    e = sub.add_parser("experiment", help="run a policy experiment (options x futures x "
+                       "replications) in parallel, then report")
+    e.add_argument("experiment", metavar="EXPERIMENT")
+    e.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1; "
+                   "-1 = all cores)")
+    e.add_argument("--out", default=None, help="results folder (default results/<name>); "
+                   "re-running resumes where it stopped")
+    e.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
+    e.add_argument("--address", default=None, help="Dask scheduler HOST:PORT (--backend dask)")
+    e.add_argument("--no-report", action="store_true", help="store runs only")
+    e.set_defaults(func=cmd_experiment)
+
+    rp = sub.add_parser("report", help="compare options from an experiment's results folder")
+    rp.add_argument("results", metavar="RESULTS_DIR")
+    rp.set_defaults(func=cmd_report)
     return p
 
 
-#: Further sub-commands (experiments, reports, calibration) register themselves here.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
 def main(argv: list[str] | None = None) -> int:
-    _load_extra_commands()
     args = build_parser().parse_args(argv)
     if getattr(args, "steps", None) is not None and args.steps < 1:
         print("error: --steps: expected a whole number of at least 1", file=sys.stderr)
@@ -117,20 +172,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("\ninterrupted: finished work is kept, no partial output was written",
-              file=sys.stderr)
+        print("\ninterrupted: finished work is kept and no partial output was written; "
+              "run the same command again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def _load_extra_commands() -> None:
-    import importlib
-
-    for name in ("flowsim.experiment_cli",):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
 
 
 if __name__ == "__main__":

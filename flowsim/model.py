@@ -33,6 +33,7 @@ from flowsim.agents import (
     TraffickerAgent,
     draw_cells,
 )
+from flowsim.interventions import Intervention, Schedule
 from flowsim.ledger import Ledger
 from flowsim.lots import NO_STOCKPILE, LotBook, LotKey
 from flowsim.routes import RouteNetwork
@@ -50,9 +51,12 @@ class FlowModel(Model):
     Args:
         scenario: a validated :class:`~flowsim.scenario.Scenario`.
         seed: random seed; defaults to ``scenario.simulation.seed``.
+        interventions: interventions applied on top of the scenario's own (experiments pass
+            a policy option's here).
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None):
+    def __init__(self, scenario: Scenario, seed: int | None = None,
+                 interventions: list[Intervention] | None = None):
         seed = scenario.simulation.seed if seed is None else seed
         super().__init__(rng=seed)
         self.seed = seed
@@ -101,6 +105,7 @@ class FlowModel(Model):
         self._foreign: dict[int, list[MarketAgent]] = {}
         self._transfers = self._prepare_transfers()
         self._illicit = self._prepare_illicit_production()
+        self.schedule = Schedule(self, [*scenario.interventions, *(interventions or [])])
         self._snapshot: np.ndarray | None = None
         self.initial = self.stock_by_state().sum(axis=0)
         reporters = {f"{state}:{cat}": _stock_reporter(i, k) for i, state in enumerate(STATES)
@@ -172,7 +177,8 @@ class FlowModel(Model):
             self.running = False
 
     def before_step(self) -> None:
-        """Hook run at the start of each step (interventions change controls here)."""
+        """Apply interventions: targeted parameters are recomputed from their baselines."""
+        self.schedule.apply(self.steps)
 
     def _authorized_transfers(self) -> None:
         """Authorized transfers; end-user fraud and unauthorized re-export divert some

@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 
 from flowsim.errors import InputError, did_you_mean
+from flowsim.interventions import Intervention, check_targets
 from flowsim.schema import build, load_yaml, param, parse_yaml, probability
 
 CATEGORIES = ("handguns", "rifles", "light_weapons", "ammunition")
@@ -348,8 +349,9 @@ class Scenario:
     transfers: list[Transfer] = param(factory=list, doc="Authorized transfers.")
     mechanisms: Mechanisms = param(factory=Mechanisms, doc="Diversion base rates.")
     behaviour: Behaviour = param(factory=Behaviour, doc="Behaviour parameters.")
-    interventions: list[dict[str, Any]] = param(
-        factory=list, doc="Interventions over time (see the experiments reference).")
+    interventions: list[Intervention] = param(
+        factory=list, doc="Interventions in force in every run of this scenario (see "
+        "docs/experiments.md).")
 
     # --- look-ups used by the model -------------------------------------------------
     def country_index(self) -> dict[str, int]:
@@ -445,6 +447,8 @@ def check_references(s: Scenario, file: str) -> None:
                              "has no state stockpile to receive the transfer; add one or set "
                              "to_stockpile")
     _check_reachable_demand(s, file)
+    for i, iv in enumerate(s.interventions):
+        check_targets(iv, s, file, f"interventions[{i}]")
 
 
 def _check_reachable_demand(s: Scenario, file: str) -> None:

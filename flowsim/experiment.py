@@ -1,0 +1,293 @@
+"""Policy experiments: options against a baseline, over sampled futures and replications.
+
+An experiment YAML names a scenario, a baseline (interventions in force in every option),
+named policy options (single interventions or packages), replications, a horizon, the
+outcomes of interest, and optional uncertain parameters with ranges. Uncertain parameters
+are sampled by Latin hypercube (``scipy.stats.qmc``); every option is evaluated in the same
+sampled futures with the same seeds (common random numbers), so differences between options
+are differences the options make. The reference is ``docs/experiments.md``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from scipy.stats import qmc
+
+from flowsim.errors import InputError
+from flowsim.interventions import Intervention, parse_interventions
+from flowsim.metrics import OUTCOMES, run_totals, series
+from flowsim.model import FlowModel
+from flowsim.scenario import Scenario, scenario_from_data
+from flowsim.schema import build, load_yaml, param, to_plain
+
+BASELINE = "baseline"
+SERIES = ("diverted", "delivered", "seized_border", "seized_inland")
+
+
+@dataclass(kw_only=True)
+class Option:
+    """A named policy option: one intervention or a package."""
+
+    name: str = param(doc="Name shown in reports.")
+    interventions: list[dict[str, Any]] = param(factory=list, doc="Interventions (see "
+                                                "docs/experiments.md).")
+
+
+@dataclass(kw_only=True)
+class UncertainParameter:
+    """A scenario value that is uncertain, with the range it is sampled from."""
+
+    path: str = param(doc="Dotted path into the scenario, lists selected by id, e.g. "
+                      "'mechanisms.theft' or 'countries.KAR.stockpiles.kar-army.security'.")
+    range: list[float] = param(doc="[low, high].")
+
+
+@dataclass(kw_only=True)
+class Uncertainty:
+    """Uncertain parameters, sampled by Latin hypercube."""
+
+    samples: int = param(8, "Number of sampled futures.", lo=1, hi=100_000)
+    parameters: list[UncertainParameter] = param(factory=list, doc="What is uncertain.")
+
+
+@dataclass(kw_only=True)
+class ExperimentSpec:
+    """A flowsim experiment."""
+
+    name: str = param(doc="Short name; results go to results/<name>/ by default.")
+    description: str = param("", "What is compared.")
+    scenario: str = param(doc="Scenario file, relative to the experiment file.")
+    horizon: int | None = param(None, "Steps per run (default: the scenario's).", lo=1)
+    replications: int = param(5, "Runs per option and sampled future.", lo=1, hi=10_000)
+    seed: int = param(1, "Master seed for sampling and run seeds.", lo=0)
+    outcomes: list[str] = param(factory=lambda: ["delivered", "diverted", "seized",
+                                                 "traced_share"],
+                                doc=f"Outcomes to report, from: {', '.join(OUTCOMES)}.")
+    baseline: list[dict[str, Any]] = param(factory=list, doc="Interventions in force in "
+                                           "every option, the baseline included.")
+    options: list[Option] = param(doc="Policy options compared with the baseline.")
+    uncertain: Uncertainty | None = param(None, "Uncertain parameters (optional).")
+
+
+@dataclass
+class Experiment:
+    """A loaded, checked experiment, ready to run."""
+
+    spec: ExperimentSpec
+    file: str
+    scenario_data: dict
+    scenario: Scenario
+    baseline: list[Intervention]
+    options: dict[str, list[Intervention]]      # baseline first
+    samples: list[dict[str, float]]             # one dict of path -> value per future
+
+    @property
+    def horizon(self) -> int:
+        return self.spec.horizon or self.scenario.simulation.steps
+
+    def costs(self) -> dict[str, float]:
+        """USD spent on each option's own interventions within the horizon."""
+        spy = self.scenario.simulation.steps_per_year
+        return {name: sum(iv.total_cost(self.horizon, spy) for iv in ivs[len(self.baseline):])
+                for name, ivs in self.options.items()}
+
+    def tasks(self) -> list[tuple[str, int, int]]:
+        return [(option, sample, rep) for sample in range(len(self.samples))
+                for rep in range(self.spec.replications) for option in self.options]
+
+    def run_seed(self, sample: int, replication: int) -> int:
+        """The same seed for every option in a (future, replication): common random numbers."""
+        seq = np.random.SeedSequence([self.spec.seed, sample, replication])
+        return int(seq.generate_state(1, dtype=np.uint32)[0])
+
+    def fingerprint(self) -> str:
+        """Identity of what is computed, to refuse resuming into a different experiment."""
+        plain = {"spec": to_plain(self.spec), "scenario": self.scenario_data}
+        return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()
+                              ).hexdigest()[:16]
+
+
+def set_path(data: dict, path: str, value: float, file: str, where: str) -> None:
+    """Set ``value`` at a dotted path in raw scenario data; list items are selected by id."""
+    parts = path.split(".")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        here = ".".join(parts[:i]) or "(top)"
+        if isinstance(node, list):
+            match = [x for x in node if isinstance(x, dict) and x.get("id") == part]
+            if not match:
+                ids = [x.get("id") for x in node if isinstance(x, dict)]
+                raise InputError(file, where, f"path '{path}': no item with id '{part}' at "
+                                 f"'{here}' (ids: {', '.join(map(str, ids))})")
+            node = match[0]
+        elif isinstance(node, dict):
+            node = node.setdefault(part, {})
+        else:
+            raise InputError(file, where, f"path '{path}': '{here}' is a value, "
+                             "not a mapping or list")
+    if not isinstance(node, dict):
+        raise InputError(file, where, f"path '{path}' does not end at a mapping key")
+    node[parts[-1]] = value
+
+
+def scenario_for_sample(exp_data: dict, sample: dict[str, float], file: str) -> dict:
+    data = copy.deepcopy(exp_data)
+    for path, value in sample.items():
+        set_path(data, path, value, file, "uncertain")
+    return data
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and check an experiment file and its scenario; raises InputError."""
+    path = Path(path)
+    file = str(path)
+    spec = build(ExperimentSpec, load_yaml(path), file)
+    for i, name in enumerate(spec.outcomes):
+        if name not in OUTCOMES:
+            from flowsim.errors import did_you_mean
+
+            raise InputError(file, f"outcomes[{i}]", f"unknown outcome '{name}'"
+                             f"{did_you_mean(name, OUTCOMES)}; expected one of: "
+                             f"{', '.join(OUTCOMES)}")
+    scenario_path = (path.parent / spec.scenario)
+    if not scenario_path.exists():
+        raise InputError(file, "scenario", f"scenario file '{spec.scenario}' not found "
+                         f"(looked for {scenario_path})")
+    scenario_data = load_yaml(scenario_path)
+    scenario = scenario_from_data(scenario_data, str(scenario_path))
+    baseline = parse_interventions(spec.baseline, scenario, file, "baseline")
+    if not spec.options:
+        raise InputError(file, "options", "expected at least one policy option")
+    options = {BASELINE: baseline}
+    for i, opt in enumerate(spec.options):
+        if opt.name in options:
+            raise InputError(file, f"options[{i}].name", f"duplicate option name '{opt.name}'"
+                             + (" ('baseline' is reserved)" if opt.name == BASELINE else ""))
+        options[opt.name] = baseline + parse_interventions(
+            opt.interventions, scenario, file, f"options[{i}].interventions")
+    samples = _sample(spec, scenario_data, file)
+    return Experiment(spec, file, scenario_data, scenario, baseline, options, samples)
+
+
+def _sample(spec: ExperimentSpec, scenario_data: dict, file: str) -> list[dict[str, float]]:
+    unc = spec.uncertain
+    if unc is None or not unc.parameters:
+        return [{}]
+    for i, p in enumerate(unc.parameters):
+        where = f"uncertain.parameters[{i}]"
+        if len(p.range) != 2 or p.range[0] > p.range[1]:
+            raise InputError(file, f"{where}.range", f"expected [low, high] with low <= high, "
+                             f"got {p.range}")
+        for bound in p.range:          # both ends must make a valid scenario
+            try:
+                scenario_from_data(scenario_for_sample(scenario_data, {p.path: bound}, file),
+                                   "<sampled>")
+            except InputError as exc:
+                raise InputError(file, f"{where}.path", f"setting '{p.path}' to {bound} "
+                                 f"gives an invalid scenario: {exc.path}: {exc.message}"
+                                 ) from None
+    unit = qmc.LatinHypercube(d=len(unc.parameters), seed=spec.seed).random(unc.samples)
+    lows = np.array([p.range[0] for p in unc.parameters])
+    highs = np.array([p.range[1] for p in unc.parameters])
+    values = qmc.scale(unit, lows, highs) if (highs > lows).all() else lows + unit * (
+        highs - lows)
+    return [{p.path: float(v) for p, v in zip(unc.parameters, row, strict=True)}
+            for row in values]
+
+
+# --- one run -------------------------------------------------------------------------------
+def run_task(scenario_data: dict, interventions: list[Intervention], seed: int, horizon: int,
+             key: tuple[str, int, int]) -> dict:
+    """Run one (option, sample, replication); return its record for the results store."""
+    scenario = scenario_from_data(scenario_data, "<experiment>")
+    model = FlowModel(scenario, seed=seed, interventions=interventions).run(horizon)
+    option, sample, rep = key
+    return {"option": option, "sample": sample, "replication": rep, "seed": seed,
+            "totals": run_totals(model),
+            "series": {name: series(model, name).tolist() for name in SERIES}}
+
+
+def task_arguments(exp: Experiment, key: tuple[str, int, int],
+                   sample_data: dict[int, dict]) -> tuple:
+    option, sample, rep = key
+    return (sample_data[sample], exp.options[option], exp.run_seed(sample, rep), exp.horizon,
+            key)
+
+
+# --- the results store ---------------------------------------------------------------------
+class ResultsStore:
+    """``runs.jsonl`` (one finished run per line, appended and synced as each completes)
+    and ``manifest.json`` (what experiment the runs belong to)."""
+
+    def __init__(self, out: str | Path, exp: Experiment):
+        self.dir = Path(out)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.runs_path = self.dir / "runs.jsonl"
+        manifest = self.dir / "manifest.json"
+        fp = exp.fingerprint()
+        if manifest.exists():
+            old = json.loads(manifest.read_text())
+            if old.get("fingerprint") != fp:
+                raise InputError(str(manifest), "fingerprint",
+                                 f"this folder holds results of a different experiment "
+                                 f"('{old.get('name')}', fingerprint {old.get('fingerprint')},"
+                                 f" now {fp}); use another --out or remove the folder")
+        else:
+            meta = {"name": exp.spec.name, "fingerprint": fp, "experiment_file": exp.file,
+                    "horizon": exp.horizon, "replications": exp.spec.replications,
+                    "samples": exp.samples, "outcomes": exp.spec.outcomes,
+                    "options": list(exp.options), "costs": exp.costs(),
+                    "steps_per_year": exp.scenario.simulation.steps_per_year,
+                    "step_length": exp.scenario.simulation.step_length,
+                    "spec": to_plain(exp.spec)}
+            tmp = manifest.with_suffix(".tmp")
+            tmp.write_text(json.dumps(meta, indent=2))
+            tmp.replace(manifest)
+        self._repair_tail()
+
+    def _repair_tail(self) -> None:
+        """Drop a partly written last line (a run interrupted while being appended)."""
+        if not self.runs_path.exists():
+            return
+        raw = self.runs_path.read_bytes()
+        if raw and not raw.endswith(b"\n"):
+            keep = raw[: raw.rfind(b"\n") + 1]
+            with open(self.runs_path, "wb") as f:
+                f.write(keep)
+
+    def done(self) -> set[tuple[str, int, int]]:
+        return {(r["option"], r["sample"], r["replication"]) for r in read_runs(self.dir)}
+
+    def append(self, record: dict) -> None:
+        import os
+
+        line = json.dumps(record, separators=(",", ":")) + "\n"
+        with open(self.runs_path, "a", encoding="utf-8") as f:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def read_runs(results_dir: str | Path) -> list[dict]:
+    path = Path(results_dir) / "runs.jsonl"
+    if not path.exists():
+        return []
+    runs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            runs.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue          # a torn last line; _repair_tail removes it before appending
+    return runs
+
+
+def write_plain_yaml(path: Path, data: Any) -> None:
+    path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -1,0 +1,256 @@
+"""Interventions: funded changes to controls over time, with costs and sustainability.
+
+An intervention has a type, targets, a start step, a funded duration, a ramp-up, a decay
+after funding ends, a strength and a cost. Its *effect* over time is
+
+    0 before ``start``; rising linearly to 1 over ``ramp_up`` steps; 1 until the funding
+    ends at ``start + duration``; then halving every ``half_life`` steps (``half_life: 0``
+    means the effect stops with the money, ``null`` that it lasts).
+
+Sustainability matters: the seeds stress that assistance which stops often loses its effect
+(001 part C ¶66-70; 002; 003 'Assistance'). Each step the model recomputes every targeted
+parameter from its baseline, applying active interventions in order. :data:`TYPES` is the
+one place that says which model parameters each type moves, and how:
+
+* ``raise``: ``value + effect x strength x (1 - value)`` (closes a share of the gap to 1);
+* ``lower``: ``value x (1 - effect x strength)``;
+* ``add``: ``value + effect x strength``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flowsim.errors import InputError, did_you_mean
+from flowsim.schema import build, param, probability
+
+if TYPE_CHECKING:
+    from flowsim.model import FlowModel
+    from flowsim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One model parameter an intervention type moves."""
+
+    level: str        # "stockpile", "crossing" or "country" (a Controls field)
+    name: str         # attribute name
+    how: str          # raise, lower or add
+
+
+@dataclass(frozen=True)
+class InterventionType:
+    levers: tuple[Lever, ...]
+    targets: tuple[str, ...]        # target kinds accepted: countries, stockpiles, borders...
+    source: str
+    doc: str
+
+
+TYPES: dict[str, InterventionType] = {
+    "stockpile_security": InterventionType(
+        (Lever("stockpile", "security_boost", "raise"),), ("countries", "stockpiles"),
+        "001 ¶35-39; 000 ¶59-60", "PSSM upgrade: raises the security of the targeted state "
+        "stockpiles (all state stockpiles of targeted countries)."),
+    "marking_record_keeping": InterventionType(
+        (Lever("country", "marking_programme", "raise"),
+         Lever("country", "record_keeping_programme", "raise")), ("countries",),
+        "000 ¶59-60; 004 ¶30", "Marks and records state-held weapons over time."),
+    "tracing": InterventionType(
+        (Lever("country", "tracing_capacity", "raise"),
+         Lever("country", "tracing_cooperation", "raise")), ("countries",),
+        "000 ¶32-33, ¶61", "Tracing capacity and international tracing cooperation."),
+    "border_inspection": InterventionType(
+        (Lever("crossing", "inspection_rate", "raise"),), ("borders", "crossings", "countries"),
+        "000 ¶58", "Inspection capacity at the targeted crossings (entry crossings of "
+        "targeted countries)."),
+    "mobile_checkpoints": InterventionType(
+        (Lever("country", "mobile_inspection", "add"),), ("countries",),
+        "000 ¶58", "Mobile inspection capacity the regulator allocates by risk."),
+    "anti_corruption": InterventionType(
+        (Lever("crossing", "corruption", "lower"),), ("borders", "crossings", "countries"),
+        "004 ¶25; 001 ¶11", "Integrity measures at the targeted crossings."),
+    "end_user_verification": InterventionType(
+        (Lever("country", "end_user_verification", "raise"),
+         Lever("country", "post_shipment_checks", "raise")), ("countries",),
+        "000 ¶50-53; 004 ¶26", "End-user verification and post-shipment checks on exports."),
+    "information_exchange": InterventionType(
+        (Lever("country", "information_exchange", "raise"),), ("countries",),
+        "000 ¶20, ¶55", "Information exchange between regulators."),
+    "collection_destruction": InterventionType(
+        (Lever("country", "collection", "add"), Lever("country", "surplus_destruction", "add")),
+        ("countries",), "000 ¶32, ¶35, ¶69; 001 ¶39, ¶41",
+        "Weapons collection (voluntary surrender, DDR) and surplus destruction; strength is "
+        "the share collected and destroyed per year at full effect."),
+    "training": InterventionType(
+        (Lever("country", "training", "raise"),), ("countries",),
+        "001 part C; 002", "Training of officials (detection and tracing)."),
+    "inland_policing": InterventionType(
+        (Lever("country", "inland_policing", "raise"),), ("countries",),
+        "000 ¶34, ¶56-58; 004 ¶25", "Police capacity against illicit possession and "
+        "trafficking inland."),
+}
+
+TARGET_KINDS = ("countries", "stockpiles", "borders", "crossings")
+
+
+@dataclass(kw_only=True)
+class Targets:
+    """What an intervention applies to (ids from the scenario)."""
+
+    countries: list[str] = param(factory=list, doc="Country ids.")
+    stockpiles: list[str] = param(factory=list, doc="Stockpile ids.")
+    borders: list[str] = param(factory=list, doc="Border ids (all their crossings).")
+    crossings: list[str] = param(factory=list, doc="Crossing ids.")
+
+
+@dataclass(kw_only=True)
+class Cost:
+    """Cost of an intervention in USD."""
+
+    one_off: float = param(0.0, "Paid at the start (equipment, construction).", lo=0)
+    per_year: float = param(0.0, "Paid every year while funded (staff, maintenance).", lo=0)
+
+
+@dataclass(kw_only=True)
+class Intervention:
+    """A funded change to controls over time."""
+
+    type: str = param(doc="What is funded.", choices=tuple(TYPES))
+    name: str | None = param(None, "Label in reports (default: the type).")
+    targets: Targets = param(doc="Where it applies.")
+    strength: float = probability(0.5, "Size of the effect at full strength (see the type).")
+    start: int = param(0, "Step at which funding starts (0 = from the beginning).", lo=0)
+    duration: int | None = param(None, "Funded steps (null = until the end of the run).", lo=1)
+    ramp_up: int = param(6, "Steps from start to full effect.", lo=0)
+    half_life: float | None = param(
+        12.0, "Steps for the effect to halve once funding ends (0 = stops at once, null = "
+        "lasts).", lo=0, source="001 part C; 002; 003 (sustainability of assistance)")
+    cost: Cost = param(factory=Cost, doc="Cost in USD.")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.type
+
+    def effect(self, step: int) -> float:
+        """Share of full effect at ``step`` (1-based model step)."""
+        t = step - self.start
+        if t <= 0:
+            return 0.0
+        ramp = min(1.0, t / self.ramp_up) if self.ramp_up else 1.0
+        if self.duration is None or t <= self.duration:
+            return ramp
+        peak = min(1.0, self.duration / self.ramp_up) if self.ramp_up else 1.0
+        if self.half_life is None:
+            return peak
+        if self.half_life == 0:
+            return 0.0
+        return peak * 0.5 ** ((t - self.duration) / self.half_life)
+
+    def total_cost(self, horizon: int, steps_per_year: int) -> float:
+        """USD spent within ``horizon`` steps."""
+        if self.start >= horizon:
+            return 0.0
+        funded = horizon - self.start if self.duration is None else min(
+            self.duration, horizon - self.start)
+        return self.cost.one_off + self.cost.per_year * funded / steps_per_year
+
+
+def parse_interventions(data: Any, scenario: Scenario, file: str, path: str
+                        ) -> list[Intervention]:
+    """Build and check a list of interventions against a scenario's ids."""
+    items = build(list[Intervention], data if data is not None else [], file, path)
+    for i, iv in enumerate(items):
+        check_targets(iv, scenario, file, f"{path}[{i}]")
+    return items
+
+
+def check_targets(iv: Intervention, scenario: Scenario, file: str, path: str) -> None:
+    known = {
+        "countries": {c.id for c in scenario.countries},
+        "stockpiles": {sp.id for _, sp in scenario.stockpiles()},
+        "borders": {b.id for b in scenario.borders},
+        "crossings": {x.id for b in scenario.borders for x in b.crossings},
+    }
+    kind = TYPES[iv.type]
+    given = [k for k in TARGET_KINDS if getattr(iv.targets, k)]
+    if not given:
+        raise InputError(file, f"{path}.targets", f"expected at least one target "
+                         f"({', '.join(kind.targets)}) for a {iv.type} intervention")
+    for k in given:
+        if k not in kind.targets:
+            raise InputError(file, f"{path}.targets.{k}", f"a {iv.type} intervention "
+                             f"targets {' or '.join(kind.targets)}, not {k}")
+        for j, ident in enumerate(getattr(iv.targets, k)):
+            if ident not in known[k]:
+                raise InputError(file, f"{path}.targets.{k}[{j}]",
+                                 f"refers to undefined {k[:-1] if k != 'countries' else 'country'}"
+                                 f" '{ident}'{did_you_mean(ident, known[k])}")
+    if iv.type == "stockpile_security" and iv.targets.countries:
+        for j, cid in enumerate(iv.targets.countries):
+            c = next(c for c in scenario.countries if c.id == cid)
+            if not any(sp.owner != "civilian_licensed" for sp in c.stockpiles):
+                raise InputError(file, f"{path}.targets.countries[{j}]",
+                                 f"country '{cid}' has no state stockpile to secure")
+
+
+def _apply(value: float, how: str, amount: float) -> float:
+    if how == "raise":
+        return value + amount * (1.0 - value)
+    if how == "lower":
+        return value * (1.0 - amount)
+    return value + amount
+
+
+class Schedule:
+    """Applies a list of interventions to a model, step by step."""
+
+    def __init__(self, model: FlowModel, interventions: list[Intervention]):
+        self.items = interventions
+        self.model = model
+        index = model.scenario.country_index()
+        by_id = {a.spec.id: a for a in model.stockpile_list}
+        self.bindings: list[list[tuple[Any, str, str, float]]] = []
+        for iv in interventions:
+            objs: list[tuple[Any, str, str, float]] = []
+            for lever in TYPES[iv.type].levers:
+                for obj in self._objects(iv, lever, index, by_id):
+                    objs.append((obj, lever.name, lever.how, getattr(obj, lever.name)))
+            self.bindings.append(objs)
+
+    def _objects(self, iv: Intervention, lever: Lever, index: dict, by_id: dict) -> list:
+        m, t = self.model, iv.targets
+        countries = [index[c] for c in t.countries]
+        if lever.level == "country":
+            return [m.controls[c] for c in countries]
+        if lever.level == "stockpile":
+            chosen = [by_id[s] for s in t.stockpiles]
+            chosen += [a for a in m.stockpile_list if a.country in countries
+                       and a.spec.owner != "civilian_licensed"]
+            return list(dict.fromkeys(chosen))
+        chosen = [b for b in m.borders if b.crossing_id in t.crossings
+                  or b.border_id in t.borders or b.country in countries]
+        return chosen
+
+    def apply(self, step: int) -> None:
+        """Reset targeted parameters to their baselines, then apply active interventions."""
+        for objs in self.bindings:
+            for obj, name, _how, base in objs:
+                setattr(obj, name, base)
+        for iv, objs in zip(self.items, self.bindings, strict=True):
+            amount = iv.effect(step) * iv.strength
+            if amount <= 0:
+                continue
+            for obj, name, how, _base in objs:
+                setattr(obj, name, min(_apply(getattr(obj, name), how, amount),
+                                       math.inf if how == "add" else 1.0))
+
+
+def type_reference() -> str:
+    """Markdown table of intervention types and the parameters they move."""
+    lines = ["| type | targets | moves | source |", "|---|---|---|---|"]
+    for name, t in TYPES.items():
+        moves = "; ".join(f"{lv.level} `{lv.name}` ({lv.how})" for lv in t.levers)
+        lines.append(f"| `{name}` | {', '.join(t.targets)} | {moves}. {t.doc} | {t.source} |")
+    return "\n".join(lines)
