@@ -63,7 +63,7 @@ def summarise(manifest: dict, runs: pd.DataFrame) -> pd.DataFrame:
             row[f"{name}_mean"] = v.mean()
             row[f"{name}_lo"], row[f"{name}_hi"] = np.percentile(v, [LO, HI])
         if option != BASELINE and not base.empty:
-            both = own.join(base, rsuffix="_base", how="inner")
+            both = own.merge(base, left_index=True, right_index=True, suffixes=("", "_base"))
             kept = (both["delivered_base"] - both["delivered"]).to_numpy(dtype=float)
             row["kept_mean"] = kept.mean() if len(kept) else np.nan
             row["kept_lo"], row["kept_hi"] = (np.percentile(kept, [LO, HI]) if len(kept)
