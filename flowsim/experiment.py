@@ -26,7 +26,7 @@ from flowsim.interventions import Intervention, parse_interventions
 from flowsim.metrics import OUTCOMES, run_totals, series
 from flowsim.model import FlowModel
 from flowsim.scenario import Scenario, scenario_from_data
-from flowsim.schema import build, load_yaml, param, to_plain
+from flowsim.schema import build, load_yaml, param, reference, to_plain
 
 BASELINE = "baseline"
 SERIES = ("diverted", "delivered", "seized_border", "seized_inland")
@@ -291,3 +291,30 @@ def read_runs(results_dir: str | Path) -> list[dict]:
 
 def write_plain_yaml(path: Path, data: Any) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def experiments_reference() -> str:
+    """Markdown reference of the experiment format and the intervention types."""
+    from flowsim.interventions import type_reference
+
+    return "\n".join([
+        "# Experiments reference", "",
+        "An experiment compares named policy options with a baseline on one scenario, over "
+        "sampled futures (uncertain parameters, Latin hypercube) and replications, with common "
+        "random numbers. Run it with `flowsim experiment EXPERIMENT [--jobs N] [--out DIR]`, "
+        "or on a Dask cluster with `--backend dask --address HOST:PORT` (install the extra: "
+        "`pip install 'flowsim[dask]'`). Each finished run is appended to `DIR/runs.jsonl` "
+        "as it completes; running the same command again resumes where it stopped. "
+        "`flowsim report DIR` writes the comparison (`DIR/report/report.html`, "
+        "`summary.csv`, PNG plots).", "",
+        "Interventions can also be listed under `interventions:` in a scenario, where they "
+        "apply to every run.", "",
+        "## Intervention types", "",
+        "Each type moves these model parameters, recomputed from their baseline every step: "
+        "`raise` closes a share of the gap to 1, `lower` scales down, `add` adds. The share is "
+        "effect x strength, where the effect ramps up, holds while funded and halves every "
+        "`half_life` steps after funding ends.", "",
+        type_reference(), "",
+        reference(Intervention, "intervention"),
+        reference(ExperimentSpec, "experiment (top level)"),
+    ])

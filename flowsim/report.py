@@ -128,20 +128,37 @@ def plot_timeseries(manifest: dict, series: dict, stage: AtomicDir) -> Path:
 
 
 def plot_cost_effectiveness(table: pd.DataFrame, stage: AtomicDir) -> Path:
-    fig, ax = plt.subplots(figsize=(7.5, 5))
+    """Left: cost against weapons kept. Right: weapons kept per USD 1 million, ranked."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
     opts = table[table["option"] != BASELINE]
     if "kept_mean" in opts:
-        x = opts["cost_usd"] / 1e6
-        y = opts["kept_mean"]
-        err = np.vstack([y - opts["kept_lo"], opts["kept_hi"] - y])
-        ax.errorbar(x, y, yerr=err, fmt="o", capsize=4)
-        for xi, yi, name in zip(x, y, opts["option"], strict=True):
-            ax.annotate(name, (xi, yi), textcoords="offset points", xytext=(6, 4), fontsize=8)
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xlabel("cost within the horizon, USD million")
-    ax.set_ylabel("weapons kept from end users (vs baseline)")
-    ax.set_title("Cost-effectiveness (mean and 95% interval)")
-    ax.grid(alpha=0.3)
+        opts = opts.sort_values("kept_per_usd_million", ascending=False, na_position="last")
+        colours = plt.get_cmap("tab10").colors
+        for i, (_, r) in enumerate(opts.iterrows()):
+            c = colours[i % len(colours)]
+            err = [[r["kept_mean"] - r["kept_lo"]], [r["kept_hi"] - r["kept_mean"]]]
+            left.errorbar(r["cost_usd"] / 1e6, r["kept_mean"], yerr=err, fmt="o", capsize=4,
+                          color=c, label=r["option"])
+            millions = r["cost_usd"] / 1e6
+            if millions:
+                right.barh(i, r["kept_per_usd_million"], color=c, xerr=[
+                    [(r["kept_mean"] - r["kept_lo"]) / millions],
+                    [(r["kept_hi"] - r["kept_mean"]) / millions]], capsize=4)
+        right.set_yticks(range(len(opts)), opts["option"])
+        right.invert_yaxis()
+        left.legend(frameon=False, fontsize=8)
+        xs = opts["cost_usd"] / 1e6
+        pad = max(0.5, 0.1 * float(xs.max() or 1))
+        left.set_xlim(float(xs.min()) - pad, float(xs.max()) + pad)
+    for ax in (left, right):
+        ax.axvline(0, color="grey", lw=0.8) if ax is right else ax.axhline(0, color="grey",
+                                                                          lw=0.8)
+        ax.grid(alpha=0.3)
+    left.set_xlabel("cost within the horizon, USD million")
+    left.set_ylabel("weapons kept from end users (vs baseline)")
+    left.set_title("Cost and effect (mean, 95% interval)")
+    right.set_xlabel("weapons kept from end users per USD 1 million")
+    right.set_title("Cost-effectiveness, ranked")
     return _png(fig, stage, "cost_effectiveness.png")
 
 

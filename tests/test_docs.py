@@ -30,6 +30,14 @@ def test_scenario_reference_is_up_to_date():
         "regenerate with: flowsim schema > docs/scenario-reference.md"
 
 
+def test_experiments_reference_is_up_to_date():
+    from flowsim.experiment import experiments_reference
+
+    doc = (ROOT / "docs" / "experiments.md").read_text()
+    assert doc.strip() == experiments_reference().strip(), \
+        "regenerate with: flowsim schema experiment > docs/experiments.md"
+
+
 def test_ci_runs_the_readme_commands():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "./install.sh" in README and "./install.sh" in ci
