@@ -113,11 +113,49 @@ def cmd_report(args: argparse.Namespace) -> int:
     return _print_report(Path(args.results))
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from flowsim.calibration import Progress, load_calibration, run_abc, run_point, write_outputs
+    from flowsim.progress import progress_bar
+
+    cal = load_calibration(args.calibration)
+    if args.method:
+        cal.spec.method = args.method
+    out = Path(args.out) if args.out else Path("calibration-results") / cal.spec.name
+    progress = Progress(out, cal)
+    run_opts = {"jobs": args.jobs, "backend": args.backend, "address": args.address}
+    print(f"{cal.spec.name}: {cal.spec.method} on {len(cal.spec.parameters)} parameters, "
+          f"{len(cal.fit)} fitting and {len(cal.holdout)} held-out data rows, "
+          f"{cal.horizon} steps per simulation"
+          + (f"; {len(progress.cache)} simulations already done, resuming"
+             if progress.cache else ""), flush=True)
+    run = run_abc if cal.spec.method == "abc" else run_point
+    fitted = run(cal, progress, run_opts, progress_bar)
+    summary = write_outputs(cal, fitted, out, run_opts, progress, progress_bar)
+    print("\nparameter                                   median        5%       95%")
+    for path, v in summary["parameters"].items():
+        print(f"{path:<40} {v['median']:>10.4g} {v['p05']:>9.4g} {v['p95']:>9.4g}")
+    print(f"\ndistance to data: fit {summary['distance_fit']:.3f}"
+          + (f", held out {summary['distance_holdout']:.3f}"
+             if summary["distance_holdout"] is not None else ""))
+    print(f"observed seizures inside the simulated 90% band: fit "
+          f"{summary['coverage_fit']:.0%}" + (f", held out {summary['coverage_holdout']:.0%}"
+                                               if summary["coverage_holdout"] is not None
+                                               else ""))
+    print(f"\nOutputs in {out}/: posterior.csv, fitted-scenario.yaml, fit.csv, fit.png, "
+          "posterior.png, diagnostics.csv, diagnostics.png, summary.json")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from flowsim.scenario import Scenario
     from flowsim.schema import reference
 
-    print(reference(Scenario, "scenario (top level)"))
+    if args.format == "experiment":
+        from flowsim.experiment import experiments_reference
+
+        print(experiments_reference())
+    else:
+        print(reference(Scenario, "scenario (top level)"))
     return 0
 
 
@@ -140,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-plots", action="store_true", help="write tables only")
     r.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("schema", help="print the scenario format reference (Markdown)")
+    s = sub.add_parser("schema", help="print a format reference (Markdown)")
+    s.add_argument("format", nargs="?", choices=("scenario", "experiment"), default="scenario")
     s.set_defaults(func=cmd_schema)
 
     e = sub.add_parser("experiment", help="run a policy experiment (options x futures x "
@@ -154,6 +193,18 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--address", default=None, help="Dask scheduler HOST:PORT (--backend dask)")
     e.add_argument("--no-report", action="store_true", help="store runs only")
     e.set_defaults(func=cmd_experiment)
+
+    c = sub.add_parser("calibrate", help="fit scenario parameters to seizure data (ABC-SMC "
+                       "or a fast point estimate)")
+    c.add_argument("calibration", metavar="CALIBRATION")
+    c.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    c.add_argument("--out", default=None, help="output folder (default "
+                   "calibration-results/<name>); re-running resumes")
+    c.add_argument("--method", choices=("abc", "point"), default=None,
+                   help="override the set-up's method")
+    c.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
+    c.add_argument("--address", default=None, help="Dask scheduler HOST:PORT")
+    c.set_defaults(func=cmd_calibrate)
 
     rp = sub.add_parser("report", help="compare options from an experiment's results folder")
     rp.add_argument("results", metavar="RESULTS_DIR")

@@ -1,0 +1,76 @@
+"""Plots of a calibration: observed vs simulated seizures, posterior marginals, convergence."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def plot_fit(table: pd.DataFrame, path) -> None:
+    """Observed vs simulated seizures per data row: median and 90% band, fit and held-out."""
+    fig, ax = plt.subplots(figsize=(7, 6))
+    for name, colour in (("fit", "#2166ac"), ("holdout", "#b2182b")):
+        t = table[table["set"] == name]
+        if t.empty:
+            continue
+        y = t["simulated_median"] + 1
+        err = np.vstack([t["simulated_median"] - t["simulated_p05"],
+                         t["simulated_p95"] - t["simulated_median"]])
+        ax.errorbar(t["observed"] + 1, y, yerr=err, fmt="o", ms=4, alpha=0.8, color=colour,
+                    label=f"{name} rows ({t['inside_band'].mean():.0%} inside band)")
+    top = max(table["observed"].max(), table["simulated_p95"].max()) + 2
+    ax.plot([1, top], [1, top], color="grey", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("observed seizures + 1")
+    ax.set_ylabel("simulated seizures + 1 (median, 90% band)")
+    ax.set_title("Observed vs simulated seizures")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_marginals(cal, theta: np.ndarray, weights: np.ndarray, path) -> None:
+    k = theta.shape[1]
+    fig, axes = plt.subplots(1, k, figsize=(4 * k, 3.4), squeeze=False)
+    for j, (ax, p) in enumerate(zip(axes[0], cal.spec.parameters, strict=True)):
+        bins = (np.geomspace(*p.range, 20) if p.prior == "loguniform"
+                else np.linspace(*p.range, 20))
+        ax.hist(theta[:, j], bins=bins, weights=weights, color="#92c5de", edgecolor="#2166ac")
+        if p.prior == "loguniform":
+            ax.set_xscale("log")
+        ax.set_title(p.path, fontsize=9)
+        ax.set_xlim(*p.range)
+        ax.set_yticks([])
+    fig.suptitle("Posterior marginals (x axis spans the prior range)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_diagnostics(history: list[dict], method: str, path) -> None:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    h = pd.DataFrame(history)
+    if method == "abc" and len(h):
+        ax.plot(h["generation"], h["median_distance"], "o-", label="median accepted distance")
+        if h["epsilon"].notna().any():
+            ax.plot(h["generation"], h["epsilon"], "s--", label="tolerance")
+        ax2 = ax.twinx()
+        ax2.plot(h["generation"], h["acceptance"], "^:", color="#b2182b", label="acceptance")
+        ax2.set_ylabel("acceptance rate")
+        ax2.legend(loc="upper center", frameon=False)
+        ax.set_xlabel("generation")
+    elif len(h):
+        ax.plot(h["generation"], h["best_distance"], "o-", label="best distance")
+        ax.set_xlabel("objective evaluation round")
+    ax.set_ylabel("distance")
+    ax.set_title("Convergence")
+    ax.legend(loc="upper right", frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
