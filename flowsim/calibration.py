@@ -37,13 +37,12 @@ import numpy as np
 import yaml
 
 from flowsim.errors import InputError, did_you_mean
-from flowsim.experiment import scenario_for_sample, set_path
+from flowsim.experiment import scenario_for_sample
 from flowsim.model import FlowModel
 from flowsim.runner import run_parallel
 from flowsim.scenario import CATEGORIES, Scenario, scenario_from_data
 from flowsim.schema import build, load_yaml, param, probability, to_plain
 from flowsim.seizure_data import (
-    ALL_WEAPONS,
     SeizureRow,
     load_seizures,
     simulated_counts,
@@ -509,10 +508,22 @@ def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
     return summary
 
 
-def set_fitted(data: dict, values: dict[str, float], file: str) -> dict:
-    for path, value in values.items():
-        set_path(data, path, value, file, "parameters")
-    return data
+def calibration_reference() -> str:
+    """Markdown reference: the seizure data format, the distance, the set-up keys."""
+    from flowsim import seizure_data
+    from flowsim.schema import reference
 
-
-__all__ = ["ALL_WEAPONS", "load_calibration", "run_abc", "run_point", "write_outputs"]
+    return "\n".join([
+        "# Calibration reference", "",
+        "`flowsim calibrate CALIBRATION [--jobs N] [--out DIR] [--method abc|point] "
+        "[--backend dask --address HOST:PORT]` fits a scenario's free parameters to observed "
+        "seizures. Re-running the same command resumes an interrupted calibration. Outputs: "
+        "`posterior.csv` (samples and weights), `fitted-scenario.yaml` (posterior medians), "
+        "`fit.csv` and `fit.png` (observed vs simulated seizures with 90% predictive bands on "
+        "fitting and held-out rows), `posterior.png` (marginals), `diagnostics.csv` and "
+        "`diagnostics.png` (tolerance, acceptance, effective sample size per generation), "
+        "`summary.json`.", "",
+        "## Method", "", (__doc__ or "").split("\n\n", 1)[1].strip(), "",
+        "## Seizure data format", "", (seizure_data.__doc__ or "").split("\n\n", 1)[1].strip(),
+        "", reference(CalibrationSpec, "calibration set-up (top level)"),
+    ])

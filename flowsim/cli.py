@@ -150,7 +150,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from flowsim.scenario import Scenario
     from flowsim.schema import reference
 
-    if args.format == "experiment":
+    if args.format == "calibration":
+        from flowsim.calibration import calibration_reference
+
+        print(calibration_reference())
+    elif args.format == "experiment":
         from flowsim.experiment import experiments_reference
 
         print(experiments_reference())
@@ -179,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_run)
 
     s = sub.add_parser("schema", help="print a format reference (Markdown)")
-    s.add_argument("format", nargs="?", choices=("scenario", "experiment"), default="scenario")
+    s.add_argument("format", nargs="?", choices=("scenario", "experiment", "calibration"),
+                   default="scenario")
     s.set_defaults(func=cmd_schema)
 
     e = sub.add_parser("experiment", help="run a policy experiment (options x futures x "

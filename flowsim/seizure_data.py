@@ -4,22 +4,17 @@ The format follows what States report to UNODC's Illicit Arms Flows Questionnair
 by country, year, place and weapon type; 000 ¶43) and the SDG 16.4.2 tracing indicator
 (000 ¶32-33). One row per (country, period, place, category):
 
-=================== ========= ===========================================================
-column              required  meaning
-=================== ========= ===========================================================
-country             yes       country id in the scenario (the seizing country)
-period              yes       a calendar year (``2019``; needs ``start_year`` in the
-                              calibration set-up) or a step range (``13-24``, inclusive)
-place               yes       a crossing id of a border of that country, ``inland``, or
-                              ``any`` (all seizures in the country)
-category            yes       handguns, rifles, light_weapons, ammunition, or ``weapons``
-                              (all but ammunition)
-count               yes       weapons (rounds for ammunition) seized, a whole number >= 0
-marked_share        no        share of the seized weapons that were marked, 0..1
-tracing_requests    no        tracing requests issued for them
-tracing_successes   no        requests that identified the origin (<= requests)
-origin_country      no        origin where known (informative; not matched)
-=================== ========= ===========================================================
+| column | required | meaning |
+|---|---|---|
+| country | yes | country id in the scenario (the seizing country) |
+| period | yes | a year (`2019`, needs `start_year`) or steps `13-24` (inclusive) |
+| place | yes | a crossing on a border of that country, `inland`, or `any` (all) |
+| category | yes | handguns, rifles, light_weapons, ammunition, or `weapons` (all but ammunition) |
+| count | yes | weapons (rounds for ammunition) seized, a whole number >= 0 |
+| marked_share | no | share of the seized weapons that were marked, 0..1 |
+| tracing_requests | no | tracing requests issued for them |
+| tracing_successes | no | requests that identified the origin (<= requests) |
+| origin_country | no | origin where known (informative; not matched) |
 
 Periods of rows with the same country, place and category must not overlap.
 """
@@ -122,7 +117,6 @@ def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None =
             raise InputError(file, "header", f"unknown column '{h}'"
                              f"{did_you_mean(h, REQUIRED + OPTIONAL)}")
     countries = {c.id: c for c in scenario.countries}
-    index = scenario.country_index()
     crossings_of: dict[str, set[str]] = {c: set() for c in countries}
     for b in scenario.borders:
         for x in b.crossings:
@@ -175,7 +169,6 @@ def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None =
     if not rows:
         raise InputError(file, "", "no data rows")
     _check_overlaps(rows, file)
-    del index
     return rows
 
 

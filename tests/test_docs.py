@@ -38,6 +38,14 @@ def test_experiments_reference_is_up_to_date():
         "regenerate with: flowsim schema experiment > docs/experiments.md"
 
 
+def test_calibration_reference_is_up_to_date():
+    from flowsim.calibration import calibration_reference
+
+    doc = (ROOT / "docs" / "calibration.md").read_text()
+    assert doc.strip() == calibration_reference().strip(), \
+        "regenerate with: flowsim schema calibration > docs/calibration.md"
+
+
 def test_ci_runs_the_readme_commands():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "./install.sh" in README and "./install.sh" in ci
