@@ -48,6 +48,7 @@ from flowsim.seizure_data import (
     simulated_counts,
     simulated_traced_share,
 )
+from flowsim.store import JsonLines, claim_folder
 
 STATISTICS = ("counts", "category_mix", "traced_share")
 SHARE_UNIT = 0.1
@@ -247,43 +248,20 @@ class Progress:
     """Evaluations (appended as they complete) and finished generations of one calibration."""
 
     def __init__(self, out: Path, cal: Calibration):
-        self.dir = out
-        out.mkdir(parents=True, exist_ok=True)
-        self.evals_path = out / "evaluations.jsonl"
-        fp = json.dumps({"spec": to_plain(cal.spec), "scenario": cal.scenario_data,
-                         "rows": [r.__dict__ for r in cal.rows]}, sort_keys=True, default=str)
         import hashlib
 
-        digest = hashlib.sha256(fp.encode()).hexdigest()[:16]
-        manifest = out / "manifest.json"
-        if manifest.exists():
-            old = json.loads(manifest.read_text())
-            if old.get("fingerprint") != digest:
-                raise InputError(str(manifest), "fingerprint", "this folder holds another "
-                                 "calibration's progress; use another --out or remove it")
-        else:
-            manifest.write_text(json.dumps({"name": cal.spec.name, "fingerprint": digest}))
-        if self.evals_path.exists():
-            raw = self.evals_path.read_bytes()
-            if raw and not raw.endswith(b"\n"):
-                self.evals_path.write_bytes(raw[: raw.rfind(b"\n") + 1])
-        self.cache: dict[str, dict] = {}
-        if self.evals_path.exists():
-            for line in self.evals_path.read_text().splitlines():
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                self.cache[rec["key"]] = rec
+        self.dir = out
+        plain = json.dumps({"spec": to_plain(cal.spec), "scenario": cal.scenario_data,
+                            "rows": [r.__dict__ for r in cal.rows]}, sort_keys=True,
+                           default=str)
+        claim_folder(out, {"name": cal.spec.name,
+                           "fingerprint": hashlib.sha256(plain.encode()).hexdigest()[:16]})
+        self.evaluations = JsonLines(out / "evaluations.jsonl")
+        self.cache: dict[str, dict] = {rec["key"]: rec for rec in self.evaluations.read()}
 
     def append(self, rec: dict) -> None:
-        import os
-
         self.cache[rec["key"]] = rec
-        with open(self.evals_path, "a") as f:
-            f.write(json.dumps(rec, separators=(",", ":")) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        self.evaluations.append(rec)
 
     def generation_path(self, g: int) -> Path:
         return self.dir / f"generation-{g}.json"

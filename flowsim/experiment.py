@@ -27,6 +27,7 @@ from flowsim.metrics import OUTCOMES, run_totals, series
 from flowsim.model import FlowModel
 from flowsim.scenario import Scenario, scenario_from_data
 from flowsim.schema import build, load_yaml, param, reference, to_plain
+from flowsim.store import JsonLines, claim_folder, read_json_lines
 
 BASELINE = "baseline"
 SERIES = ("diverted", "delivered", "seized_border", "seized_inland")
@@ -229,64 +230,24 @@ class ResultsStore:
 
     def __init__(self, out: str | Path, exp: Experiment):
         self.dir = Path(out)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.runs_path = self.dir / "runs.jsonl"
-        manifest = self.dir / "manifest.json"
-        fp = exp.fingerprint()
-        if manifest.exists():
-            old = json.loads(manifest.read_text())
-            if old.get("fingerprint") != fp:
-                raise InputError(str(manifest), "fingerprint",
-                                 f"this folder holds results of a different experiment "
-                                 f"('{old.get('name')}', fingerprint {old.get('fingerprint')},"
-                                 f" now {fp}); use another --out or remove the folder")
-        else:
-            meta = {"name": exp.spec.name, "fingerprint": fp, "experiment_file": exp.file,
-                    "horizon": exp.horizon, "replications": exp.spec.replications,
-                    "samples": exp.samples, "outcomes": exp.spec.outcomes,
-                    "options": list(exp.options), "costs": exp.costs(),
-                    "steps_per_year": exp.scenario.simulation.steps_per_year,
-                    "step_length": exp.scenario.simulation.step_length,
-                    "spec": to_plain(exp.spec)}
-            tmp = manifest.with_suffix(".tmp")
-            tmp.write_text(json.dumps(meta, indent=2))
-            tmp.replace(manifest)
-        self._repair_tail()
-
-    def _repair_tail(self) -> None:
-        """Drop a partly written last line (a run interrupted while being appended)."""
-        if not self.runs_path.exists():
-            return
-        raw = self.runs_path.read_bytes()
-        if raw and not raw.endswith(b"\n"):
-            keep = raw[: raw.rfind(b"\n") + 1]
-            with open(self.runs_path, "wb") as f:
-                f.write(keep)
+        claim_folder(self.dir, {
+            "name": exp.spec.name, "fingerprint": exp.fingerprint(),
+            "experiment_file": exp.file, "horizon": exp.horizon,
+            "replications": exp.spec.replications, "samples": exp.samples,
+            "outcomes": exp.spec.outcomes, "options": list(exp.options), "costs": exp.costs(),
+            "steps_per_year": exp.scenario.simulation.steps_per_year,
+            "step_length": exp.scenario.simulation.step_length, "spec": to_plain(exp.spec)})
+        self.runs = JsonLines(self.dir / "runs.jsonl")
 
     def done(self) -> set[tuple[str, int, int]]:
-        return {(r["option"], r["sample"], r["replication"]) for r in read_runs(self.dir)}
+        return {(r["option"], r["sample"], r["replication"]) for r in self.runs.read()}
 
     def append(self, record: dict) -> None:
-        import os
-
-        line = json.dumps(record, separators=(",", ":")) + "\n"
-        with open(self.runs_path, "a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        self.runs.append(record)
 
 
 def read_runs(results_dir: str | Path) -> list[dict]:
-    path = Path(results_dir) / "runs.jsonl"
-    if not path.exists():
-        return []
-    runs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            runs.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue          # a torn last line; _repair_tail removes it before appending
-    return runs
+    return read_json_lines(Path(results_dir) / "runs.jsonl")
 
 
 def write_plain_yaml(path: Path, data: Any) -> None:

@@ -234,3 +234,14 @@ def test_point_estimate_mode(tmp_path, run_cli):
     assert len(post) == 1
     assert 0.002 <= post["mechanisms.theft"].iloc[0] <= 0.2
     assert (tmp_path / "p" / "fit.png").exists()
+
+
+def test_calibration_refuses_the_folder_of_another_calibration(tmp_path, run_cli):
+    out = tmp_path / "out"
+    first = setup(tmp_path, abc={"particles": 4, "generations": 0, "max_simulations": 4},
+                  predictive_runs=1)
+    assert run_cli("calibrate", first, "--out", out)[0] == 0
+    other = setup(tmp_path, seed=3, abc={"particles": 4, "generations": 0,
+                                         "max_simulations": 4})
+    code, _, err = run_cli("calibrate", other, "--out", out)
+    assert code == 2 and "different study" in err

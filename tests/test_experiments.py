@@ -230,7 +230,7 @@ def test_results_folder_of_another_experiment_is_refused(tmp_path, run_cli):
     other["replications"] = 3
     code, _, err = run_cli("experiment", write_experiment(tmp_path, other, "other.yaml"),
                            "--out", tmp_path / "r", "--no-report")
-    assert code == 2 and "different experiment" in err
+    assert code == 2 and "different study" in err
 
 
 # --- the report ------------------------------------------------------------------------------
