@@ -409,19 +409,28 @@ class TraffickerAgent(Agent):
         """Best (route, market, load) by expected trip profit, or None if none pays."""
         model = self.model
         units, acq = model.units_list, model.acquisition_list
+        supply = model.black_market[self.base].totals
+        candidates = [(m, m.wanted.tolist()) for m in model.foreign_markets(self.base)]
+        candidates = [(m, w) for m, w in candidates
+                      if any(supply[k] and w[k] >= 1 for k in range(4))]
+        if not candidates:                    # nothing anyone wants: no need to plan a route
+            return None
         risk = model.perceived_risk[self.row]
         weights = model.network.travel_cost + self.spec.risk_aversion * model.cargo_value * risk
         dist, pred, best = model.network.shortest(self.base, weights, self.allowed)
-        supply = model.black_market[self.base].totals
         best_plan, best_profit = None, 0.0
-        for market in model.foreign_markets(self.base):
+        routes: dict[int, tuple[Route, float]] = {}
+        for market, wanted in candidates:
             if dist[market.country] == np.inf:
                 continue
-            route = model.network.path(self.base, market.country, pred, best)
-            survive = 1.0
-            for d in route.crossings:
-                survive *= 1.0 - risk[d]
-            wanted, price = market.wanted.tolist(), market.price.tolist()
+            if market.country not in routes:         # markets in one country share a route
+                route = model.network.path(self.base, market.country, pred, best)
+                survive = 1.0
+                for d in route.crossings:
+                    survive *= 1.0 - risk[d]
+                routes[market.country] = (route, survive)
+            route, survive = routes[market.country]
+            price = market.price.tolist()
             options = []
             for k in range(4):
                 margin = price[k] * survive - acq[k] - route.travel_cost * units[k]

@@ -109,7 +109,7 @@ class LotBook:
         if rng.random() < (1.0 - p) ** total:
             return out
         while True:
-            drawn = rng.binomial(self.totals, p).tolist()
+            drawn = [int(rng.binomial(t, p)) if t else 0 for t in self.totals]
             if any(drawn):
                 break
         for k, n in enumerate(drawn):
@@ -133,7 +133,10 @@ class LotBook:
             self._remove(category, keys, [n], out)
         else:
             have = np.fromiter(d.values(), np.int64, len(keys))
-            drawn = rng.multivariate_hypergeometric(have, n)
+            # Both methods draw exactly. 'count' is faster but needs memory in proportion to
+            # the population, so only for small ones (not millions of rounds).
+            drawn = rng.multivariate_hypergeometric(
+                have, n, method="count" if have_total <= 20_000 else "marginals")
             self._remove(category, keys, drawn.tolist(), out)
         return out
 
