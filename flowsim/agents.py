@@ -51,9 +51,10 @@ class StockpileAgent(Agent):
     civilian_leakage     base x (1 - licensing), licensed civilian holdings (000 ¶6, ¶48)
     ==================== =================================================================
 
-    ``security`` is the effective PSSM level ``1 - (1 - own security)(1 - national pssm)``;
-    audit deterrence is ``record_keeping x (1 - exp(-audits_per_year / 2))``. Leaked weapons
-    that are recorded are reported as losses with the audit detection probability.
+    ``security`` is the effective PSSM level ``1 - (1 - own security)(1 - national pssm)
+    (1 - intervention boost)``; audit deterrence is ``record_keeping x (1 - exp(-audits_per_year
+    / 2))``. Leaked weapons that are recorded are reported as losses with probability
+    ``1 - exp(-audits_per_year)``, the chance an audit comes within the year (000 ¶60).
     """
 
     def __init__(self, model: FlowModel, spec: Stockpile, country: int, index: int):
@@ -185,8 +186,7 @@ class StockpileAgent(Agent):
             add(LotKey(cat, mechs[j], country, index, cell > 1, bool(cell & 1)), count)
         by_mech = leaked.sum(axis=1)                                  # (cat, mechanism)
         recorded = leaked[:, 1::2, :].sum(axis=1)                     # cells with recorded=1
-        detect = 1.0 - math.exp(-self.audits_per_year / model.sim.steps_per_year * 6)
-        reported = rng.binomial(recorded, min(1.0, detect))
+        reported = rng.binomial(recorded, 1.0 - math.exp(-self.audits_per_year))
         for cat, j in zip(*np.nonzero(by_mech), strict=True):
             flow(country, "diverted", mechs[j], int(cat), int(by_mech[cat, j]))
             flow(country, "reported_loss", mechs[j], int(cat), int(reported[cat, j]))
@@ -223,7 +223,7 @@ class MarketAgent(Agent):
     def wants(self, category: int) -> int:
         return int(self.wanted[category])
 
-    def accept(self, book: LotBook, source_country: int) -> float:
+    def accept(self, book: LotBook) -> float:
         """Take what is wanted from ``book`` (removed from it); return the payment in USD."""
         model = self.model
         paid = 0.0
@@ -241,7 +241,7 @@ class MarketAgent(Agent):
         return paid
 
     def buy_local(self) -> None:
-        self.accept(self.model.black_market[self.country], self.country)
+        self.accept(self.model.black_market[self.country])
 
     def update_price(self) -> None:
         b = self.model.scenario.behaviour
@@ -470,7 +470,7 @@ class TraffickerAgent(Agent):
 
     def _sell(self) -> None:
         ship = self.shipment
-        self.capital += ship.market.accept(ship.book, self.base)
+        self.capital += ship.market.accept(ship.book)
         if not ship.book:
             self.shipment = None
 

@@ -163,6 +163,19 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_numbers(args: argparse.Namespace) -> str | None:
+    """Range checks argparse does not do; a message for the first bad option, else None."""
+    steps, seed, jobs = (getattr(args, k, None) for k in ("steps", "seed", "jobs"))
+    if steps is not None and steps < 1:
+        return f"--steps: expected a whole number of at least 1, got {steps}"
+    if seed is not None and seed < 0:
+        return f"--seed: expected a non-negative whole number, got {seed}"
+    if jobs is not None and (jobs == 0 or jobs < -1):
+        return f"--jobs: expected a number of workers of at least 1 (or -1 for all cores), " \
+               f"got {jobs}"
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="flowsim", description="Agent-based simulation of illicit "
                                 "small-arms and light-weapons flows.")
@@ -219,13 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "steps", None) is not None and args.steps < 1:
-        print("error: --steps: expected a whole number of at least 1", file=sys.stderr)
+    problem = _check_numbers(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_INPUT
     try:
         return args.func(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:           # e.g. an output folder that cannot be written
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"error: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("\ninterrupted: finished work is kept and no partial output was written; "

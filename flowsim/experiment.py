@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from scipy.stats import qmc
 
 from flowsim.errors import InputError
@@ -248,10 +247,6 @@ class ResultsStore:
 
 def read_runs(results_dir: str | Path) -> list[dict]:
     return read_json_lines(Path(results_dir) / "runs.jsonl")
-
-
-def write_plain_yaml(path: Path, data: Any) -> None:
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 def experiments_reference() -> str:

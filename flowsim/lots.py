@@ -20,8 +20,6 @@ from flowsim.scenario import CATEGORIES
 #: Ways weapons enter the illicit realm (000 ¶6; 001 ¶11; 004 ¶25-26; 003).
 MECHANISMS = ("theft", "loss", "insider", "battlefield_capture", "civilian_leakage",
               "transfer_fraud", "reexport", "craft", "conversion", "printed")
-#: Mechanisms that create weapons (illicit production) rather than divert existing ones.
-PRODUCTION_MECHANISMS = ("craft", "conversion", "printed")
 N_CAT = len(CATEGORIES)
 NO_STOCKPILE = -1
 

@@ -60,12 +60,3 @@ def series(model: FlowModel, flow: str) -> np.ndarray:
             out[step - 1] += n
     return out
 
-
-def border_totals(model: FlowModel) -> dict[str, dict[str, int]]:
-    """Per crossing id: weapons passed and seized over the run (both directions)."""
-    out: dict[str, dict[str, int]] = defaultdict(lambda: {"passed": 0, "seized": 0})
-    for row in model.ledger.border_rows:
-        _border, crossing = model.network.label(row[1])
-        out[crossing]["passed"] += row[7]
-        out[crossing]["seized"] += row[8]
-    return dict(out)

@@ -224,7 +224,7 @@ class FlowModel(Model):
         self.ledger.flow_book(country, f"seized_{place_type}", book)
         mode = trafficker.mode_name if trafficker is not None else "none"
         self.ledger.seizure(country, place, place_type, mode, book)
-        self.regulators_by_country(country).seized_today.merge(book)
+        self.regulator_list[country].seized_today.merge(book)
         ship = trafficker.shipment if trafficker is not None else None
         if ship is not None:
             info = self.controls[country].information_exchange
@@ -234,9 +234,6 @@ class FlowModel(Model):
                     info, self.controls[entered].information_exchange)
                 if share > 0:
                     self.regulator_list[entered].learn(d, n * share)
-
-    def regulators_by_country(self, country: int) -> RegulatorAgent:
-        return self.regulator_list[country]
 
     # --- accounting -------------------------------------------------------------------------
     def stock_by_state(self) -> np.ndarray:

@@ -21,8 +21,7 @@ from flowsim.scenario import Scenario
 class Route:
     nodes: list[int]          # countries visited, source first
     crossings: list[int]      # directed crossings used, one per hop
-    travel_cost: float        # USD per weapon
-    weight: float             # cost including perceived risk
+    travel_cost: float        # USD per transport unit
 
 
 class RouteNetwork:
@@ -120,4 +119,4 @@ class RouteNetwork:
         nodes.reverse()
         edges = self.edges
         crossings = [int(best[edges[(a, b)]]) for a, b in zip(nodes[:-1], nodes[1:], strict=True)]
-        return Route(nodes, crossings, float(self.travel_cost[crossings].sum()), 0.0)
+        return Route(nodes, crossings, float(self.travel_cost[crossings].sum()))

@@ -71,3 +71,21 @@ def test_failure_while_writing_leaves_previous_outputs_untouched(tmp_path, run_c
 def test_every_shipped_scenario_validates(run_cli, name):
     code, out, _ = run_cli("validate", SCENARIOS / name)
     assert code == 0 and out.startswith("ok: ")
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["run", "scenarios/teaching.yaml", "--steps", "0"], "--steps"),
+    (["run", "scenarios/teaching.yaml", "--seed", "-3"], "--seed"),
+    (["experiment", "experiments/sustainability.yaml", "--jobs", "0"], "--jobs"),
+    (["calibrate", "calibration/teaching.yaml", "--jobs", "-5"], "--jobs"),
+])
+def test_bad_numbers_on_the_command_line(run_cli, args, fragment):
+    code, _, err = run_cli(*args)
+    assert code == 2 and err.startswith(f"error: {fragment}")
+
+
+def test_output_folder_that_is_a_file_is_a_clear_error(tmp_path, run_cli):
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder")
+    code, _, err = run_cli("run", SCENARIOS / "teaching.yaml", "--steps", 2, "--out", blocker)
+    assert code == 2 and err.startswith("error: cannot read or write") and str(blocker) in err
