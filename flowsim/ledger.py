@@ -35,6 +35,7 @@ class Ledger:
         self.tracing = np.zeros((n_countries, len(TRACING_FIELDS)), dtype=np.int64)
         self.tracing_rows: list[tuple] = []    # (step, country, *TRACING_FIELDS)
         self.price_rows: list[tuple] = []      # (step, market, category, price, bought, wanted)
+        self.end_user_rows: list[tuple] = []   # (step, country, category, held)
 
     def flow(self, country: int, flow: str, mechanism: int, category: int, n: int) -> None:
         if n:

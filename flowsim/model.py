@@ -171,6 +171,7 @@ class FlowModel(Model):
         self.regulators.do("collect")
         self.regulators.do("trace")
         self.markets.do("update_price")
+        self._record_end_user_stock()
         self.ledger.end_step()
         self.datacollector.collect(self)
         if self.steps >= self.sim.steps:
@@ -179,6 +180,14 @@ class FlowModel(Model):
     def before_step(self) -> None:
         """Apply interventions: targeted parameters are recomputed from their baselines."""
         self.schedule.apply(self.steps)
+
+    def _record_end_user_stock(self) -> None:
+        """Illicit weapons held by end users, per country and category, this step."""
+        for country, markets in enumerate(self.markets_in):
+            if markets:
+                held = [sum(m.holdings.totals[k] for m in markets) for k in range(4)]
+                self.ledger.end_user_rows.extend(
+                    (self.steps, country, k, n) for k, n in enumerate(held) if n)
 
     def _authorized_transfers(self) -> None:
         """Authorized transfers; end-user fraud and unauthorized re-export divert some

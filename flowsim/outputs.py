@@ -20,6 +20,9 @@ Tables (one row per observation; a missing row means zero). Schema, by file:
                    (weapons, not ammunition; successes / seized: the SDG 16.4.2 idea,
                    000 ¶32).
 ``prices.csv``     step, country, market, category, price (USD), bought, demand (per step).
+``end_users.csv``  step, country, category, count — illicit weapons held by end users at the
+                   end of each step (initial holdings plus deliveries, less seizures and
+                   collection).
 ``summary.csv``    country, mechanism, category, then totals over the run of diverted,
                    trafficked, seized_border, seized_inland, delivered.
 ``run.json``       scenario name, file, seed, steps, flowsim version; written last, so its
@@ -113,6 +116,14 @@ def prices_table(model: FlowModel) -> pd.DataFrame:
     return df
 
 
+def end_users_table(model: FlowModel) -> pd.DataFrame:
+    df = pd.DataFrame(model.ledger.end_user_rows, columns=["step", "country", "category",
+                                                           "count"])
+    df["country"] = _names(df["country"], model.country_ids)
+    df["category"] = _names(df["category"], CATEGORIES)
+    return df
+
+
 def summary_table(flows: pd.DataFrame) -> pd.DataFrame:
     """Totals over the run by country, mechanism and category for the headline flows."""
     sub = flows[flows["flow"].isin(SUMMARY_FLOWS)]
@@ -127,6 +138,7 @@ def summary_table(flows: pd.DataFrame) -> pd.DataFrame:
 TABLES: dict[str, Callable[[FlowModel], pd.DataFrame]] = {
     "flows": flows_table, "stocks": stocks_table, "seizures": seizures_table,
     "borders": borders_table, "tracing": tracing_table, "prices": prices_table,
+    "end_users": end_users_table,
 }
 
 

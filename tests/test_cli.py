@@ -12,7 +12,7 @@ from flowsim import plots
 from tests.conftest import SCENARIOS
 
 EXPECTED = {"flows.csv", "stocks.csv", "seizures.csv", "borders.csv", "tracing.csv",
-            "prices.csv", "summary.csv", "run.json", "flows.png", "network.png",
+            "prices.csv", "summary.csv", "end_users.csv", "run.json", "flows.png", "network.png",
             "seizures.png", "prices.png"}
 
 
@@ -34,6 +34,11 @@ def test_run_writes_tables_plots_and_summary(tmp_path, run_cli):
     assert ((totals.iloc[-1] - totals.iloc[0]) == produced).all()
     summary = pd.read_csv(out / "summary.csv")
     assert summary["diverted"].sum() > 0
+    # end-user stock per country matches the end_users state of stocks.csv at the last step
+    held = pd.read_csv(out / "end_users.csv")
+    last = held[held["step"] == 12].groupby("category")["count"].sum()
+    state = stocks[(stocks["step"] == 12) & (stocks["state"] == "end_users")]
+    assert (state.set_index("category")["count"].reindex(last.index) == last).all()
 
 
 def test_interrupted_run_leaves_no_outputs(tmp_path, run_cli, monkeypatch):
