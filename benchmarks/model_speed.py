@@ -50,11 +50,19 @@ def in_fresh_process(path: str, steps: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def reference_seconds() -> float:
+    """Time of a fixed pure-Python loop, to compare figures measured on different machines."""
+    t0 = time.perf_counter()
+    sum(range(10**7))
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=120)
     p.add_argument("--scenarios", nargs="+", default=["teaching", "regional", "large"])
     args = p.parse_args()
+    print(f"machine reference: sum(range(10**7)) takes {reference_seconds():.2f} s here")
     print(f"{'scenario':<10} {'countries':>9} {'traffickers':>11} {'weapons':>10} "
           f"{'build s':>8} {'run s':>7} {'steps/s':>8} {'peak MiB':>9}")
     for name in args.scenarios:

@@ -47,10 +47,14 @@ class Ledger:
 
     def seizure(self, country: int, place: str, place_type: str, mode: str,
                 book: LotBook) -> None:
+        """Log a seizure event per lot and count it in the ``seized_<place_type>`` flow."""
+        flows, flow, step = self._flows, f"seized_{place_type}", self.step
+        append = self.seizure_rows.append
         for key, n in book:
-            self.seizure_rows.append((self.step, country, place, place_type, key.category, n,
-                                      key.marked, key.recorded, key.mechanism,
-                                      key.origin_country, key.origin_stockpile, mode))
+            append((step, country, place, place_type, key.category, n, key.marked,
+                    key.recorded, key.mechanism, key.origin_country, key.origin_stockpile,
+                    mode))
+            flows[(country, flow, key.mechanism, key.category)] += n
 
     def end_step(self) -> None:
         s = self.step

@@ -76,19 +76,21 @@ class LotBook:
     def value(self, prices) -> float:
         return float(sum(p * n for p, n in zip(prices, self.totals, strict=True)))
 
-    def _remove(self, category: int, keys: list[LotKey], drawn: list[int], out: LotBook) -> None:
+    def _remove(self, category: int, keys: list[LotKey], drawn: np.ndarray, out: LotBook) -> None:
+        """Move ``drawn[i]`` weapons of ``keys[i]`` from this book to ``out``."""
         d = self.cats[category]
         got = out.cats[category]
         removed = 0
-        for key, n in zip(keys, drawn, strict=True):
-            if n:
-                left = d[key] - n
-                if left:
-                    d[key] = left
-                else:
-                    del d[key]
-                got[key] = got.get(key, 0) + n
-                removed += n
+        counts = drawn.tolist()
+        for i in np.flatnonzero(drawn).tolist():      # most lots give nothing
+            key, n = keys[i], counts[i]
+            left = d[key] - n
+            if left:
+                d[key] = left
+            else:
+                del d[key]
+            got[key] = got.get(key, 0) + n
+            removed += n
         self.totals[category] -= removed
         out.totals[category] += removed
 
@@ -128,14 +130,14 @@ class LotBook:
             return out
         keys = list(d)
         if len(keys) == 1:
-            self._remove(category, keys, [n], out)
+            self._remove(category, keys, np.array([n]), out)
         else:
             have = np.fromiter(d.values(), np.int64, len(keys))
             # Both methods draw exactly. 'count' is faster but needs memory in proportion to
             # the population, so only for small ones (not millions of rounds).
             drawn = rng.multivariate_hypergeometric(
                 have, n, method="count" if have_total <= 20_000 else "marginals")
-            self._remove(category, keys, drawn.tolist(), out)
+            self._remove(category, keys, drawn, out)
         return out
 
     def pop_all(self) -> LotBook:

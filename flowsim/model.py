@@ -230,9 +230,8 @@ class FlowModel(Model):
         """Book a seizure: counts, event log, tracing queue and route intelligence."""
         n = book.total()
         self.seized += book.by_category()
-        self.ledger.flow_book(country, f"seized_{place_type}", book)
         mode = trafficker.mode_name if trafficker is not None else "none"
-        self.ledger.seizure(country, place, place_type, mode, book)
+        self.ledger.seizure(country, place, place_type, mode, book)   # flows and event log
         self.regulator_list[country].seized_today.merge(book)
         ship = trafficker.shipment if trafficker is not None else None
         if ship is not None:
