@@ -77,6 +77,11 @@ class StockpileAgent(Agent):
         self.production = model.sim.per_step_count(spec.production.array())
         self.produces = bool(self.production.any())
         self._mechs = self._exposed_mechanisms()
+        # the lot keys this stockpile can leak into, by (category, cell, mechanism index)
+        self._keys = {(cat, cell, j): LotKey(cat, mech, country, index, cell > 1,
+                                             bool(cell & 1))
+                      for cat in range(4) for cell in range(4)
+                      for j, mech in enumerate(self._mechs)}
 
     def _exposed_mechanisms(self) -> list[int]:
         if self.spec.owner == "civilian_licensed":
@@ -179,11 +184,11 @@ class StockpileAgent(Agent):
         self.surplus = np.minimum(self.surplus, self.holdings.sum(axis=(1, 2)))
         add = model.black_market[self.country].add
         flow = model.ledger.flow
-        country, index, mechs = self.country, self.index, self._mechs
+        country, mechs, keys = self.country, self._mechs, self._keys
         cats, cells, js = np.nonzero(leaked)
         for cat, cell, j, count in zip(cats.tolist(), cells.tolist(), js.tolist(),
                                        leaked[cats, cells, js].tolist(), strict=True):
-            add(LotKey(cat, mechs[j], country, index, cell > 1, bool(cell & 1)), count)
+            add(keys[(cat, cell, j)], count)
         by_mech = leaked.sum(axis=1)                                  # (cat, mechanism)
         recorded = leaked[:, 1::2, :].sum(axis=1)                     # cells with recorded=1
         reported = rng.binomial(recorded, 1.0 - math.exp(-self.audits_per_year))

@@ -47,6 +47,7 @@ class RouteNetwork:
         self.n = len(self.src)
         self.official = np.array([self.crossings[c][1].official for c in crossing], dtype=bool)
         self.travel_cost = np.array([self.crossings[c][1].travel_cost for c in crossing])
+        self.travel_cost_list = self.travel_cost.tolist()
         # Group directed crossings by (src, dst) edge, sorted for reduceat.
         edge_key = self.src * self.n_countries + self.dst
         self.order = np.argsort(edge_key, kind="stable")
@@ -119,4 +120,5 @@ class RouteNetwork:
         nodes.reverse()
         edges = self.edges
         crossings = [int(best[edges[(a, b)]]) for a, b in zip(nodes[:-1], nodes[1:], strict=True)]
-        return Route(nodes, crossings, float(self.travel_cost[crossings].sum()))
+        cost = self.travel_cost_list
+        return Route(nodes, crossings, sum(cost[c] for c in crossings))
