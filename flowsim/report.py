@@ -107,21 +107,27 @@ def plot_distributions(manifest: dict, runs: pd.DataFrame, stage: AtomicDir) -> 
 
 
 def plot_timeseries(manifest: dict, series: dict, stage: AtomicDir) -> Path:
+    """Cumulative weapons kept from end users over time, each option against the baseline
+    on the same future and seed: mean and 90% band."""
     fig, ax = plt.subplots(figsize=(9, 4.5))
+    base = {(s, r): np.cumsum(v["delivered"]) for (o, s, r), v in series.items()
+            if o == BASELINE}
     for option in manifest["options"]:
-        curves = np.array([np.cumsum(s["delivered"]) for (o, _, _), s in series.items()
-                           if o == option])
+        if option == BASELINE:
+            continue
+        curves = np.array([base[(s, r)] - np.cumsum(v["delivered"])
+                           for (o, s, r), v in series.items()
+                           if o == option and (s, r) in base])
         if not len(curves):
             continue
         steps = np.arange(1, curves.shape[1] + 1)
         lo, hi = np.percentile(curves, [5, 95], axis=0)
-        line, = ax.plot(steps, curves.mean(axis=0), label=option,
-                        lw=2.2 if option == BASELINE else 1.5,
-                        color="black" if option == BASELINE else None)
-        ax.fill_between(steps, lo, hi, alpha=0.15, color=line.get_color())
+        line, = ax.plot(steps, curves.mean(axis=0), label=option, lw=1.8)
+        ax.fill_between(steps, lo, hi, alpha=0.12, color=line.get_color())
+    ax.axhline(0, color="black", lw=0.8)
     ax.set_xlabel(f"step ({manifest.get('step_length', 'step')})")
-    ax.set_ylabel("weapons delivered to end users (cumulative)")
-    ax.set_title("Deliveries over time: mean and 90% band")
+    ax.set_ylabel("weapons kept from end users (cumulative)")
+    ax.set_title("Effect over time against the baseline: mean and 90% band")
     ax.legend(frameon=False, fontsize=8)
     ax.grid(alpha=0.3)
     return _png(fig, stage, "timeseries.png")
