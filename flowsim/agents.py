@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from flowsim.lots import MECHANISMS, NO_STOCKPILE, LotBook, LotKey
+from flowsim.lots import AMMUNITION, MECHANISMS, NO_STOCKPILE, LotBook, LotKey
 from flowsim.routes import Route
 from flowsim.scenario import Controls, Crossing, Market, ModeSettings, Stockpile, TraffickerGroup
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from flowsim.model import FlowModel
 
 MECH = {m: i for i, m in enumerate(MECHANISMS)}
-AMMUNITION = 3
 STATE_OWNERS = ("military", "police", "post_conflict_cache", "manufacturer")
 
 

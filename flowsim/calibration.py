@@ -37,7 +37,7 @@ import numpy as np
 import yaml
 
 from flowsim.errors import InputError, did_you_mean
-from flowsim.experiment import scenario_for_sample
+from flowsim.experiment import check_path_range, load_scenario_beside, scenario_for_sample
 from flowsim.model import FlowModel
 from flowsim.runner import run_parallel
 from flowsim.scenario import CATEGORIES, Scenario, scenario_from_data
@@ -159,11 +159,7 @@ def load_calibration(path: str | Path) -> Calibration:
             raise InputError(file, f"statistics[{i}]", f"unknown statistic '{s}'"
                              f"{did_you_mean(s, STATISTICS)}; expected one of "
                              f"{', '.join(STATISTICS)}")
-    scenario_path = path.parent / spec.scenario
-    if not scenario_path.exists():
-        raise InputError(file, "scenario", f"scenario file '{spec.scenario}' not found")
-    scenario_data = load_yaml(scenario_path)
-    scenario = scenario_from_data(scenario_data, str(scenario_path))
+    scenario_data, scenario = load_scenario_beside(path, spec.scenario)
     for i, p in enumerate(spec.parameters):
         where = f"parameters[{i}]"
         if len(p.range) != 2 or not p.range[0] < p.range[1]:
@@ -171,13 +167,7 @@ def load_calibration(path: str | Path) -> Calibration:
                              f"got {p.range}")
         if p.prior == "loguniform" and p.range[0] <= 0:
             raise InputError(file, f"{where}.range", "a loguniform prior needs low > 0")
-        for bound in p.range:
-            try:
-                scenario_from_data(scenario_for_sample(scenario_data, {p.path: bound}, file),
-                                   "<calibration>")
-            except InputError as exc:
-                raise InputError(file, f"{where}.path", f"setting '{p.path}' to {bound} gives "
-                                 f"an invalid scenario: {exc.path}: {exc.message}") from None
+        check_path_range(scenario_data, p.path, p.range, file, f"{where}.path")
     rows = load_seizures(path.parent / spec.data, scenario, spec.start_year)
     periods = {r.period for r in rows}
     for i, period in enumerate(spec.holdout_periods):

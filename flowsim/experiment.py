@@ -145,6 +145,28 @@ def scenario_for_sample(exp_data: dict, sample: dict[str, float], file: str) -> 
     return data
 
 
+def load_scenario_beside(setup: Path, relative: str) -> tuple[dict, Scenario]:
+    """Raw data and checked scenario of the scenario file a set-up names, relative to it."""
+    scenario_path = setup.parent / relative
+    if not scenario_path.exists():
+        raise InputError(str(setup), "scenario", f"scenario file '{relative}' not found "
+                         f"(looked for {scenario_path})")
+    data = load_yaml(scenario_path)
+    return data, scenario_from_data(data, str(scenario_path))
+
+
+def check_path_range(scenario_data: dict, path: str, values: list[float], file: str,
+                     where: str) -> None:
+    """Both ends of a range set at ``path`` must give a valid scenario."""
+    for value in values:
+        try:
+            scenario_from_data(scenario_for_sample(scenario_data, {path: value}, file),
+                               "<sampled>")
+        except InputError as exc:
+            raise InputError(file, where, f"setting '{path}' to {value} gives an invalid "
+                             f"scenario: {exc.path}: {exc.message}") from None
+
+
 def load_experiment(path: str | Path) -> Experiment:
     """Read and check an experiment file and its scenario; raises InputError."""
     path = Path(path)
@@ -157,12 +179,7 @@ def load_experiment(path: str | Path) -> Experiment:
             raise InputError(file, f"outcomes[{i}]", f"unknown outcome '{name}'"
                              f"{did_you_mean(name, OUTCOMES)}; expected one of: "
                              f"{', '.join(OUTCOMES)}")
-    scenario_path = (path.parent / spec.scenario)
-    if not scenario_path.exists():
-        raise InputError(file, "scenario", f"scenario file '{spec.scenario}' not found "
-                         f"(looked for {scenario_path})")
-    scenario_data = load_yaml(scenario_path)
-    scenario = scenario_from_data(scenario_data, str(scenario_path))
+    scenario_data, scenario = load_scenario_beside(path, spec.scenario)
     baseline = parse_interventions(spec.baseline, scenario, file, "baseline")
     if not spec.options:
         raise InputError(file, "options", "expected at least one policy option")
@@ -186,14 +203,7 @@ def _sample(spec: ExperimentSpec, scenario_data: dict, file: str) -> list[dict[s
         if len(p.range) != 2 or p.range[0] > p.range[1]:
             raise InputError(file, f"{where}.range", f"expected [low, high] with low <= high, "
                              f"got {p.range}")
-        for bound in p.range:          # both ends must make a valid scenario
-            try:
-                scenario_from_data(scenario_for_sample(scenario_data, {p.path: bound}, file),
-                                   "<sampled>")
-            except InputError as exc:
-                raise InputError(file, f"{where}.path", f"setting '{p.path}' to {bound} "
-                                 f"gives an invalid scenario: {exc.path}: {exc.message}"
-                                 ) from None
+        check_path_range(scenario_data, p.path, p.range, file, f"{where}.path")
     unit = qmc.LatinHypercube(d=len(unc.parameters), seed=spec.seed).random(unc.samples)
     lows = np.array([p.range[0] for p in unc.parameters])
     highs = np.array([p.range[1] for p in unc.parameters])

@@ -21,6 +21,7 @@ from flowsim.scenario import CATEGORIES
 MECHANISMS = ("theft", "loss", "insider", "battlefield_capture", "civilian_leakage",
               "transfer_fraud", "reexport", "craft", "conversion", "printed")
 N_CAT = len(CATEGORIES)
+AMMUNITION = CATEGORIES.index("ammunition")     # counted in rounds; not traced
 NO_STOCKPILE = -1
 
 

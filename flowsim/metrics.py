@@ -10,9 +10,9 @@ from collections import defaultdict
 
 import numpy as np
 
+from flowsim.lots import AMMUNITION
 from flowsim.model import FlowModel
 
-AMMUNITION = 3
 #: Outcome names available to experiments (``outcomes:`` in an experiment YAML).
 OUTCOMES = ("diverted", "trafficked", "seized", "seized_border", "seized_inland", "delivered",
             "destroyed", "traced_share", "tracing_requests", "end_user_stock", "rounds_delivered")
