@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from flowsim.model import FlowModel
 
 MECH = {m: i for i, m in enumerate(MECHANISMS)}
-STATE_OWNERS = ("military", "police", "post_conflict_cache", "manufacturer")
 
 
 def draw_cells(cells: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -223,9 +222,6 @@ class MarketAgent(Agent):
         self.holdings = LotBook()
         for k, n in enumerate(spec.holdings.array()):
             self.holdings.add(LotKey(k, MECH["theft"], country, NO_STOCKPILE, False, False), n)
-
-    def wants(self, category: int) -> int:
-        return int(self.wanted[category])
 
     def accept(self, book: LotBook) -> float:
         """Take what is wanted from ``book`` (removed from it); return the payment in USD."""

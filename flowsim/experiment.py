@@ -207,8 +207,7 @@ def _sample(spec: ExperimentSpec, scenario_data: dict, file: str) -> list[dict[s
     unit = qmc.LatinHypercube(d=len(unc.parameters), seed=spec.seed).random(unc.samples)
     lows = np.array([p.range[0] for p in unc.parameters])
     highs = np.array([p.range[1] for p in unc.parameters])
-    values = qmc.scale(unit, lows, highs) if (highs > lows).all() else lows + unit * (
-        highs - lows)
+    values = lows + unit * (highs - lows)         # a zero-width range stays fixed
     return [{p.path: float(v) for p, v in zip(unc.parameters, row, strict=True)}
             for row in values]
 
