@@ -48,7 +48,7 @@ from flowsim.seizure_data import (
     simulated_counts,
     simulated_traced_share,
 )
-from flowsim.store import JsonLines, claim_folder
+from flowsim.store import JsonLines, claim_folder, fingerprint
 
 STATISTICS = ("counts", "category_mix", "traced_share")
 SHARE_UNIT = 0.1
@@ -238,14 +238,10 @@ class Progress:
     """Evaluations (appended as they complete) and finished generations of one calibration."""
 
     def __init__(self, out: Path, cal: Calibration):
-        import hashlib
-
         self.dir = out
-        plain = json.dumps({"spec": to_plain(cal.spec), "scenario": cal.scenario_data,
-                            "rows": [r.__dict__ for r in cal.rows]}, sort_keys=True,
-                           default=str)
-        claim_folder(out, {"name": cal.spec.name,
-                           "fingerprint": hashlib.sha256(plain.encode()).hexdigest()[:16]})
+        claim_folder(out, {"name": cal.spec.name, "fingerprint": fingerprint(
+            {"spec": to_plain(cal.spec), "scenario": cal.scenario_data,
+             "rows": [r.__dict__ for r in cal.rows]})})
         self.evaluations = JsonLines(out / "evaluations.jsonl")
         self.cache: dict[str, dict] = {rec["key"]: rec for rec in self.evaluations.read()}
 

@@ -11,8 +11,6 @@ are differences the options make. The reference is ``docs/experiments.md``.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ from flowsim.metrics import OUTCOMES, run_totals, series
 from flowsim.model import FlowModel
 from flowsim.scenario import Scenario, scenario_from_data
 from flowsim.schema import build, load_yaml, param, reference, to_plain
-from flowsim.store import JsonLines, claim_folder, read_json_lines
+from flowsim.store import JsonLines, claim_folder, fingerprint, read_json_lines
 
 BASELINE = "baseline"
 SERIES = ("diverted", "delivered", "seized_border", "seized_inland")
@@ -110,9 +108,7 @@ class Experiment:
 
     def fingerprint(self) -> str:
         """Identity of what is computed, to refuse resuming into a different experiment."""
-        plain = {"spec": to_plain(self.spec), "scenario": self.scenario_data}
-        return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()
-                              ).hexdigest()[:16]
+        return fingerprint({"spec": to_plain(self.spec), "scenario": self.scenario_data})
 
 
 def set_path(data: dict, path: str, value: float, file: str, where: str) -> None:

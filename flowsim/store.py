@@ -8,11 +8,18 @@ results of a different one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 
 from flowsim.errors import InputError
+
+
+def fingerprint(data: object) -> str:
+    """Short stable hash of plain data (dicts hashed with sorted keys)."""
+    text = json.dumps(data, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def claim_folder(folder: Path, manifest: dict) -> None:
