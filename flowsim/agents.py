@@ -75,11 +75,13 @@ class StockpileAgent(Agent):
         self.production = model.sim.per_step_count(spec.production.array())
         self.produces = bool(self.production.any())
         self._mechs = self._exposed_mechanisms()
-        # the lot keys this stockpile can leak into, by (category, cell, mechanism index)
-        self._keys = {(cat, cell, j): LotKey(cat, mech, country, index, cell > 1,
-                                             bool(cell & 1))
-                      for cat in range(4) for cell in range(4)
-                      for j, mech in enumerate(self._mechs)}
+        # the lot keys this stockpile can leak into, in the order of the leak array
+        # (category, cell = marked * 2 + recorded, mechanism), flattened
+        self._keys = [LotKey(cat, mech, country, index, cell > 1, bool(cell & 1))
+                      for cat in range(4) for cell in range(4) for mech in self._mechs]
+        flows = [(cat, mech) for cat in range(4) for mech in self._mechs]
+        self._flow_keys = [((country, "diverted", mech, cat),
+                            (country, "reported_loss", mech, cat)) for cat, mech in flows]
 
     def _exposed_mechanisms(self) -> list[int]:
         if self.spec.owner == "civilian_licensed":
@@ -167,7 +169,7 @@ class StockpileAgent(Agent):
     def _leak(self, rng: np.random.Generator) -> None:
         model = self.model
         annual = self.annual_rates()
-        if not annual.any() or not self.holdings.any():
+        if not annual.any():
             return
         factors = model.scenario.mechanisms.category_factor.array()
         p = model.sim.per_step_probability(np.minimum(annual[None, :] * factors[:, None], 1.0))
@@ -176,23 +178,28 @@ class StockpileAgent(Agent):
         n = self.holdings.reshape(4, 4)                      # (cat, marked*2+recorded)
         drawn = rng.multinomial(n, pvals[:, None, :])        # (cat, cell, M+1)
         leaked = drawn[:, :, :-1]
-        if not leaked.any():
+        counts = leaked.ravel().tolist()
+        if not any(counts):
             return
         self.holdings -= leaked.sum(axis=2).reshape(4, 2, 2)
         self.surplus = np.minimum(self.surplus, self.holdings.sum(axis=(1, 2)))
-        add = model.black_market[self.country].add
-        flow = model.ledger.flow
-        country, mechs, keys = self.country, self._mechs, self._keys
-        cats, cells, js = np.nonzero(leaked)
-        for cat, cell, j, count in zip(cats.tolist(), cells.tolist(), js.tolist(),
-                                       leaked[cats, cells, js].tolist(), strict=True):
-            add(keys[(cat, cell, j)], count)
+        market = model.black_market[self.country]
+        lots, totals = market.cats, market.totals
+        for key, count in zip(self._keys, counts, strict=True):
+            if count:
+                d = lots[key[0]]
+                d[key] = d.get(key, 0) + count
+                totals[key[0]] += count
         by_mech = leaked.sum(axis=1)                                  # (cat, mechanism)
         recorded = leaked[:, 1::2, :].sum(axis=1)                     # cells with recorded=1
         reported = rng.binomial(recorded, 1.0 - math.exp(-self.audits_per_year))
-        for cat, j in zip(*np.nonzero(by_mech), strict=True):
-            flow(country, "diverted", mechs[j], int(cat), int(by_mech[cat, j]))
-            flow(country, "reported_loss", mechs[j], int(cat), int(reported[cat, j]))
+        flows = model.ledger.flows
+        for (diverted, lost), n_div, n_rep in zip(self._flow_keys, by_mech.ravel().tolist(),
+                                                  reported.ravel().tolist(), strict=True):
+            if n_div:
+                flows[diverted] += n_div
+                if n_rep:
+                    flows[lost] += n_rep
 
     def tighten(self, gain: float) -> None:
         """A successful trace identified this stockpile as a point of diversion (000 ¶33)."""
@@ -215,10 +222,11 @@ class MarketAgent(Agent):
         self.index = index
         self.demand = model.sim.per_step_count(spec.demand.array())
         self.base_price = spec.price.array()
-        self.price = self.base_price.copy()
-        self.wanted = self.demand.copy()
-        self.bought = np.zeros(4, dtype=np.int64)
         self.ema_supply = self.demand.copy()
+        # read and written by traffickers many times a step: plain lists, not arrays
+        self.price: list[float] = self.base_price.tolist()
+        self.wanted: list[float] = self.demand.tolist()
+        self.bought = [0, 0, 0, 0]
         self.holdings = LotBook()
         for k, n in enumerate(spec.holdings.array()):
             self.holdings.add(LotKey(k, MECH["theft"], country, NO_STOCKPILE, False, False), n)
@@ -226,37 +234,41 @@ class MarketAgent(Agent):
     def accept(self, book: LotBook) -> float:
         """Take what is wanted from ``book`` (removed from it); return the payment in USD."""
         model = self.model
-        paid = 0.0
+        wanted, paid = self.wanted, 0.0
         for k, have in enumerate(book.totals):
-            want = int(self.wanted[k]) if have else 0
-            if want < 1:
+            if not have or wanted[k] < 1:
                 continue
-            got = book.take(want, model.rng, category=k)
+            got = book.take(int(wanted[k]), model.rng, category=k)
             n = got.totals[k]
-            self.wanted[k] -= n
+            wanted[k] -= n
             self.bought[k] += n
             paid += n * self.price[k]
-            self.holdings.merge(got)
             model.ledger.flow_book(self.country, "delivered", got)
+            self.holdings.absorb(got)
         return paid
+
+    def wants_any(self) -> bool:
+        return max(self.wanted) >= 1
 
     def buy_local(self) -> None:
         self.accept(self.model.black_market[self.country])
 
     def update_price(self) -> None:
         b = self.model.scenario.behaviour
-        self.ema_supply = 0.8 * self.ema_supply + 0.2 * self.bought
+        bought = np.array(self.bought, dtype=float)
+        self.ema_supply = 0.8 * self.ema_supply + 0.2 * bought
         ratio = np.divide(self.demand, np.maximum(self.ema_supply, 1e-9),
                           out=np.ones(4), where=self.demand > 0)
         factor = np.clip(ratio ** b.price_elasticity, 1 / b.max_price_factor, b.max_price_factor)
-        self.price = self.base_price * factor
-        for k in np.flatnonzero(self.demand > 0):
-            self.model.ledger.price_rows.append((self.model.steps, self.index, int(k),
-                                                 float(self.price[k]), int(self.bought[k]),
+        price = self.base_price * factor
+        self.price = price.tolist()
+        for k in np.flatnonzero(self.demand > 0).tolist():
+            self.model.ledger.price_rows.append((self.model.steps, self.index, k,
+                                                 self.price[k], self.bought[k],
                                                  float(self.demand[k])))
-        self.bought[:] = 0
+        self.bought = [0, 0, 0, 0]
         cap = self.demand * (1.0 + b.backlog_steps)
-        self.wanted = np.minimum(self.wanted + self.demand, cap)
+        self.wanted = np.minimum(np.array(self.wanted) + self.demand, cap).tolist()
 
 
 class BorderAgent(Agent):
@@ -283,7 +295,7 @@ class BorderAgent(Agent):
 
     def catch_probabilities(self, mode: ModeSettings) -> tuple[float, float, float]:
         c = self.model.controls[self.country]
-        p_inspect = min(1.0, self.inspection_rate + self.model.mobile_extra[self.directed])
+        p_inspect = min(1.0, self.inspection_rate + float(self.model.mobile_extra[self.directed]))
         p_detect = min(1.0, self.detection_probability * mode.visibility * (1 + 0.5 * c.training))
         p_bribe = self.corruption * (1.0 - c.anti_corruption)
         return p_inspect, p_detect, p_bribe
@@ -295,8 +307,7 @@ class BorderAgent(Agent):
     def inspect(self, book: LotBook, mode: ModeSettings, rng: np.random.Generator
                 ) -> tuple[LotBook, float]:
         """Inspect a shipment; remove and return what is seized and the share of parcels lost."""
-        units = book.value(self.model.units)
-        parcels = max(1, math.ceil(units / mode.parcel_size - 1e-9))
+        parcels = count_parcels(book, mode, self.model.units_list)
         p_i, p_d, p_b = self.catch_probabilities(mode)
         inspected = rng.binomial(parcels, p_i)
         detected = rng.binomial(inspected, p_d) if inspected else 0
@@ -306,9 +317,15 @@ class BorderAgent(Agent):
         seized = book.thin(seized_parcels / parcels, rng) if seized_parcels else LotBook()
         passed, caught = book.totals, seized.totals        # book now holds the rest
         row = self.model.ledger.border[self.directed]
-        row += (parcels, inspected, detected, bribed, seized_parcels, sum(passed[:3]),
-                sum(caught[:3]), passed[3], caught[3])
-        return seized, seized_parcels / parcels if parcels else 0.0
+        row += (parcels, inspected, detected, bribed, seized_parcels,
+                passed[0] + passed[1] + passed[2], caught[0] + caught[1] + caught[2],
+                passed[3], caught[3])
+        return seized, seized_parcels / parcels
+
+
+def count_parcels(book: LotBook, mode: ModeSettings, units: list[float]) -> int:
+    """Parcels a shipment travels in: its transport units over the mode's parcel size."""
+    return max(1, math.ceil(book.value(units) / mode.parcel_size - 1e-9))
 
 
 @dataclass
@@ -353,8 +370,7 @@ class TraffickerAgent(Agent):
         self.arrested_for = 0
         self._plan_cache: tuple[Route, MarketAgent, list] | None = None
         self._planned_at = -10**9
-        net = model.network
-        self.allowed = net.official if self.mode.official_only else np.ones(net.n, dtype=bool)
+        self.official_only = self.mode.official_only
 
     def step(self) -> None:
         if self.arrested_for > 0:
@@ -381,14 +397,14 @@ class TraffickerAgent(Agent):
         if plan is None:
             return
         route, market, load = plan
-        prices = model.scenario.behaviour.acquisition_price.array()
+        prices = model.acquisition_list
         cargo = LotBook()
         budget = self.capital
         for k, n in load:
             afford = int(budget // prices[k]) if prices[k] > 0 else n
             got = supply.take(min(n, afford), model.rng, category=k)
-            budget -= got.total() * prices[k]
-            cargo.merge(got)
+            budget -= got.totals[k] * prices[k]
+            cargo.absorb(got)
         if not cargo:
             return
         self.capital = budget
@@ -400,7 +416,7 @@ class TraffickerAgent(Agent):
         """The habitual route and market, re-planned every ``replan_steps`` or when upset."""
         plan = self._plan_cache
         stale = self.model.steps - self._planned_at >= self.model.scenario.behaviour.replan_steps
-        if plan is None or stale or max(plan[1].wanted.tolist()) < 1:
+        if plan is None or stale or not plan[1].wants_any():
             plan = self._plan_cache = self._plan()
             self._planned_at = self.model.steps
         return plan
@@ -410,31 +426,27 @@ class TraffickerAgent(Agent):
         model = self.model
         units, acq = model.units_list, model.acquisition_list
         supply = model.black_market[self.base].totals
-        candidates = [(m, m.wanted.tolist()) for m in model.foreign_markets(self.base)]
-        candidates = [(m, w) for m, w in candidates
-                      if any(supply[k] and w[k] >= 1 for k in range(4))]
+        offered = [k for k in range(4) if supply[k]]
+        candidates = [m for m in model.foreign_markets(self.base)
+                      if any(m.wanted[k] >= 1 for k in offered)]
         if not candidates:                    # nothing anyone wants: no need to plan a route
             return None
-        risk = model.perceived_risk[self.row]
-        weights = model.network.travel_cost + self.spec.risk_aversion * model.cargo_value * risk
-        dist, pred, best = model.network.shortest(self.base, weights, self.allowed)
-        best_plan, best_profit = None, 0.0
-        routes: dict[int, tuple[Route, float]] = {}
-        for market, wanted in candidates:
-            if dist[market.country] == np.inf:
+        risk = model.perceived_risk[self.row].tolist()
+        scale = self.spec.risk_aversion * model.cargo_value
+        weights = [c + scale * r for c, r in zip(model.network.travel_cost_list, risk,
+                                                 strict=True)]
+        paths = model.network.shortest(self.base, weights, risk, self.official_only)
+        best_market, best_load, best_profit = None, None, 0.0
+        for market in candidates:
+            to = market.country
+            if not paths.reaches(to):
                 continue
-            if market.country not in routes:         # markets in one country share a route
-                route = model.network.path(self.base, market.country, pred, best)
-                survive = 1.0
-                for d in route.crossings:
-                    survive *= 1.0 - risk[d]
-                routes[market.country] = (route, survive)
-            route, survive = routes[market.country]
-            price = market.price.tolist()
+            survive, travel = paths.survive[to], paths.travel_cost[to]
+            price, wanted = market.price, market.wanted
             options = []
-            for k in range(4):
-                margin = price[k] * survive - acq[k] - route.travel_cost * units[k]
-                if margin > 0 and supply[k] and wanted[k] >= 1:
+            for k in offered:
+                margin = price[k] * survive - acq[k] - travel * units[k]
+                if margin > 0 and wanted[k] >= 1:
                     options.append((margin / units[k], k, margin))
             profit, load, room = 0.0, [], float(self.capacity)
             for _, k, margin in sorted(options, reverse=True):   # best margin per unit of space
@@ -444,8 +456,10 @@ class TraffickerAgent(Agent):
                     profit += n * margin
                     room -= n * units[k]
             if profit > best_profit:
-                best_plan, best_profit = (route, market, load), profit
-        return best_plan
+                best_market, best_load, best_profit = market, load, profit
+        if best_market is None:
+            return None
+        return paths.route(best_market.country), best_market, best_load
 
     # --- moving ---------------------------------------------------------------------
     def _cross(self) -> None:
@@ -475,12 +489,22 @@ class TraffickerAgent(Agent):
             self.shipment = None
 
     def _inland_policing(self) -> None:
-        """Inland seizures for illicit possession (000 ¶34; 004 ¶25: most seizures inland)."""
+        """Inland seizures (000 ¶34; 004 ¶25: most seizures are made inland).
+
+        Police stop each of the shipment's parcels with the country's per-step inland
+        policing rate and seize what is in a stopped parcel: the expected share seized is
+        the rate, as for weapons held by end users, but a bulk consignment is lost whole
+        or not at all while ant trade loses a few parcels at a time.
+        """
         model, ship = self.model, self.shipment
         if ship is None:
             return
         where = ship.location
-        seized = ship.book.thin(model.inland_rate[where], model.rng)
+        parcels = count_parcels(ship.book, self.mode, model.units_list)
+        stopped = model.rng.binomial(parcels, model.inland_rate_list[where])
+        if not stopped:
+            return
+        seized = ship.book.thin(stopped / parcels, model.rng)
         if seized:
             model.record_seizure(where, "inland", "inland", self, seized)
             if model.rng.random() < model.scenario.behaviour.arrest_probability:

@@ -8,10 +8,11 @@ rows into tidy tables (schema in ``docs/outputs.md``).
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import repeat
 
 import numpy as np
 
-from flowsim.lots import LotBook
+from flowsim.lots import LotBook, LotKey
 
 #: Flows between holder states, recorded per step, country, mechanism and category.
 FLOWS = ("diverted", "reported_loss", "produced", "transferred", "trafficked", "seized_border",
@@ -20,6 +21,7 @@ FLOWS = ("diverted", "reported_loss", "produced", "transferred", "trafficked", "
 BORDER_FIELDS = ("parcels", "inspected", "detected", "bribed", "seized_parcels",
                  "weapons_passed", "weapons_seized", "rounds_passed", "rounds_seized")
 TRACING_FIELDS = ("seized", "marked", "requests", "successes")
+_SEIZED_FLOW = {"border": "seized_border", "inland": "seized_inland"}
 
 
 class Ledger:
@@ -27,9 +29,17 @@ class Ledger:
 
     def __init__(self, n_directed_crossings: int, n_countries: int):
         self.step = 0
-        self._flows: dict[tuple, int] = defaultdict(int)
+        # this step's flows, (country, flow, mechanism, category) -> n; hot loops add to it
+        self.flows: dict[tuple, int] = defaultdict(int)
         self.flow_rows: list[tuple] = []       # (step, country, flow, mechanism, category, n)
-        self.seizure_rows: list[tuple] = []    # see outputs.SEIZURE_COLUMNS
+        # Seizure events, stored compactly: one header per event and three parallel lists
+        # per seized lot; :attr:`seizure_rows` spells them out when asked.
+        self._events: list[tuple] = []         # (step, country, place, place_type, mode)
+        self._lot_event: list[int] = []
+        self._lot_key: list[LotKey] = []
+        self._lot_n: list[int] = []
+        self._lots_logged = 0                  # seized lots already counted in the flows
+        self._rows: list[tuple] = []
         self.border = np.zeros((n_directed_crossings, len(BORDER_FIELDS)), dtype=np.int64)
         self.border_rows: list[tuple] = []     # (step, directed crossing, *BORDER_FIELDS)
         self.tracing = np.zeros((n_countries, len(TRACING_FIELDS)), dtype=np.int64)
@@ -39,27 +49,49 @@ class Ledger:
 
     def flow(self, country: int, flow: str, mechanism: int, category: int, n: int) -> None:
         if n:
-            self._flows[(country, flow, mechanism, category)] += int(n)
+            self.flows[(country, flow, mechanism, category)] += int(n)
 
     def flow_book(self, country: int, flow: str, book: LotBook) -> None:
         for key, n in book:
-            self._flows[(country, flow, key.mechanism, key.category)] += n
+            self.flows[(country, flow, key.mechanism, key.category)] += n
 
     def seizure(self, country: int, place: str, place_type: str, mode: str,
                 book: LotBook) -> None:
-        """Log a seizure event per lot and count it in the ``seized_<place_type>`` flow."""
-        flows, flow, step = self._flows, f"seized_{place_type}", self.step
-        append = self.seizure_rows.append
-        for key, n in book:
-            append((step, country, place, place_type, key.category, n, key.marked,
-                    key.recorded, key.mechanism, key.origin_country, key.origin_stockpile,
-                    mode))
-            flows[(country, flow, key.mechanism, key.category)] += n
+        """Log a seizure event and its lots; counted in the ``seized_<place_type>`` flow."""
+        event = len(self._events)
+        self._events.append((self.step, country, place, place_type, mode))
+        for d in book.cats:
+            if d:
+                self._lot_key.extend(d)
+                self._lot_n.extend(d.values())
+                self._lot_event.extend(repeat(event, len(d)))
+
+    @property
+    def seizure_rows(self) -> list[tuple]:
+        """One row per seized lot per event, laid out as ``outputs.SEIZURE_COLUMNS``."""
+        done = len(self._rows)
+        if done < len(self._lot_n):
+            events = self._events
+            self._rows.extend(
+                (*events[e][:4], key[0], n, key[4], key[5], key[1], key[2], key[3],
+                 events[e][4])
+                for e, key, n in zip(self._lot_event[done:], self._lot_key[done:],
+                                     self._lot_n[done:], strict=True))
+        return self._rows
+
+    def _count_seized(self) -> None:
+        flows, events, start = self.flows, self._events, self._lots_logged
+        for e, key, n in zip(self._lot_event[start:], self._lot_key[start:],
+                             self._lot_n[start:], strict=True):
+            ev = events[e]
+            flows[(ev[1], _SEIZED_FLOW[ev[3]], key[1], key[0])] += n
+        self._lots_logged = len(self._lot_n)
 
     def end_step(self) -> None:
         s = self.step
-        self.flow_rows.extend((s, *k, n) for k, n in self._flows.items())
-        self._flows.clear()
+        self._count_seized()
+        self.flow_rows.extend((s, *k, n) for k, n in self.flows.items())
+        self.flows.clear()
         for d in np.flatnonzero(self.border.any(axis=1)):
             self.border_rows.append((s, int(d), *self.border[d].tolist()))
         self.border[:] = 0

@@ -23,6 +23,7 @@ MECHANISMS = ("theft", "loss", "insider", "battlefield_capture", "civilian_leaka
 N_CAT = len(CATEGORIES)
 AMMUNITION = CATEGORIES.index("ammunition")     # counted in rounds; not traced
 NO_STOCKPILE = -1
+_VECTOR_FROM = 12   # lots above which thin() draws with one vectorised call
 
 
 class LotKey(NamedTuple):
@@ -40,8 +41,8 @@ class LotBook:
     __slots__ = ("cats", "totals")
 
     def __init__(self) -> None:
-        self.cats: list[dict[LotKey, int]] = [{} for _ in range(N_CAT)]
-        self.totals = [0] * N_CAT
+        self.cats: list[dict[LotKey, int]] = [{}, {}, {}, {}]
+        self.totals = [0, 0, 0, 0]
 
     def __bool__(self) -> bool:
         return any(self.totals)
@@ -57,6 +58,7 @@ class LotBook:
             self.totals[key.category] += int(n)
 
     def merge(self, other: LotBook) -> None:
+        """Add copies of ``other``'s lots to this book."""
         for k, n_other in enumerate(other.totals):
             if n_other:
                 mine = self.cats[k]
@@ -68,32 +70,46 @@ class LotBook:
                         mine[key] = get(key, 0) + n
                 self.totals[k] += n_other
 
+    def absorb(self, other: LotBook) -> None:
+        """Move all of ``other``'s lots into this book, leaving ``other`` empty."""
+        for k, n_other in enumerate(other.totals):
+            if n_other:
+                mine = self.cats[k]
+                if not mine:
+                    self.cats[k] = other.cats[k]
+                else:
+                    get = mine.get
+                    for key, n in other.cats[k].items():
+                        mine[key] = get(key, 0) + n
+                other.cats[k] = {}
+                other.totals[k] = 0
+                self.totals[k] += n_other
+
     def total(self) -> int:
         return sum(self.totals)
 
     def by_category(self) -> np.ndarray:
         return np.array(self.totals, dtype=np.int64)
 
-    def value(self, prices) -> float:
-        return float(sum(p * n for p, n in zip(prices, self.totals, strict=True)))
+    def value(self, prices: list[float]) -> float:
+        t = self.totals
+        return prices[0] * t[0] + prices[1] * t[1] + prices[2] * t[2] + prices[3] * t[3]
 
-    def _remove(self, category: int, keys: list[LotKey], drawn: np.ndarray, out: LotBook) -> None:
-        """Move ``drawn[i]`` weapons of ``keys[i]`` from this book to ``out``."""
-        d = self.cats[category]
-        got = out.cats[category]
-        removed = 0
-        counts = drawn.tolist()
-        for i in np.flatnonzero(drawn).tolist():      # most lots give nothing
-            key, n = keys[i], counts[i]
-            left = d[key] - n
-            if left:
-                d[key] = left
-            else:
-                del d[key]
-            got[key] = got.get(key, 0) + n
-            removed += n
-        self.totals[category] -= removed
-        out.totals[category] += removed
+    def _move(self, keys: list[LotKey], drawn: list[int], out: LotBook) -> None:
+        """Move ``drawn[i]`` weapons of ``keys[i]`` from this book to ``out`` (empty)."""
+        cats, got, mine, theirs = self.cats, out.cats, self.totals, out.totals
+        for key, n in zip(keys, drawn, strict=True):
+            if n:
+                k = key[0]
+                d = cats[k]
+                left = d[key] - n
+                if left:
+                    d[key] = left
+                else:
+                    del d[key]
+                got[k][key] = n
+                mine[k] -= n
+                theirs[k] += n
 
     def thin(self, p: float, rng: np.random.Generator) -> LotBook:
         """Remove each weapon independently with probability ``p``; return the removed lots."""
@@ -103,19 +119,30 @@ class LotBook:
             return out
         if p >= 1:
             return self.pop_all()
-        # Thinning each lot independently is the same as drawing the number removed per
-        # category, Binomial(total, p), then spreading it over lots hypergeometrically.
-        # Fast path, exact: nothing is removed with probability (1 - p) ** total; otherwise
-        # draw the binomials again until something is (rejection gives the conditional law).
+        # Fast path, exact: nothing is removed with probability (1 - p) ** total. Otherwise
+        # draw Binomial(count, p) for every lot until something is removed (rejection gives
+        # the law conditional on a removal). One vectorised draw for many lots, scalar
+        # draws for a few (numpy's per-call overhead is the larger cost there).
         if rng.random() < (1.0 - p) ** total:
             return out
-        while True:
-            drawn = [int(rng.binomial(t, p)) if t else 0 for t in self.totals]
-            if any(drawn):
-                break
-        for k, n in enumerate(drawn):
-            if n:
-                out.merge(self.take(n, rng, k))
+        keys, counts = [], []
+        for d in self.cats:
+            if d:
+                keys.extend(d)
+                counts.extend(d.values())
+        if len(counts) > _VECTOR_FROM:
+            counts_array = np.array(counts, dtype=np.int64)
+            while True:
+                drawn = rng.binomial(counts_array, p).tolist()
+                if any(drawn):
+                    break
+        else:
+            binomial = rng.binomial
+            while True:
+                drawn = [binomial(n, p) for n in counts]
+                if any(drawn):
+                    break
+        self._move(keys, drawn, out)
         return out
 
     def take(self, n: int, rng: np.random.Generator, category: int) -> LotBook:
@@ -131,14 +158,14 @@ class LotBook:
             return out
         keys = list(d)
         if len(keys) == 1:
-            self._remove(category, keys, np.array([n]), out)
+            drawn = [n]
         else:
             have = np.fromiter(d.values(), np.int64, len(keys))
             # Both methods draw exactly. 'count' is faster but needs memory in proportion to
             # the population, so only for small ones (not millions of rounds).
             drawn = rng.multivariate_hypergeometric(
-                have, n, method="count" if have_total <= 20_000 else "marginals")
-            self._remove(category, keys, drawn, out)
+                have, n, method="count" if have_total <= 20_000 else "marginals").tolist()
+        self._move(keys, drawn, out)
         return out
 
     def pop_all(self) -> LotBook:

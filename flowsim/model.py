@@ -161,6 +161,7 @@ class FlowModel(Model):
         self.before_step()
         rate = self.sim.per_step_probability(np.array([c.inland_policing for c in self.controls]))
         self.inland_rate[:] = rate
+        self.inland_rate_list = self.inland_rate.tolist()
         self.regulators.do("allocate_inspection")
         self.stockpiles.do("step")
         self._authorized_transfers()

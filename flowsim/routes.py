@@ -2,9 +2,8 @@
 
 Every crossing can be passed both ways. A *directed crossing* ``d`` is one crossing in one
 direction; inspection there is done by the country being entered, so the same crossing
-can be harder to pass one way than the other. Routes are shortest paths over countries
-where each country-to-country edge costs the cheapest allowed directed crossing between
-them.
+can be harder to pass one way than the other. Routes are least-cost paths over countries,
+each hop through the cheapest allowed directed crossing.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ class RouteNetwork:
     def __init__(self, scenario: Scenario):
         index = scenario.country_index()
         self.n_countries = len(index)
-        src, dst, crossing, border = [], [], [], []
+        src, dst, crossing = [], [], []
         self.crossings = []  # (border, crossing) specs, one per undirected crossing
         for b in scenario.borders:
             u, v = index[b.between[0]], index[b.between[1]]
@@ -40,85 +39,81 @@ class RouteNetwork:
                 src += [u, v]
                 dst += [v, u]
                 crossing += [c, c]
-                border.append(b.id)
         self.src = np.array(src, dtype=np.int64)
+        self.src_list = src
         self.dst = np.array(dst, dtype=np.int64)   # the country entered (which inspects)
         self.crossing = np.array(crossing, dtype=np.int64)
         self.n = len(self.src)
         self.official = np.array([self.crossings[c][1].official for c in crossing], dtype=bool)
         self.travel_cost = np.array([self.crossings[c][1].travel_cost for c in crossing])
         self.travel_cost_list = self.travel_cost.tolist()
-        # Group directed crossings by (src, dst) edge, sorted for reduceat.
-        edge_key = self.src * self.n_countries + self.dst
-        self.order = np.argsort(edge_key, kind="stable")
-        sorted_keys = edge_key[self.order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        self.group_starts = starts
-        self.edge_src = self.src[self.order][starts]
-        self.edge_dst = self.dst[self.order][starts]
-        self.group_sizes = np.diff(np.r_[starts, self.n])
-        self.group_index = np.repeat(np.arange(len(starts)), self.group_sizes)
-        self.edges = {(int(u), int(v)): g for g, (u, v) in
-                      enumerate(zip(self.edge_src, self.edge_dst, strict=True))}
-        self.adjacency: list[list[tuple[int, int]]] = [[] for _ in range(self.n_countries)]
-        for g, (u, v) in enumerate(zip(self.edge_src.tolist(), self.edge_dst.tolist(),
-                                       strict=True)):
-            self.adjacency[u].append((v, g))
+        # Directed crossings out of each country, in crossing order (so ties go to the
+        # first listed), for all modes and for modes restricted to official crossings.
+        self._out: dict[bool, list[list[tuple[int, int]]]] = {}
+        for official_only in (False, True):
+            out: list[list[tuple[int, int]]] = [[] for _ in range(self.n_countries)]
+            for d, (u, v) in enumerate(zip(src, dst, strict=True)):
+                if self.official[d] or not official_only:
+                    out[u].append((v, d))
+            self._out[official_only] = out
 
     def label(self, d: int) -> tuple[str, str]:
         border, crossing = self.crossings[self.crossing[d]]
         return border.id, crossing.id
 
-    def shortest(self, source: int, weights: np.ndarray, allowed: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Distances and predecessors from ``source`` over countries.
+    def shortest(self, source: int, weights: list[float], risk: list[float],
+                 official_only: bool = False) -> ShortestPaths:
+        """Least-cost routes from ``source`` to every country (Dijkstra over countries).
 
-        ``weights`` is a cost per directed crossing; ``allowed`` masks crossings the mode
-        may use. Returns (dist per country, predecessor per country, masked weights), the
-        last the cheapest directed crossing of each country-to-country edge.
+        ``weights`` is the cost of each directed crossing, ``risk`` the probability of
+        losing the cargo there; ``official_only`` keeps to official crossings. Along with
+        each route's cost the search carries its travel cost and its survival probability
+        (the product of ``1 - risk``). For networks of tens of countries plain Python
+        beats the call overhead of a compiled graph library.
         """
-        w = np.where(allowed, weights, np.inf)
-        if not self.n:
-            return (np.where(np.arange(self.n_countries) == source, 0.0, np.inf),
-                    np.full(self.n_countries, -9999), np.zeros(0, dtype=np.int64))
-        ws = w[self.order]
-        edge_w = np.minimum.reduceat(ws, self.group_starts)
-        # cheapest directed crossing of each edge: first position in its group at the minimum
-        at_min = np.flatnonzero(ws == np.repeat(edge_w, self.group_sizes))
-        first = at_min[np.r_[True, self.group_index[at_min][1:] != self.group_index[at_min][:-1]]]
-        best = self.order[first]
-        dist, pred = self._dijkstra(source, edge_w.tolist())
-        return np.array(dist), np.array(pred), best
-
-    def _dijkstra(self, source: int, edge_w: list[float]) -> tuple[list[float], list[int]]:
-        """Plain Dijkstra over countries; for networks of tens of countries this beats the
-        call overhead of a compiled one."""
         inf = float("inf")
-        dist, pred = [inf] * self.n_countries, [-9999] * self.n_countries
+        n = self.n_countries
+        dist, via = [inf] * n, [-1] * n
+        travel, survive = [0.0] * n, [1.0] * n
         dist[source] = 0.0
         heap = [(0.0, source)]
-        adjacency = self.adjacency
+        out, cost = self._out[official_only], self.travel_cost_list
         while heap:
-            d, u = heapq.heappop(heap)
-            if d > dist[u]:
+            du, u = heapq.heappop(heap)
+            if du > dist[u]:
                 continue
-            for v, g in adjacency[u]:
-                nd = d + edge_w[g]
+            tu, su = travel[u], survive[u]
+            for v, d in out[u]:
+                nd = du + weights[d]
                 if nd < dist[v]:
-                    dist[v], pred[v] = nd, u
+                    dist[v], via[v] = nd, d
+                    travel[v], survive[v] = tu + cost[d], su * (1.0 - risk[d])
                     heapq.heappush(heap, (nd, v))
-        return dist, pred
+        return ShortestPaths(self, source, via, travel, survive)
 
-    def path(self, source: int, target: int, pred: np.ndarray, best: np.ndarray
-             ) -> Route | None:
-        """The route to ``target`` from :meth:`shortest`'s output, cheapest crossing per hop."""
-        if target == source or pred[target] < 0:
-            return None
-        nodes = [target]
-        while nodes[-1] != source:
-            nodes.append(int(pred[nodes[-1]]))
+
+class ShortestPaths:
+    """Least-cost routes from one source: for each country the crossing used to reach it,
+    the route's travel cost per transport unit and its survival probability."""
+
+    __slots__ = ("network", "source", "via", "travel_cost", "survive")
+
+    def __init__(self, network: RouteNetwork, source: int, via: list[int],
+                 travel_cost: list[float], survive: list[float]):
+        self.network, self.source, self.via = network, source, via
+        self.travel_cost, self.survive = travel_cost, survive
+
+    def reaches(self, target: int) -> bool:
+        return target != self.source and self.via[target] >= 0
+
+    def route(self, target: int) -> Route:
+        """The route to ``target``, which must be reachable."""
+        src, via = self.network.src_list, self.via
+        nodes, crossings = [target], []
+        while nodes[-1] != self.source:
+            d = via[nodes[-1]]
+            crossings.append(d)
+            nodes.append(src[d])
         nodes.reverse()
-        edges = self.edges
-        crossings = [int(best[edges[(a, b)]]) for a, b in zip(nodes[:-1], nodes[1:], strict=True)]
-        cost = self.travel_cost_list
-        return Route(nodes, crossings, sum(cost[c] for c in crossings))
+        crossings.reverse()
+        return Route(nodes, crossings, self.travel_cost[target])
