@@ -39,7 +39,9 @@ class StockpileAgent(Agent):
 
     Holdings are an integer array ``[category, marked, recorded]``. Each step the stockpile
     produces (manufacturers), marks and records under national programmes, destroys surplus
-    (000 ¶35; 001 ¶39) and leaks through the mechanisms its owner is exposed to:
+    (000 ¶35; 001 ¶39) and leaks through the mechanisms its owner is exposed to, each
+    weapon with the per-step probability of these annual rates x the category's factor
+    (the draw is made for all stockpiles together by :class:`flowsim.leakage.Leakage`):
 
     ==================== =================================================================
     theft                base x (1 - security)                              (000 ¶6; 004 ¶25)
@@ -74,14 +76,7 @@ class StockpileAgent(Agent):
         self.surplus = np.floor(total * spec.surplus_share).astype(np.int64)
         self.production = model.sim.per_step_count(spec.production.array())
         self.produces = bool(self.production.any())
-        self._mechs = self._exposed_mechanisms()
-        # the lot keys this stockpile can leak into, in the order of the leak array
-        # (category, cell = marked * 2 + recorded, mechanism), flattened
-        self._keys = [LotKey(cat, mech, country, index, cell > 1, bool(cell & 1))
-                      for cat in range(4) for cell in range(4) for mech in self._mechs]
-        flows = [(cat, mech) for cat in range(4) for mech in self._mechs]
-        self._flow_keys = [((country, "diverted", mech, cat),
-                            (country, "reported_loss", mech, cat)) for cat, mech in flows]
+        self.mechanisms = self._exposed_mechanisms()
 
     def _exposed_mechanisms(self) -> list[int]:
         if self.spec.owner == "civilian_licensed":
@@ -99,32 +94,29 @@ class StockpileAgent(Agent):
         return 1.0 - ((1.0 - self.security) * (1.0 - self.controls.pssm)
                       * (1.0 - self.security_boost))
 
-    def record_quality(self) -> float:
-        """Share of current holdings that are recorded."""
-        total = self.holdings.sum()
-        return float(self.holdings[:, :, 1].sum() / total) if total else self.spec.record_keeping
-
-    def annual_rates(self) -> np.ndarray:
-        """Annual leak probability per exposed mechanism (before category factors)."""
+    def annual_rates(self, record_quality: float) -> list[float]:
+        """Annual leak probability per exposed mechanism (before category factors), given
+        the share of holdings that is recorded."""
         m = self.model.scenario.mechanisms
-        sec, rk = self.effective_security(), self.record_quality()
+        sec, rk = self.effective_security(), record_quality
         deterrence = rk * (1.0 - math.exp(-self.audits_per_year / 2.0))
         base = {
             MECH["theft"]: m.theft * (1 - sec),
             MECH["loss"]: m.loss * (1 - rk),
             MECH["insider"]: m.insider * (1 - sec / 2) * (1 - deterrence),
             MECH["battlefield_capture"]: m.battlefield_capture
-            * self.model.conflict[self.country] * (1 - sec / 2),
+            * float(self.model.conflict[self.country]) * (1 - sec / 2),
             MECH["civilian_leakage"]: m.civilian_leakage * (1 - self.controls.licensing),
         }
-        return np.array([base[k] for k in self._mechs])
+        return [base[k] for k in self.mechanisms]
 
     def step(self) -> None:
+        """Produce, run national programmes and destroy surplus. Leakage follows for all
+        stockpiles at once (:class:`flowsim.leakage.Leakage`)."""
         rng = self.model.rng
         self._produce(rng)
         self._programmes(rng)
         self._destroy_surplus(rng)
-        self._leak(rng)
 
     def _produce(self, rng: np.random.Generator) -> None:
         if not self.produces:
@@ -165,41 +157,6 @@ class StockpileAgent(Agent):
             self.surplus[k] -= int(gone.sum())
             self.model.destroyed[k] += int(gone.sum())
             self.model.ledger.flow(self.country, "destroyed", -1, int(k), int(gone.sum()))
-
-    def _leak(self, rng: np.random.Generator) -> None:
-        model = self.model
-        annual = self.annual_rates()
-        if not annual.any():
-            return
-        factors = model.scenario.mechanisms.category_factor.array()
-        p = model.sim.per_step_probability(np.minimum(annual[None, :] * factors[:, None], 1.0))
-        p = np.minimum(p, 1.0 / max(1, len(self._mechs)))   # keep a valid distribution
-        pvals = np.concatenate([p, 1.0 - p.sum(axis=1, keepdims=True)], axis=1)  # (cat, M+1)
-        n = self.holdings.reshape(4, 4)                      # (cat, marked*2+recorded)
-        drawn = rng.multinomial(n, pvals[:, None, :])        # (cat, cell, M+1)
-        leaked = drawn[:, :, :-1]
-        counts = leaked.ravel().tolist()
-        if not any(counts):
-            return
-        self.holdings -= leaked.sum(axis=2).reshape(4, 2, 2)
-        self.surplus = np.minimum(self.surplus, self.holdings.sum(axis=(1, 2)))
-        market = model.black_market[self.country]
-        lots, totals = market.cats, market.totals
-        for key, count in zip(self._keys, counts, strict=True):
-            if count:
-                d = lots[key[0]]
-                d[key] = d.get(key, 0) + count
-                totals[key[0]] += count
-        by_mech = leaked.sum(axis=1)                                  # (cat, mechanism)
-        recorded = leaked[:, 1::2, :].sum(axis=1)                     # cells with recorded=1
-        reported = rng.binomial(recorded, 1.0 - math.exp(-self.audits_per_year))
-        flows = model.ledger.flows
-        for (diverted, lost), n_div, n_rep in zip(self._flow_keys, by_mech.ravel().tolist(),
-                                                  reported.ravel().tolist(), strict=True):
-            if n_div:
-                flows[diverted] += n_div
-                if n_rep:
-                    flows[lost] += n_rep
 
     def tighten(self, gain: float) -> None:
         """A successful trace identified this stockpile as a point of diversion (000 ¶33)."""
@@ -316,10 +273,10 @@ class BorderAgent(Agent):
         # each weapon is in a seized parcel with probability seized_parcels / parcels
         seized = book.thin(seized_parcels / parcels, rng) if seized_parcels else LotBook()
         passed, caught = book.totals, seized.totals        # book now holds the rest
-        row = self.model.ledger.border[self.directed]
-        row += (parcels, inspected, detected, bribed, seized_parcels,
-                passed[0] + passed[1] + passed[2], caught[0] + caught[1] + caught[2],
-                passed[3], caught[3])
+        self.model.ledger.inspections.append((
+            self.directed, parcels, inspected, detected, bribed, seized_parcels,
+            passed[0] + passed[1] + passed[2], caught[0] + caught[1] + caught[2],
+            passed[3], caught[3]))
         return seized, seized_parcels / parcels
 
 
@@ -568,30 +525,35 @@ class RegulatorAgent(Agent):
         b = model.scenario.behaviour
         own = self.controls
         train = 1 + 0.5 * own.training
-        tally = model.ledger.tracing[self.country]
+        binomial, capacity = rng.binomial, own.tracing_capacity
+        seized = marked = requested = traced = 0
         tightened = set()
-        for key, n in self.seized_today:
-            if key.category == AMMUNITION:      # tracing is of weapons (ITI; 000 ¶32-33)
+        for k, lots in enumerate(self.seized_today.cats):
+            if k == AMMUNITION:              # tracing is of weapons (ITI; 000 ¶32-33)
                 continue
-            tally[0] += n
-            if not key.marked:
-                continue
-            tally[1] += n
-            req = int(rng.binomial(n, own.tracing_capacity))
-            if not req:
-                continue
-            tally[2] += req
-            if not key.recorded or key.origin_stockpile == NO_STOCKPILE:
-                continue
-            if key.origin_country == self.country:
-                p = b.domestic_trace_success
-            else:
-                p = b.foreign_trace_success * model.controls[key.origin_country].tracing_cooperation
-            ok = int(rng.binomial(req, min(1.0, p * train)))
-            tally[3] += ok
-            if ok and key.origin_stockpile not in tightened:
-                tightened.add(key.origin_stockpile)
-                model.stockpile_list[key.origin_stockpile].tighten(b.trace_response)
+            for key, n in lots.items():
+                seized += n
+                if not key.marked:
+                    continue
+                marked += n
+                req = int(binomial(n, capacity))
+                if not req:
+                    continue
+                requested += req
+                if not key.recorded or key.origin_stockpile == NO_STOCKPILE:
+                    continue
+                if key.origin_country == self.country:
+                    p = b.domestic_trace_success
+                else:
+                    p = (b.foreign_trace_success
+                         * model.controls[key.origin_country].tracing_cooperation)
+                ok = int(binomial(req, min(1.0, p * train)))
+                traced += ok
+                if ok and key.origin_stockpile not in tightened:
+                    tightened.add(key.origin_stockpile)
+                    model.stockpile_list[key.origin_stockpile].tighten(b.trace_response)
+        if seized:
+            model.ledger.tracing[self.country] += (seized, marked, requested, traced)
         self.seized_today = LotBook()
 
     def collect(self) -> None:

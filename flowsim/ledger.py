@@ -31,29 +31,33 @@ class Ledger:
         self.step = 0
         # this step's flows, (country, flow, mechanism, category) -> n; hot loops add to it
         self.flows: dict[tuple, int] = defaultdict(int)
-        self.flow_rows: list[tuple] = []       # (step, country, flow, mechanism, category, n)
+        self._step_flows: list[tuple[int, dict]] = []   # finished steps, not yet rows
+        self._flow_rows: list[tuple] = []
         # Seizure events, stored compactly: one header per event and three parallel lists
         # per seized lot; :attr:`seizure_rows` spells them out when asked.
         self._events: list[tuple] = []         # (step, country, place, place_type, mode)
         self._lot_event: list[int] = []
         self._lot_key: list[LotKey] = []
         self._lot_n: list[int] = []
-        self._lots_logged = 0                  # seized lots already counted in the flows
-        self._rows: list[tuple] = []
-        self.border = np.zeros((n_directed_crossings, len(BORDER_FIELDS)), dtype=np.int64)
+        self._lots_counted = 0                 # seized lots already in the flow rows
+        self._seizure_rows: list[tuple] = []
+        self.inspections: list[tuple] = []     # this step's (directed crossing, *BORDER_FIELDS)
         self.border_rows: list[tuple] = []     # (step, directed crossing, *BORDER_FIELDS)
         self.tracing = np.zeros((n_countries, len(TRACING_FIELDS)), dtype=np.int64)
         self.tracing_rows: list[tuple] = []    # (step, country, *TRACING_FIELDS)
         self.price_rows: list[tuple] = []      # (step, market, category, price, bought, wanted)
         self.end_user_rows: list[tuple] = []   # (step, country, category, held)
+        self._n_directed = n_directed_crossings
 
     def flow(self, country: int, flow: str, mechanism: int, category: int, n: int) -> None:
         if n:
             self.flows[(country, flow, mechanism, category)] += int(n)
 
     def flow_book(self, country: int, flow: str, book: LotBook) -> None:
-        for key, n in book:
-            self.flows[(country, flow, key.mechanism, key.category)] += n
+        flows = self.flows
+        for k, d in enumerate(book.cats):
+            for key, n in d.items():
+                flows[(country, flow, key[1], k)] += n
 
     def seizure(self, country: int, place: str, place_type: str, mode: str,
                 book: LotBook) -> None:
@@ -69,32 +73,52 @@ class Ledger:
     @property
     def seizure_rows(self) -> list[tuple]:
         """One row per seized lot per event, laid out as ``outputs.SEIZURE_COLUMNS``."""
-        done = len(self._rows)
+        done = len(self._seizure_rows)
         if done < len(self._lot_n):
             events = self._events
-            self._rows.extend(
+            self._seizure_rows.extend(
                 (*events[e][:4], key[0], n, key[4], key[5], key[1], key[2], key[3],
                  events[e][4])
                 for e, key, n in zip(self._lot_event[done:], self._lot_key[done:],
                                      self._lot_n[done:], strict=True))
-        return self._rows
+        return self._seizure_rows
 
-    def _count_seized(self) -> None:
-        flows, events, start = self.flows, self._events, self._lots_logged
-        for e, key, n in zip(self._lot_event[start:], self._lot_key[start:],
-                             self._lot_n[start:], strict=True):
-            ev = events[e]
-            flows[(ev[1], _SEIZED_FLOW[ev[3]], key[1], key[0])] += n
-        self._lots_logged = len(self._lot_n)
+    @property
+    def flow_rows(self) -> list[tuple]:
+        """Flows of finished steps: ``(step, country, flow, mechanism, category, n)``.
+
+        Built when asked, from the per-step tallies and the seizure log, in step order.
+        """
+        if self._step_flows or self._lots_counted < len(self._lot_n):
+            seized: dict[tuple, int] = defaultdict(int)
+            events, start = self._events, self._lots_counted
+            for e, key, n in zip(self._lot_event[start:], self._lot_key[start:],
+                                 self._lot_n[start:], strict=True):
+                ev = events[e]
+                seized[(ev[0], ev[1], _SEIZED_FLOW[ev[3]], key[1], key[0])] += n
+            self._lots_counted = len(self._lot_n)
+            new = [(s, *k, n) for s, flows in self._step_flows for k, n in flows.items()]
+            new.extend((*k, n) for k, n in seized.items())
+            new.sort(key=_step_of)
+            self._flow_rows.extend(new)
+            self._step_flows.clear()
+        return self._flow_rows
 
     def end_step(self) -> None:
         s = self.step
-        self._count_seized()
-        self.flow_rows.extend((s, *k, n) for k, n in self.flows.items())
-        self.flows.clear()
-        for d in np.flatnonzero(self.border.any(axis=1)):
-            self.border_rows.append((s, int(d), *self.border[d].tolist()))
-        self.border[:] = 0
+        self._step_flows.append((s, self.flows))
+        self.flows = defaultdict(int)
+        if self.inspections:
+            tally = np.zeros((self._n_directed, len(BORDER_FIELDS)), dtype=np.int64)
+            done = np.array(self.inspections, dtype=np.int64)
+            np.add.at(tally, done[:, 0], done[:, 1:])
+            for d in np.flatnonzero(tally.any(axis=1)).tolist():
+                self.border_rows.append((s, d, *tally[d].tolist()))
+            self.inspections.clear()
         for c in np.flatnonzero(self.tracing.any(axis=1)):
             self.tracing_rows.append((s, int(c), *self.tracing[c].tolist()))
         self.tracing[:] = 0
+
+
+def _step_of(row: tuple) -> int:
+    return row[0]

@@ -3,7 +3,8 @@
 One step (a week, month, quarter or year, as the scenario says):
 
 1. regulators allocate mobile inspection across their entry crossings by perceived risk;
-2. stockpiles produce, run marking/record-keeping programmes, destroy surplus and leak;
+2. stockpiles produce, run marking/record-keeping programmes and destroy surplus; then
+   all leak (one draw for all, :mod:`flowsim.leakage`);
 3. authorized transfers move weapons between stockpiles, some diverted on the way;
 4. illicit production (craft, conversion/reactivation, 3D printing) adds weapons;
 5. markets buy from local illicit sellers;
@@ -34,6 +35,7 @@ from flowsim.agents import (
     draw_cells,
 )
 from flowsim.interventions import Intervention, Schedule
+from flowsim.leakage import Leakage
 from flowsim.ledger import Ledger
 from flowsim.lots import NO_STOCKPILE, LotBook, LotKey
 from flowsim.routes import RouteNetwork
@@ -77,6 +79,7 @@ class FlowModel(Model):
 
         self.stockpile_list = [StockpileAgent(self, sp, ci, i)
                                for i, (ci, sp) in enumerate(scenario.stockpiles())]
+        self.leakage = Leakage(self, self.stockpile_list)
         self.market_list = [MarketAgent(self, m, ci, len_before)
                             for len_before, (ci, m) in enumerate(
                                 (ci, m) for ci, c in enumerate(scenario.countries)
@@ -164,6 +167,7 @@ class FlowModel(Model):
         self.inland_rate_list = self.inland_rate.tolist()
         self.regulators.do("allocate_inspection")
         self.stockpiles.do("step")
+        self.leakage.step()
         self._authorized_transfers()
         self._illicit_production()
         self.markets.do("buy_local")
@@ -255,8 +259,7 @@ class FlowModel(Model):
             for k in range(4):
                 row[k] += totals[k]
 
-        for s in self.stockpile_list:
-            add(rows[0], s.holdings.sum(axis=(1, 2)).tolist())
+        add(rows[0], self.leakage.holdings.sum(axis=(0, 2, 3)).tolist())
         for b in self.black_market:
             add(rows[1], b.totals)
         for t in self.trafficker_list:
