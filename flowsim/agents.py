@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from flowsim.lots import AMMUNITION, MECHANISMS, NO_STOCKPILE, LotBook, LotKey
+from flowsim.lots import AMMUNITION, MECHANISMS, NO_STOCKPILE, LotBook, LotKey, split
 from flowsim.routes import Route
 from flowsim.scenario import Controls, Crossing, Market, ModeSettings, Stockpile, TraffickerGroup
 
@@ -25,13 +25,12 @@ MECH = {m: i for i, m in enumerate(MECHANISMS)}
 
 def draw_cells(cells: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """Draw ``n`` weapons without replacement from a holdings array of any shape."""
-    flat = cells.reshape(-1)
-    total = int(flat.sum())
-    if n >= total:
+    flat = cells.reshape(-1).tolist()
+    if n >= sum(flat):
         return cells.copy()
     if n <= 0:
         return np.zeros_like(cells)
-    return rng.multivariate_hypergeometric(flat, n).reshape(cells.shape)
+    return np.array(split(flat, n, rng), dtype=np.int64).reshape(cells.shape)
 
 
 class StockpileAgent(Agent):

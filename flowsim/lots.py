@@ -24,6 +24,30 @@ N_CAT = len(CATEGORIES)
 AMMUNITION = CATEGORIES.index("ammunition")     # counted in rounds; not traced
 NO_STOCKPILE = -1
 _VECTOR_FROM = 12   # lots above which thin() draws with one vectorised call
+_SCALAR_UP_TO = 5   # groups up to which split() draws group by group
+
+
+def split(counts: list[int], n: int, rng: np.random.Generator) -> list[int]:
+    """Draw ``n`` items without replacement from groups of ``counts`` items: how many come
+    from each group (multivariate hypergeometric, exact; ``n`` at most ``sum(counts)``).
+
+    A few groups are drawn one after another with scalar hypergeometric draws (each group
+    given what is left); many groups with numpy's vectorised draw, whose per-call
+    overhead is the larger cost for a few.
+    """
+    if len(counts) > _SCALAR_UP_TO:
+        return rng.multivariate_hypergeometric(
+            np.array(counts, dtype=np.int64), n, method="marginals").tolist()
+    hypergeometric, left, out = rng.hypergeometric, sum(counts), []
+    for c in counts:
+        left -= c
+        if n and c:
+            got = int(hypergeometric(c, left, n)) if left else n
+            n -= got
+            out.append(got)
+        else:
+            out.append(0)
+    return out
 
 
 class LotKey(NamedTuple):
@@ -157,14 +181,7 @@ class LotBook:
             out.totals[category], self.totals[category] = have_total, 0
             return out
         keys = list(d)
-        if len(keys) == 1:
-            drawn = [n]
-        else:
-            have = np.fromiter(d.values(), np.int64, len(keys))
-            # Both methods draw exactly. 'count' is faster but needs memory in proportion to
-            # the population, so only for small ones (not millions of rounds).
-            drawn = rng.multivariate_hypergeometric(
-                have, n, method="count" if have_total <= 20_000 else "marginals").tolist()
+        drawn = [n] if len(keys) == 1 else split(list(d.values()), n, rng)
         self._move(keys, drawn, out)
         return out
 

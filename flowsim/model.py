@@ -197,26 +197,31 @@ class FlowModel(Model):
     def _authorized_transfers(self) -> None:
         """Authorized transfers; end-user fraud and unauthorized re-export divert some
         (000 ¶6, ¶50-53; 004 ¶26)."""
-        m = self.scenario.mechanisms
+        m, rng = self.scenario.mechanisms, self.rng
+        binomial = rng.binomial
         for src, dest, rate in self._transfers:
-            n = self.rng.poisson(rate)
             exporter = self.controls[src.country]
             p_fraud = m.transfer_fraud * (1 - exporter.end_user_verification)
             p_reexport = m.reexport * (1 - exporter.post_shipment_checks)
-            for k in np.flatnonzero(n):
-                moved = draw_cells(src.holdings[k], int(n[k]), self.rng)
+            market = self.black_market[dest.country]
+            for k, n in enumerate(rng.poisson(rate).tolist()):
+                if not n:
+                    continue
+                moved = draw_cells(src.holdings[k], n, rng)       # [marked, recorded]
                 src.holdings[k] -= moved
-                fraud = self.rng.binomial(moved, p_fraud)
-                reexp = self.rng.binomial(moved - fraud, p_reexport)
-                dest.holdings[k] += moved - fraud - reexp
-                self.ledger.flow(src.country, "transferred", -1, int(k), int(moved.sum()))
-                for mech, drawn in (("transfer_fraud", fraud), ("reexport", reexp)):
-                    for cell in zip(*np.nonzero(drawn), strict=True):
-                        key = LotKey(int(k), MECH[mech], src.country, src.index,
-                                     bool(cell[0]), bool(cell[1]))
-                        self.black_market[dest.country].add(key, int(drawn[cell]))
-                        self.ledger.flow(dest.country, "diverted", MECH[mech], int(k),
-                                         int(drawn[cell]))
+                cells = moved.ravel().tolist()
+                fraud = [binomial(c, p_fraud) for c in cells]
+                reexport = [binomial(c - f, p_reexport) for c, f in zip(cells, fraud, strict=True)]
+                dest.holdings[k] += np.array(
+                    [c - f - r for c, f, r in zip(cells, fraud, reexport, strict=True)],
+                    dtype=np.int64).reshape(2, 2)
+                self.ledger.flow(src.country, "transferred", -1, k, sum(cells))
+                for mech, drawn in ((MECH["transfer_fraud"], fraud), (MECH["reexport"], reexport)):
+                    for cell, count in enumerate(drawn):
+                        if count:
+                            market.add(LotKey(k, mech, src.country, src.index, cell > 1,
+                                              bool(cell & 1)), count)
+                            self.ledger.flow(dest.country, "diverted", mech, k, count)
 
     def _illicit_production(self) -> None:
         """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded."""

@@ -48,7 +48,8 @@ def test_thin_of_a_small_book_keeps_everything_with_the_right_probability():
     assert abs(kept_all / reps - expect) < 5 * np.sqrt(expect * (1 - expect) / reps)
 
 
-@pytest.mark.parametrize(("counts", "n"), [([30, 50, 20], 25), ([3000, 9000, 30000], 4000)])
+@pytest.mark.parametrize(("counts", "n"), [([30, 50, 20], 25), ([3000, 9000, 30000], 4000),
+                                           ([5, 40, 1, 60, 33, 7, 90, 12], 100)])   # many lots
 def test_take_draws_n_without_replacement(counts, n):
     rng = np.random.default_rng(2)
     reps, taken = 2000, np.zeros(len(counts))
