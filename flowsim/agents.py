@@ -383,8 +383,13 @@ class TraffickerAgent(Agent):
         units, acq = model.units_list, model.acquisition_list
         supply = model.black_market[self.base].totals
         offered = [k for k in range(4) if supply[k]]
-        candidates = [m for m in model.foreign_markets(self.base)
-                      if any(m.wanted[k] >= 1 for k in offered)]
+        candidates = []
+        for m in model.foreign_markets(self.base):
+            wanted = m.wanted
+            for k in offered:
+                if wanted[k] >= 1:
+                    candidates.append(m)
+                    break
         if not candidates:                    # nothing anyone wants: no need to plan a route
             return None
         risk = model.perceived_risk[self.row].tolist()
