@@ -157,7 +157,9 @@ class Controls:
         "004 ¶25 (rogue officials), 001 ¶11")
     inland_policing: float = probability(
         0.1, "Share per year of illicit weapons in the country (traffickers' and end users') "
-        "seized inland.", "000 ¶34 (two thirds seized for illicit possession); 004 ¶25")
+        "seized inland; traffickers' shipments are stopped parcel by parcel, so a bulk "
+        "consignment is lost whole or not at all.",
+        "000 ¶34 (two thirds seized for illicit possession); 004 ¶25")
     collection: float = probability(0.0, "Share per year of end users' illicit weapons "
                                     "collected (voluntary surrender, DDR) and destroyed.",
                                     "000 ¶32, ¶69; 001 ¶41")
