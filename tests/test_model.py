@@ -216,6 +216,41 @@ def test_prices_rise_when_supply_is_cut():
     assert mer_price(cut) > mer_price(data)
 
 
+def inland_losses(mode: str, rate: float = 0.3, tries: int = 400) -> list[float]:
+    """Share of a 200-rifle shipment seized by one step of inland policing, per try."""
+    from flowsim.agents import Shipment
+    from flowsim.lots import LotBook, LotKey
+
+    model = FlowModel(scenario(copy.deepcopy(TEACHING), seed=4))
+    trafficker = model.trafficker_list[0]
+    trafficker.mode = getattr(model.scenario.behaviour, mode)
+    model.scenario.behaviour.arrest_probability = 0.0
+    model.inland_rate_list = [rate] * len(model.country_ids)
+    route = model.network.shortest(0, model.network.travel_cost_list,
+                                   [0.0] * model.network.n).route(3)
+    shares = []
+    for _ in range(tries):
+        book = LotBook()
+        book.add(LotKey(1, 0, 0, 0, True, True), 120)
+        book.add(LotKey(1, 1, 0, 1, False, False), 80)
+        trafficker.shipment = Shipment(book, route, model.market_list[0])
+        trafficker._inland_policing()
+        left = book.total() if trafficker.shipment is not None else 0
+        shares.append(1 - left / 200)
+    return shares
+
+
+def test_inland_policing_stops_parcels_bulk_whole_ant_in_part():
+    bulk, ant = inland_losses("bulk"), inland_losses("ant")
+    # a bulk consignment is one parcel: lost whole or not at all
+    assert set(bulk) <= {0.0, 1.0}
+    # ant trade travels in 40 parcels of 5: partial losses
+    assert any(0.0 < x < 1.0 for x in ant)
+    # either way the expected share seized is the policing rate
+    for shares in (bulk, ant):
+        assert abs(np.mean(shares) - 0.3) < 5 * np.std(shares) / np.sqrt(len(shares)) + 0.01
+
+
 # --- reproducibility -----------------------------------------------------------------------
 def fingerprint(path: str, seed: int, steps: int) -> str:
     from flowsim.outputs import all_tables
