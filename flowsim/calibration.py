@@ -98,7 +98,8 @@ class CalibrationSpec:
                                 lo=1)
     parameters: list[FreeParameter] = param(doc="Free parameters.")
     statistics: list[str] = param(factory=lambda: list(STATISTICS),
-                                  doc=f"Summary statistics matched: {', '.join(STATISTICS)}.")
+                                  doc="Summary statistics matched.",
+                                  choices=STATISTICS)
     holdout_periods: list[str] = param(factory=list, doc="Periods (as written in the data) "
                                        "held out for validation, not fitted.")
     method: str = param("abc", "abc (posterior) or point (fast estimate).",
@@ -154,11 +155,6 @@ def load_calibration(path: str | Path) -> Calibration:
     spec = build(CalibrationSpec, load_yaml(path), file)
     if not spec.parameters:
         raise InputError(file, "parameters", "expected at least one free parameter")
-    for i, s in enumerate(spec.statistics):
-        if s not in STATISTICS:
-            raise InputError(file, f"statistics[{i}]", f"unknown statistic '{s}'"
-                             f"{did_you_mean(s, STATISTICS)}; expected one of "
-                             f"{', '.join(STATISTICS)}")
     scenario_data, scenario = load_scenario_beside(path, spec.scenario)
     for i, p in enumerate(spec.parameters):
         where = f"parameters[{i}]"
