@@ -53,3 +53,19 @@ def write_yaml(tmp_path: Path, data, name: str = "scenario.yaml") -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, sort_keys=False) if not isinstance(data, str) else data)
     return path
+
+
+def interrupt_after(monkeypatch, cls, method: str, n: int):
+    """Make ``cls.method`` raise KeyboardInterrupt (Ctrl-C) on its call after the ``n``th;
+    return the original, to put back with ``monkeypatch.setattr``."""
+    original = getattr(cls, method)
+    calls = {"n": 0}
+
+    def interrupted(self, *args, **kwargs):
+        if calls["n"] == n:
+            raise KeyboardInterrupt
+        calls["n"] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, interrupted)
+    return original

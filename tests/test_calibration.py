@@ -15,7 +15,7 @@ from flowsim.errors import InputError
 from flowsim.model import FlowModel
 from flowsim.scenario import CATEGORIES, load_scenario, scenario_from_data
 from flowsim.seizure_data import load_seizures
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, interrupt_after
 
 TEACHING = load_scenario(SCENARIOS / "teaching.yaml")
 TRUE_THEFT = 0.02
@@ -198,16 +198,7 @@ def test_abc_is_identical_whatever_jobs_and_resumes_after_interruption(tmp_path,
     one = (tmp_path / "one" / "posterior.csv").read_text()
     assert one == (tmp_path / "two" / "posterior.csv").read_text()
 
-    calls = {"n": 0}
-    original = calibration_module.Progress.append
-
-    def flaky(self, rec):
-        if calls["n"] == 11:
-            raise KeyboardInterrupt
-        calls["n"] += 1
-        original(self, rec)
-
-    monkeypatch.setattr(calibration_module.Progress, "append", flaky)
+    original = interrupt_after(monkeypatch, calibration_module.Progress, "append", 11)
     code, _, err = run_cli("calibrate", file, "--out", tmp_path / "resumed")
     assert code == 130 and "resume" in err
     monkeypatch.setattr(calibration_module.Progress, "append", original)

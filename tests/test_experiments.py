@@ -16,7 +16,7 @@ from flowsim.interventions import TYPES, Intervention, parse_interventions
 from flowsim.metrics import run_totals
 from flowsim.model import FlowModel
 from flowsim.scenario import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, interrupt_after
 
 TEACHING = load_scenario(SCENARIOS / "teaching.yaml")
 
@@ -202,16 +202,7 @@ def test_interrupted_experiment_resumes_without_repeating_or_losing_runs(tmp_pat
                                                                           monkeypatch):
     file = write_experiment(tmp_path)
     run_cli("experiment", file, "--out", tmp_path / "full", "--no-report")
-    calls = {"n": 0}
-    original = experiment_module.ResultsStore.append
-
-    def flaky_append(self, record):
-        if calls["n"] == 5:
-            raise KeyboardInterrupt
-        calls["n"] += 1
-        original(self, record)
-
-    monkeypatch.setattr(experiment_module.ResultsStore, "append", flaky_append)
+    original = interrupt_after(monkeypatch, experiment_module.ResultsStore, "append", 5)
     code, _, err = run_cli("experiment", file, "--out", tmp_path / "part", "--no-report")
     assert code == 130 and "resume" in err
     assert len(read_runs(tmp_path / "part")) == 5
