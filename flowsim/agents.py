@@ -462,7 +462,7 @@ class TraffickerAgent(Agent):
             return
         where = ship.location
         parcels = count_parcels(ship.book, self.mode, model.units_list)
-        stopped = model.rng.binomial(parcels, model.inland_rate_list[where])
+        stopped = model.rng.binomial(parcels, model.inland_rate[where])
         if not stopped:
             return
         seized = ship.book.thin(stopped / parcels, model.rng)

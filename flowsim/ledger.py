@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 
@@ -99,7 +100,7 @@ class Ledger:
             self._lots_counted = len(self._lot_n)
             new = [(s, *k, n) for s, flows in self._step_flows for k, n in flows.items()]
             new.extend((*k, n) for k, n in seized.items())
-            new.sort(key=_step_of)
+            new.sort(key=itemgetter(0))                  # by step
             self._flow_rows.extend(new)
             self._step_flows.clear()
         return self._flow_rows
@@ -118,7 +119,3 @@ class Ledger:
         for c in np.flatnonzero(self.tracing.any(axis=1)):
             self.tracing_rows.append((s, int(c), *self.tracing[c].tolist()))
         self.tracing[:] = 0
-
-
-def _step_of(row: tuple) -> int:
-    return row[0]

@@ -75,7 +75,7 @@ class FlowModel(Model):
         self.seized = np.zeros(4, dtype=np.int64)
         self.destroyed = np.zeros(4, dtype=np.int64)
         self.mobile_extra = np.zeros(self.network.n)
-        self.inland_rate = np.zeros(n_c)
+        self.inland_rate = [0.0] * n_c        # per-step inland policing, by country
 
         self.stockpile_list = [StockpileAgent(self, sp, ci, i)
                                for i, (ci, sp) in enumerate(scenario.stockpiles())]
@@ -162,9 +162,8 @@ class FlowModel(Model):
         self.ledger.step = self.steps
         self._snapshot = None
         self.before_step()
-        rate = self.sim.per_step_probability(np.array([c.inland_policing for c in self.controls]))
-        self.inland_rate[:] = rate
-        self.inland_rate_list = self.inland_rate.tolist()
+        self.inland_rate = self.sim.per_step_probability(
+            np.array([c.inland_policing for c in self.controls])).tolist()
         self.regulators.do("allocate_inspection")
         self.stockpiles.do("step")
         self.leakage.step()

@@ -225,7 +225,7 @@ def inland_losses(mode: str, rate: float = 0.3, tries: int = 400) -> list[float]
     trafficker = model.trafficker_list[0]
     trafficker.mode = getattr(model.scenario.behaviour, mode)
     model.scenario.behaviour.arrest_probability = 0.0
-    model.inland_rate_list = [rate] * len(model.country_ids)
+    model.inland_rate = [rate] * len(model.country_ids)
     route = model.network.shortest(0, model.network.travel_cost_list,
                                    [0.0] * model.network.n).route(3)
     shares = []
