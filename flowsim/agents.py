@@ -394,7 +394,7 @@ class TraffickerAgent(Agent):
             return None
         risk = model.perceived_risk[self.row].tolist()
         scale = self.spec.risk_aversion * model.cargo_value
-        weights = [c + scale * r for c, r in zip(model.network.travel_cost_list, risk,
+        weights = [c + scale * r for c, r in zip(model.network.travel_cost, risk,
                                                  strict=True)]
         paths = model.network.shortest(self.base, weights, risk, self.official_only)
         best_market, best_load, best_profit = None, None, 0.0

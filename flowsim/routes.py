@@ -45,8 +45,7 @@ class RouteNetwork:
         self.crossing = np.array(crossing, dtype=np.int64)
         self.n = len(self.src)
         self.official = np.array([self.crossings[c][1].official for c in crossing], dtype=bool)
-        self.travel_cost = np.array([self.crossings[c][1].travel_cost for c in crossing])
-        self.travel_cost_list = self.travel_cost.tolist()
+        self.travel_cost = [self.crossings[c][1].travel_cost for c in crossing]  # USD/unit
         # Directed crossings out of each country, in crossing order (so ties go to the
         # first listed), for all modes and for modes restricted to official crossings.
         self._out: dict[bool, list[list[tuple[int, int]]]] = {}
@@ -77,7 +76,7 @@ class RouteNetwork:
         travel, survive = [0.0] * n, [1.0] * n
         dist[source] = 0.0
         heap = [(0.0, source)]
-        out, cost = self._out[official_only], self.travel_cost_list
+        out, cost = self._out[official_only], self.travel_cost
         while heap:
             du, u = heapq.heappop(heap)
             if du > dist[u]:

@@ -226,7 +226,7 @@ def inland_losses(mode: str, rate: float = 0.3, tries: int = 400) -> list[float]
     trafficker.mode = getattr(model.scenario.behaviour, mode)
     model.scenario.behaviour.arrest_probability = 0.0
     model.inland_rate = [rate] * len(model.country_ids)
-    route = model.network.shortest(0, model.network.travel_cost_list,
+    route = model.network.shortest(0, model.network.travel_cost,
                                    [0.0] * model.network.n).route(3)
     shares = []
     for _ in range(tries):

@@ -18,7 +18,7 @@ def crossing(border: str, name: str, src: int) -> int:
 
 
 def test_cheapest_route_and_its_cost_and_survival():
-    cost = NET.travel_cost_list
+    cost = NET.travel_cost
     risk = [0.0] * NET.n
     risk[crossing("est-tra", "east-post", EST)] = 0.1
     risk[crossing("tra-mer", "south-post", TRA)] = 0.2
@@ -35,13 +35,13 @@ def test_cheapest_route_and_its_cost_and_survival():
 def test_risk_in_the_weights_displaces_the_route():
     risk = [0.0] * NET.n
     risk[crossing("tra-mer", "south-post", TRA)] = 0.9
-    weights = [c + 1000 * r for c, r in zip(NET.travel_cost_list, risk, strict=True)]
+    weights = [c + 1000 * r for c, r in zip(NET.travel_cost, risk, strict=True)]
     route = NET.shortest(EST, weights, risk).route(MER)
     assert [NET.label(d)[1] for d in route.crossings] == ["bush-paths"]
 
 
 def test_official_only_modes_keep_to_official_crossings():
-    weights = [0.0 if not NET.official[d] else c for d, c in enumerate(NET.travel_cost_list)]
+    weights = [0.0 if not NET.official[d] else c for d, c in enumerate(NET.travel_cost)]
     risk = [0.0] * NET.n
     assert NET.shortest(EST, weights, risk).route(MER).crossings == [
         crossing("est-mer", "bush-paths", EST)]
