@@ -81,19 +81,6 @@ class LotBook:
             d[key] = d.get(key, 0) + int(n)
             self.totals[key.category] += int(n)
 
-    def merge(self, other: LotBook) -> None:
-        """Add copies of ``other``'s lots to this book."""
-        for k, n_other in enumerate(other.totals):
-            if n_other:
-                mine = self.cats[k]
-                if not mine:
-                    self.cats[k] = dict(other.cats[k])
-                else:
-                    get = mine.get
-                    for key, n in other.cats[k].items():
-                        mine[key] = get(key, 0) + n
-                self.totals[k] += n_other
-
     def absorb(self, other: LotBook) -> None:
         """Move all of ``other``'s lots into this book, leaving ``other`` empty."""
         for k, n_other in enumerate(other.totals):

@@ -236,12 +236,13 @@ class FlowModel(Model):
     # --- events reported by agents ----------------------------------------------------------
     def record_seizure(self, country: int, place: str, place_type: str,
                        trafficker: TraffickerAgent | None, book: LotBook) -> None:
-        """Book a seizure: counts, event log, tracing queue and route intelligence."""
+        """Book a seizure: counts, event log, tracing queue and route intelligence. The
+        seized lots move into the regulator's tracing queue, leaving ``book`` empty."""
         n = book.total()
         self.seized += book.by_category()
         mode = trafficker.mode_name if trafficker is not None else "none"
         self.ledger.seizure(country, place, place_type, mode, book)   # flows and event log
-        self.regulator_list[country].seized_today.merge(book)
+        self.regulator_list[country].seized_today.absorb(book)
         ship = trafficker.shipment if trafficker is not None else None
         if ship is not None:
             info = self.controls[country].information_exchange
