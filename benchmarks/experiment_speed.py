@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from flowsim.experiment import run_task
-from flowsim.runner import run_parallel
+from flowsim.studies.experiment import run_task
+from flowsim.studies.runner import run_parallel
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def measure(path: str, steps: int) -> dict:
-    from flowsim.model import FlowModel
-    from flowsim.scenario import load_scenario
+    from flowsim.inputs.scenario import load_scenario
+    from flowsim.model.flow_model import FlowModel
 
     scenario = load_scenario(path)
     t0 = time.perf_counter()

@@ -16,8 +16,8 @@ import time
 
 from synthetic import make_scenario
 
-from flowsim.model import FlowModel
-from flowsim.scenario import scenario_from_data
+from flowsim.inputs.scenario import scenario_from_data
+from flowsim.model.flow_model import FlowModel
 
 
 def seconds_per_step(data: dict, steps: int, repeats: int) -> float:

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from flowsim.experiment import scenario_for_sample
-from flowsim.model import FlowModel
-from flowsim.scenario import CATEGORIES, scenario_from_data
+from flowsim.inputs.scenario import CATEGORIES, scenario_from_data
+from flowsim.model.flow_model import FlowModel
+from flowsim.studies.experiment import scenario_for_sample
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

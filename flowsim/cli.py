@@ -18,7 +18,7 @@ EXIT_INTERRUPTED = 130
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from flowsim.scenario import load_scenario
+    from flowsim.inputs.scenario import load_scenario
 
     failed = 0
     for path in args.scenarios:
@@ -37,25 +37,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flowsim.model import FlowModel
-    from flowsim.outputs import headline, write_run
+    from flowsim.inputs.scenario import load_scenario
+    from flowsim.outputs.run import run_scenario
     from flowsim.progress import progress_bar
-    from flowsim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     if args.steps is not None:
         scenario.simulation.steps = args.steps
     out = Path(args.out) if args.out else Path("out") / scenario.name
-    model = FlowModel(scenario, seed=args.seed)
     with progress_bar(scenario.simulation.steps, f"run {scenario.name}", "step") as bar:
-        model.run(progress=bar.update)
-    tables = write_run(model, out, str(args.scenario), plots=not args.no_plots)
+        result = run_scenario(scenario, seed=args.seed, out=out, plots=not args.no_plots,
+                              progress=bar.update)
+    model, tables = result.model, result.tables
     print(f"\n{scenario.name}: {model.steps} {scenario.simulation.step_length} steps, "
           f"seed {model.seed}. Weapons (ammunition excluded):\n")
     print("By country")
-    print(headline(tables, "country").to_string())
+    print(result.headline("country").to_string())
     print("\nBy diversion mechanism")
-    print(headline(tables, "mechanism").to_string())
+    print(result.headline("mechanism").to_string())
     tr = tables["tracing"]
     if len(tr) and tr["seized"].sum():
         share = tr["successes"].sum() / tr["seized"].sum()
@@ -66,41 +65,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
-    from flowsim.experiment import (
-        ResultsStore,
-        load_experiment,
-        run_task,
-        scenario_for_sample,
-        task_arguments,
-    )
-    from flowsim.progress import progress_bar
-    from flowsim.runner import run_parallel
+    from flowsim.studies.study import run_experiment
 
-    exp = load_experiment(args.experiment)
-    out = Path(args.out) if args.out else Path("results") / exp.spec.name
-    store = ResultsStore(out, exp)
-    done = store.done()
-    todo = [k for k in exp.tasks() if k not in done]
-    samples = {i: scenario_for_sample(exp.scenario_data, s, exp.file)
-               for i, s in enumerate(exp.samples)}
-    total = len(exp.tasks())
-    print(f"{exp.spec.name}: {len(exp.options)} options x {len(exp.samples)} futures x "
-          f"{exp.spec.replications} replications = {total} runs of {exp.horizon} steps"
-          + (f"; {len(done)} already done, resuming" if done else ""), flush=True)
-    results = run_parallel(run_task, (task_arguments(exp, k, samples) for k in todo),
-                           jobs=args.jobs, backend=args.backend, address=args.address)
-    with progress_bar(len(todo), exp.spec.name, "run") as bar:
-        for record in results:
-            store.append(record)
-            bar.update(1)
-    print(f"all {total} runs stored in {out}/runs.jsonl")
+    out = run_experiment(args.experiment, jobs=args.jobs, backend=args.backend,
+                         address=args.address, out=args.out, report=False,
+                         echo=lambda text: print(text, flush=True))
     if not args.no_report:
         return _print_report(out)
     return 0
 
 
 def _print_report(results_dir: Path) -> int:
-    from flowsim.report import write_report
+    from flowsim.studies.report import write_report
 
     shown, where = write_report(results_dir)
     print()
@@ -114,23 +90,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from flowsim.calibration import Progress, load_calibration, run_abc, run_point, write_outputs
-    from flowsim.progress import progress_bar
+    from flowsim.calibration.fit import calibrate
 
-    cal = load_calibration(args.calibration)
-    if args.method:
-        cal.spec.method = args.method
-    out = Path(args.out) if args.out else Path("calibration-results") / cal.spec.name
-    progress = Progress(out, cal)
-    run_opts = {"jobs": args.jobs, "backend": args.backend, "address": args.address}
-    print(f"{cal.spec.name}: {cal.spec.method} on {len(cal.spec.parameters)} parameters, "
-          f"{len(cal.fit)} fitting and {len(cal.holdout)} held-out data rows, "
-          f"{cal.horizon} steps per simulation"
-          + (f"; {len(progress.cache)} simulations already done, resuming"
-             if progress.cache else ""), flush=True)
-    run = run_abc if cal.spec.method == "abc" else run_point
-    fitted = run(cal, progress, run_opts, progress_bar)
-    summary = write_outputs(cal, fitted, out, run_opts, progress, progress_bar)
+    summary = calibrate(args.calibration, method=args.method, jobs=args.jobs,
+                        backend=args.backend, address=args.address, out=args.out,
+                        echo=lambda text: print(text, flush=True))
+    out = summary["out"]
     print("\nparameter                                   median        5%       95%")
     for path, v in summary["parameters"].items():
         print(f"{path:<40} {v['median']:>10.4g} {v['p05']:>9.4g} {v['p95']:>9.4g}")
@@ -147,15 +112,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from flowsim.scenario import Scenario
-    from flowsim.schema import reference
+    from flowsim.inputs.scenario import Scenario
+    from flowsim.inputs.schema import reference
 
     if args.format == "calibration":
-        from flowsim.calibration import calibration_reference
+        from flowsim.calibration.fit import calibration_reference
 
         print(calibration_reference())
     elif args.format == "experiment":
-        from flowsim.experiment import experiments_reference
+        from flowsim.studies.experiment import experiments_reference
 
         print(experiments_reference())
     else:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from flowsim.cli import main
-from flowsim.scenario import scenario_from_data
+from flowsim.inputs.scenario import scenario_from_data
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

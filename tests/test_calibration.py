@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from flowsim import calibration as calibration_module
-from flowsim.calibration import distance, load_calibration, simulate
+from flowsim.calibration import fit as calibration_module
+from flowsim.calibration.fit import distance, load_calibration, simulate
+from flowsim.calibration.seizure_data import load_seizures
 from flowsim.errors import InputError
-from flowsim.model import FlowModel
-from flowsim.scenario import CATEGORIES, load_scenario, scenario_from_data
-from flowsim.seizure_data import load_seizures
+from flowsim.inputs.scenario import CATEGORIES, load_scenario, scenario_from_data
+from flowsim.model.flow_model import FlowModel
 from tests.conftest import ROOT, SCENARIOS, interrupt_after
 
 TEACHING = load_scenario(SCENARIOS / "teaching.yaml")
@@ -142,7 +142,7 @@ def test_distance_is_zero_for_the_truth_with_its_seed_and_grows_away_from_it(tmp
 
 
 def test_distance_counts_term_is_rms_log_error():
-    from flowsim.seizure_data import SeizureRow
+    from flowsim.calibration.seizure_data import SeizureRow
 
     rows = [SeizureRow(2, "MER", "1-12", 1, 12, "inland", "rifles", 9),
             SeizureRow(3, "MER", "13-24", 13, 24, "inland", "rifles", 0)]

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from flowsim import model as model_module
-from flowsim import plots
+from flowsim.model import flow_model as model_module
+from flowsim.outputs import plots
 from tests.conftest import SCENARIOS
 
 EXPECTED = {"flows.csv", "stocks.csv", "seizures.csv", "borders.csv", "tracing.csv",

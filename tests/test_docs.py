@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from flowsim.metrics import run_totals
-from flowsim.model import FlowModel
-from flowsim.scenario import Scenario, scenario_from_text
-from flowsim.schema import reference
+from flowsim.inputs.scenario import Scenario, scenario_from_text
+from flowsim.inputs.schema import reference
+from flowsim.model.flow_model import FlowModel
+from flowsim.outputs.metrics import run_totals
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -31,7 +31,7 @@ def test_scenario_reference_is_up_to_date():
 
 
 def test_experiments_reference_is_up_to_date():
-    from flowsim.experiment import experiments_reference
+    from flowsim.studies.experiment import experiments_reference
 
     doc = (ROOT / "docs" / "experiments.md").read_text()
     assert doc.strip() == experiments_reference().strip(), \
@@ -39,7 +39,7 @@ def test_experiments_reference_is_up_to_date():
 
 
 def test_calibration_reference_is_up_to_date():
-    from flowsim.calibration import calibration_reference
+    from flowsim.calibration.fit import calibration_reference
 
     doc = (ROOT / "docs" / "calibration.md").read_text()
     assert doc.strip() == calibration_reference().strip(), \

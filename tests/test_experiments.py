@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from flowsim import experiment as experiment_module
 from flowsim.errors import InputError
-from flowsim.experiment import load_experiment, read_runs
-from flowsim.interventions import TYPES, Intervention, parse_interventions
-from flowsim.metrics import run_totals
-from flowsim.model import FlowModel
-from flowsim.scenario import load_scenario
+from flowsim.inputs.interventions import TYPES, Intervention, parse_interventions
+from flowsim.inputs.scenario import load_scenario
+from flowsim.model.flow_model import FlowModel
+from flowsim.outputs.metrics import run_totals
+from flowsim.studies import experiment as experiment_module
+from flowsim.studies.experiment import load_experiment, read_runs
 from tests.conftest import SCENARIOS, interrupt_after
 
 TEACHING = load_scenario(SCENARIOS / "teaching.yaml")
@@ -281,7 +281,7 @@ def test_scenario_interventions_apply_in_plain_runs():
     data = yaml.safe_load((SCENARIOS / "teaching.yaml").read_text())
     data["interventions"] = [{"type": "stockpile_security", "targets": {"stockpiles": [
         "est-army", "est-cache"]}, "strength": 0.9, "ramp_up": 0}]
-    from flowsim.scenario import scenario_from_data
+    from flowsim.inputs.scenario import scenario_from_data
 
     treated = scenario_from_data(data, "<t>")
     a = run_totals(FlowModel(TEACHING, seed=2).run(24))["diverted"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from flowsim.lots import LotBook, LotKey
+from flowsim.model.lots import LotBook, LotKey
 
 
 def book_of(counts: list[int], category: int = 1) -> tuple[LotBook, list[LotKey]]:

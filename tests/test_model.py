@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flowsim.metrics import run_totals
-from flowsim.model import FlowModel
-from flowsim.scenario import load_scenario
+from flowsim.inputs.scenario import load_scenario
+from flowsim.model.flow_model import FlowModel
+from flowsim.outputs.metrics import run_totals
 from tests.conftest import ROOT, SCENARIOS, TEACHING, scenario
 
 SEEDS = (11, 12, 13, 14)
@@ -218,8 +218,8 @@ def test_prices_rise_when_supply_is_cut():
 
 def inland_losses(mode: str, rate: float = 0.3, tries: int = 400) -> list[float]:
     """Share of a 200-rifle shipment seized by one step of inland policing, per try."""
-    from flowsim.agents import Shipment
-    from flowsim.lots import LotBook, LotKey
+    from flowsim.model.agents import Shipment
+    from flowsim.model.lots import LotBook, LotKey
 
     model = FlowModel(scenario(copy.deepcopy(TEACHING), seed=4))
     trafficker = model.trafficker_list[0]
@@ -253,7 +253,7 @@ def test_inland_policing_stops_parcels_bulk_whole_ant_in_part():
 
 # --- reproducibility -----------------------------------------------------------------------
 def fingerprint(path: str, seed: int, steps: int) -> str:
-    from flowsim.outputs import all_tables
+    from flowsim.outputs.tables import all_tables
 
     model = FlowModel(load_scenario(path), seed=seed)
     model.run(steps)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flowsim.routes import RouteNetwork
-from flowsim.scenario import load_scenario
+from flowsim.inputs.scenario import load_scenario
+from flowsim.model.routes import RouteNetwork
 from tests.conftest import SCENARIOS
 
 NET = RouteNetwork(load_scenario(SCENARIOS / "teaching.yaml"))

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flowsim.errors import InputError
-from flowsim.scenario import scenario_from_data
+from flowsim.inputs.scenario import scenario_from_data
 from tests.conftest import TEACHING, write_yaml
 
 
@@ -174,7 +174,7 @@ def test_random_mutations_load_or_raise_input_error(mutations):
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=200))
 def test_random_text_loads_or_raises_input_error(text):
-    from flowsim.scenario import Scenario, scenario_from_text
+    from flowsim.inputs.scenario import Scenario, scenario_from_text
 
     try:
         assert isinstance(scenario_from_text(text, "<text>"), Scenario)

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from flowsim.lots import LotKey
+from flowsim.model.lots import LotKey
 
 if TYPE_CHECKING:
-    from flowsim.agents import StockpileAgent
-    from flowsim.model import FlowModel
+    from flowsim.model.agents import StockpileAgent
+    from flowsim.model.flow_model import FlowModel
 
 
 class Leakage:

@@ -23,8 +23,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from flowsim.errors import InputError  # noqa: E402
-from flowsim.experiment import BASELINE, read_runs  # noqa: E402
-from flowsim.outputs import AtomicDir  # noqa: E402
+from flowsim.outputs.tables import AtomicDir  # noqa: E402
+from flowsim.studies.experiment import BASELINE, read_runs  # noqa: E402
 
 LO, HI = 2.5, 97.5
 

@@ -13,12 +13,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from flowsim.lots import AMMUNITION, MECHANISMS, NO_STOCKPILE, LotBook, LotKey, split
-from flowsim.routes import Route
-from flowsim.scenario import Controls, Crossing, Market, ModeSettings, Stockpile, TraffickerGroup
+from flowsim.inputs.scenario import (
+    Controls,
+    Crossing,
+    Market,
+    ModeSettings,
+    Stockpile,
+    TraffickerGroup,
+)
+from flowsim.model.lots import AMMUNITION, MECHANISMS, NO_STOCKPILE, LotBook, LotKey, split
+from flowsim.model.routes import Route
 
 if TYPE_CHECKING:
-    from flowsim.model import FlowModel
+    from flowsim.model.flow_model import FlowModel
 
 MECH = {m: i for i, m in enumerate(MECHANISMS)}
 

@@ -21,8 +21,8 @@ import networkx as nx
 import numpy as np
 
 from flowsim.errors import InputError, did_you_mean
-from flowsim.interventions import Intervention, check_targets
-from flowsim.schema import build, load_yaml, param, parse_yaml, probability
+from flowsim.inputs.interventions import Intervention, check_targets
+from flowsim.inputs.schema import build, load_yaml, param, parse_yaml, probability
 
 CATEGORIES = ("handguns", "rifles", "light_weapons", "ammunition")
 OWNERS = ("military", "police", "civilian_licensed", "manufacturer", "post_conflict_cache")

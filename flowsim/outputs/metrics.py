@@ -10,8 +10,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from flowsim.lots import AMMUNITION
-from flowsim.model import FlowModel
+from flowsim.model.flow_model import FlowModel
+from flowsim.model.lots import AMMUNITION
 
 #: Outcome names available to experiments (``outcomes:`` in an experiment YAML).
 OUTCOMES = ("diverted", "trafficked", "seized", "seized_border", "seized_inland", "delivered",

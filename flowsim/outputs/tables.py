@@ -43,10 +43,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flowsim.ledger import BORDER_FIELDS, TRACING_FIELDS
-from flowsim.lots import MECHANISMS
-from flowsim.model import STATES, FlowModel
-from flowsim.scenario import CATEGORIES
+from flowsim.inputs.scenario import CATEGORIES
+from flowsim.model.flow_model import STATES, FlowModel
+from flowsim.model.ledger import BORDER_FIELDS, TRACING_FIELDS
+from flowsim.model.lots import MECHANISMS
 
 SUMMARY_FLOWS = ("diverted", "trafficked", "seized_border", "seized_inland", "delivered")
 
@@ -200,8 +200,8 @@ class AtomicDir:
 def write_run(model: FlowModel, out: str | Path, scenario_file: str = "",
               plots: bool = True) -> dict[str, pd.DataFrame]:
     """Write every table (CSV), the plots (PNG) and run.json into ``out``, atomically."""
-    from flowsim import __version__
-    from flowsim.plots import plot_run
+    from flowsim._version import __version__
+    from flowsim.outputs.plots import plot_run
 
     tables = all_tables(model)
     with AtomicDir(out) as stage:

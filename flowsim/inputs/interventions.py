@@ -9,8 +9,9 @@ after funding ends, a strength and a cost. Its *effect* over time is
 
 Sustainability matters: the seeds stress that assistance which stops often loses its effect
 (001 part C ¶66-70; 002; 003 'Assistance'). Each step the model recomputes every targeted
-parameter from its baseline, applying active interventions in order. :data:`TYPES` is the
-one place that says which model parameters each type moves, and how:
+parameter from its baseline, applying active interventions in order
+(:mod:`flowsim.model.schedule`). :data:`TYPES` is the one place that says which model
+parameters each type moves, and how:
 
 * ``raise``: ``value + effect x strength x (1 - value)`` (closes a share of the gap to 1);
 * ``lower``: ``value x (1 - effect x strength)``;
@@ -19,16 +20,14 @@ one place that says which model parameters each type moves, and how:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flowsim.errors import InputError, did_you_mean
-from flowsim.schema import build, param, probability
+from flowsim.inputs.schema import build, param, probability
 
 if TYPE_CHECKING:
-    from flowsim.model import FlowModel
-    from flowsim.scenario import Scenario
+    from flowsim.inputs.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -193,58 +192,6 @@ def check_targets(iv: Intervention, scenario: Scenario, file: str, path: str) ->
             if not any(sp.owner != "civilian_licensed" for sp in c.stockpiles):
                 raise InputError(file, f"{path}.targets.countries[{j}]",
                                  f"country '{cid}' has no state stockpile to secure")
-
-
-def _apply(value: float, how: str, amount: float) -> float:
-    if how == "raise":
-        return value + amount * (1.0 - value)
-    if how == "lower":
-        return value * (1.0 - amount)
-    return value + amount
-
-
-class Schedule:
-    """Applies a list of interventions to a model, step by step."""
-
-    def __init__(self, model: FlowModel, interventions: list[Intervention]):
-        self.items = interventions
-        self.model = model
-        index = model.scenario.country_index()
-        by_id = {a.spec.id: a for a in model.stockpile_list}
-        self.bindings: list[list[tuple[Any, str, str, float]]] = []
-        for iv in interventions:
-            objs: list[tuple[Any, str, str, float]] = []
-            for lever in TYPES[iv.type].levers:
-                for obj in self._objects(iv, lever, index, by_id):
-                    objs.append((obj, lever.name, lever.how, getattr(obj, lever.name)))
-            self.bindings.append(objs)
-
-    def _objects(self, iv: Intervention, lever: Lever, index: dict, by_id: dict) -> list:
-        m, t = self.model, iv.targets
-        countries = [index[c] for c in t.countries]
-        if lever.level == "country":
-            return [m.controls[c] for c in countries]
-        if lever.level == "stockpile":
-            chosen = [by_id[s] for s in t.stockpiles]
-            chosen += [a for a in m.stockpile_list if a.country in countries
-                       and a.spec.owner != "civilian_licensed"]
-            return list(dict.fromkeys(chosen))
-        chosen = [b for b in m.borders if b.crossing_id in t.crossings
-                  or b.border_id in t.borders or b.country in countries]
-        return chosen
-
-    def apply(self, step: int) -> None:
-        """Reset targeted parameters to their baselines, then apply active interventions."""
-        for objs in self.bindings:
-            for obj, name, _how, base in objs:
-                setattr(obj, name, base)
-        for iv, objs in zip(self.items, self.bindings, strict=True):
-            amount = iv.effect(step) * iv.strength
-            if amount <= 0:
-                continue
-            for obj, name, how, _base in objs:
-                setattr(obj, name, min(_apply(getattr(obj, name), how, amount),
-                                       math.inf if how == "add" else 1.0))
 
 
 def type_reference() -> str:

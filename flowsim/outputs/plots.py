@@ -13,8 +13,8 @@ import networkx as nx  # noqa: E402
 import pandas as pd  # noqa: E402
 
 if TYPE_CHECKING:
-    from flowsim.model import FlowModel
-    from flowsim.outputs import AtomicDir
+    from flowsim.model.flow_model import FlowModel
+    from flowsim.outputs.tables import AtomicDir
 
 FLOW_COLOURS = {"diverted": "#b2182b", "trafficked": "#ef8a62", "seized": "#2166ac",
                 "delivered": "#1b1b1b"}

@@ -1,7 +1,7 @@
 """Calibration against seizure data: ABC-SMC, or a fast point estimate for workshops.
 
 A calibration set-up (``calibration/*.yaml``) names a scenario, a seizure CSV
-(:mod:`flowsim.seizure_data`), free parameters with uniform or log-uniform priors, the
+(:mod:`flowsim.calibration.seizure_data`), free parameters with uniform or log-uniform priors, the
 summary statistics to match and the periods held out for validation.
 
 **Distance.** Sum of the root-mean-square errors of the chosen statistics over the fitting
@@ -36,19 +36,19 @@ from typing import Any
 import numpy as np
 import yaml
 
-from flowsim.errors import InputError, did_you_mean
-from flowsim.experiment import check_path_range, load_scenario_beside, scenario_for_sample
-from flowsim.model import FlowModel
-from flowsim.runner import run_parallel
-from flowsim.scenario import CATEGORIES, Scenario, scenario_from_data
-from flowsim.schema import build, load_yaml, param, probability, to_plain
-from flowsim.seizure_data import (
+from flowsim.calibration.seizure_data import (
     SeizureRow,
     load_seizures,
     simulated_counts,
     simulated_traced_share,
 )
-from flowsim.store import JsonLines, claim_folder, fingerprint
+from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.scenario import CATEGORIES, Scenario, scenario_from_data
+from flowsim.inputs.schema import build, load_yaml, param, probability, to_plain
+from flowsim.model.flow_model import FlowModel
+from flowsim.studies.experiment import check_path_range, load_scenario_beside, scenario_for_sample
+from flowsim.studies.runner import run_parallel
+from flowsim.studies.store import JsonLines, claim_folder, fingerprint
 
 STATISTICS = ("counts", "category_mix", "traced_share")
 SHARE_UNIT = 0.1
@@ -150,6 +150,7 @@ class Calibration:
 
 
 def load_calibration(path: str | Path) -> Calibration:
+    """Read and check a calibration set-up, its scenario and its data; raises InputError."""
     path = Path(path)
     file = str(path)
     spec = build(CalibrationSpec, load_yaml(path), file)
@@ -409,8 +410,8 @@ def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
     """Posterior samples, fitted scenario, fit report with predictive bands, diagnostics."""
     import pandas as pd
 
-    from flowsim.calibration_plots import plot_diagnostics, plot_fit, plot_marginals
-    from flowsim.outputs import AtomicDir
+    from flowsim.calibration.plots import plot_diagnostics, plot_fit, plot_marginals
+    from flowsim.outputs.tables import AtomicDir
 
     pop = fitted["population"]
     z, w = np.array(pop["z"]), np.array(pop["weights"])
@@ -470,8 +471,8 @@ def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
 
 def calibration_reference() -> str:
     """Markdown reference: the seizure data format, the distance, the set-up keys."""
-    from flowsim import seizure_data
-    from flowsim.schema import reference
+    from flowsim.calibration import seizure_data
+    from flowsim.inputs.schema import reference
 
     return "\n".join([
         "# Calibration reference", "",
@@ -487,3 +488,39 @@ def calibration_reference() -> str:
         "## Seizure data format", "", (seizure_data.__doc__ or "").split("\n\n", 1)[1].strip(),
         "", reference(CalibrationSpec, "calibration set-up (top level)"),
     ])
+
+
+def calibrate(calibration: str | Path, *, method: str | None = None, jobs: int = 1,
+              backend: str = "joblib", address: str | None = None,
+              out: str | Path | None = None, echo=print) -> dict:
+    """Fit a calibration set-up's free parameters to its data; return the summary.
+
+    ``method`` (``"abc"`` or ``"point"``) overrides the set-up's. Simulations are cached in
+    ``OUT`` (default ``calibration-results/<name>``) as they finish, so calling this again
+    with the same ``out`` resumes. Writes ``posterior.csv``, ``fitted-scenario.yaml``,
+    ``fit.csv``, ``summary.json`` and the plots there; returns the contents of
+    ``summary.json``. ``echo`` receives one-line messages (``None``: silent).
+    """
+    from flowsim.progress import progress_bar
+
+    say = echo or (lambda _text: None)
+    cal = load_calibration(calibration)
+    if method:
+        cal.spec.method = method
+    out = Path(out) if out else Path("calibration-results") / cal.spec.name
+    progress = Progress(out, cal)
+    run_opts = {"jobs": jobs, "backend": backend, "address": address}
+    say(f"{cal.spec.name}: {cal.spec.method} on {len(cal.spec.parameters)} parameters, "
+        f"{len(cal.fit)} fitting and {len(cal.holdout)} held-out data rows, "
+        f"{cal.horizon} steps per simulation"
+        + (f"; {len(progress.cache)} simulations already done, resuming"
+           if progress.cache else ""))
+
+    def bar(total, desc, unit="it"):
+        return progress_bar(total, desc, unit, quiet=echo is None)
+
+    run = run_abc if cal.spec.method == "abc" else run_point
+    fitted = run(cal, progress, run_opts, bar)
+    summary = write_outputs(cal, fitted, out, run_opts, progress, bar)
+    summary["out"] = str(out)
+    return summary

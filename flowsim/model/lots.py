@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from flowsim.scenario import CATEGORIES
+from flowsim.inputs.scenario import CATEGORIES
 
 #: Ways weapons enter the illicit realm (000 ¶6; 001 ¶11; 004 ¶25-26; 003).
 MECHANISMS = ("theft", "loss", "insider", "battlefield_capture", "civilian_leakage",

@@ -4,7 +4,7 @@ One step (a week, month, quarter or year, as the scenario says):
 
 1. regulators allocate mobile inspection across their entry crossings by perceived risk;
 2. stockpiles produce, run marking/record-keeping programmes and destroy surplus; then
-   all leak (one draw for all, :mod:`flowsim.leakage`);
+   all leak (one draw for all, :mod:`flowsim.model.leakage`);
 3. authorized transfers move weapons between stockpiles, some diverted on the way;
 4. illicit production (craft, conversion/reactivation, 3D printing) adds weapons;
 5. markets buy from local illicit sellers;
@@ -25,7 +25,9 @@ import numpy as np
 from mesa import Model
 from mesa.datacollection import DataCollector
 
-from flowsim.agents import (
+from flowsim.inputs.interventions import Intervention
+from flowsim.inputs.scenario import CATEGORIES, Scenario
+from flowsim.model.agents import (
     MECH,
     BorderAgent,
     MarketAgent,
@@ -34,12 +36,11 @@ from flowsim.agents import (
     TraffickerAgent,
     draw_cells,
 )
-from flowsim.interventions import Intervention, Schedule
-from flowsim.leakage import Leakage
-from flowsim.ledger import Ledger
-from flowsim.lots import NO_STOCKPILE, LotBook, LotKey
-from flowsim.routes import RouteNetwork
-from flowsim.scenario import CATEGORIES, Scenario
+from flowsim.model.leakage import Leakage
+from flowsim.model.ledger import Ledger
+from flowsim.model.lots import NO_STOCKPILE, LotBook, LotKey
+from flowsim.model.routes import RouteNetwork
+from flowsim.model.schedule import Schedule
 
 #: Where a weapon can be. ``black_market``: diverted, held by local illicit sellers in the
 #: country of diversion and not yet bought by a trafficker or an end user.

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flowsim.errors import InputError, did_you_mean
-from flowsim.scenario import CATEGORIES, Scenario
+from flowsim.inputs.scenario import CATEGORIES, Scenario
 
 REQUIRED = ("country", "period", "place", "category", "count")
 OPTIONAL = ("marked_share", "tracing_requests", "tracing_successes", "origin_country")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flowsim.scenario import Scenario
+from flowsim.inputs.scenario import Scenario
 
 
 @dataclass

@@ -19,12 +19,12 @@ import numpy as np
 from scipy.stats import qmc
 
 from flowsim.errors import InputError
-from flowsim.interventions import Intervention, parse_interventions
-from flowsim.metrics import OUTCOMES, run_totals, series
-from flowsim.model import FlowModel
-from flowsim.scenario import Scenario, scenario_from_data
-from flowsim.schema import build, load_yaml, param, reference, to_plain
-from flowsim.store import JsonLines, claim_folder, fingerprint, read_json_lines
+from flowsim.inputs.interventions import Intervention, parse_interventions
+from flowsim.inputs.scenario import Scenario, scenario_from_data
+from flowsim.inputs.schema import build, load_yaml, param, reference, to_plain
+from flowsim.model.flow_model import FlowModel
+from flowsim.outputs.metrics import OUTCOMES, run_totals, series
+from flowsim.studies.store import JsonLines, claim_folder, fingerprint, read_json_lines
 
 BASELINE = "baseline"
 SERIES = ("diverted", "delivered", "seized_border", "seized_inland")
@@ -249,7 +249,7 @@ def read_runs(results_dir: str | Path) -> list[dict]:
 
 def experiments_reference() -> str:
     """Markdown reference of the experiment format and the intervention types."""
-    from flowsim.interventions import type_reference
+    from flowsim.inputs.interventions import type_reference
 
     return "\n".join([
         "# Experiments reference", "",

@@ -1,7 +1,7 @@
 """The model's event log: flows, seizure events, border activity, tracing and prices.
 
 Agents report what happens to the :class:`Ledger` as it happens; at the end of each step
-the step's accumulated flows are written out as rows. :mod:`flowsim.outputs` turns the
+the step's accumulated flows are written out as rows. :mod:`flowsim.outputs.tables` turns the
 rows into tidy tables (schema in ``docs/outputs.md``).
 """
 
@@ -13,7 +13,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from flowsim.lots import LotBook, LotKey
+from flowsim.model.lots import LotBook, LotKey
 
 #: Flows between holder states, recorded per step, country, mechanism and category.
 FLOWS = ("diverted", "reported_loss", "produced", "transferred", "trafficked", "seized_border",
