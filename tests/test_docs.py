@@ -51,3 +51,22 @@ def test_ci_runs_the_readme_commands():
     assert "./install.sh" in README and "./install.sh" in ci
     assert ".venv/bin/python -m pytest" in README and ".venv/bin/python -m pytest" in ci
     assert ".venv/bin/flowsim run scenarios/teaching.yaml" in README
+
+
+def test_readme_quotes_generated_results_exactly():
+    """Numbers in the README come from docs/results/NAME.md, written by
+    docs/results/generate.py; a hand edit of either side makes them differ."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "docs" / "results"
+                                                  / "generate.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    blocks = gen.readme_blocks(README)
+    for name in gen.generators():
+        assert name in blocks, f"README.md lacks the <!-- results:{name} --> block"
+    for name, text in blocks.items():
+        file = ROOT / "docs" / "results" / f"{name}.md"
+        assert file.exists(), f"README quotes results '{name}' that no script generates"
+        assert text == file.read_text(), \
+            f"README's '{name}' results differ from {file}: run docs/results/generate.py"

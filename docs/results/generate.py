@@ -1,0 +1,72 @@
+"""Regenerate the numbers the README quotes: never copy results by hand.
+
+Each ``docs/results/make_NAME.py`` defines ``generate() -> str`` (Markdown). This script runs
+the ones named (default: all), writes each to ``docs/results/NAME.md``, and splices it into
+README.md between ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``.
+``tests/test_docs.py`` checks that every such README block quotes its file exactly.
+
+    .venv/bin/python docs/results/generate.py              # all
+    .venv/bin/python docs/results/generate.py patterns     # one
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+README = ROOT / "README.md"
+
+
+def block_pattern(name: str) -> re.Pattern:
+    return re.compile(rf"(<!-- results:{re.escape(name)} -->\n)(.*?)(<!-- /results:"
+                      rf"{re.escape(name)} -->)", flags=re.S)
+
+
+def readme_blocks(text: str) -> dict[str, str]:
+    """NAME -> the text between the markers, for every results block in ``text``."""
+    return {m.group(1): m.group(2) for m in
+            re.finditer(r"<!-- results:([\w-]+) -->\n(.*?)<!-- /results:\1 -->", text, re.S)}
+
+
+def generators() -> dict[str, Path]:
+    return {p.stem.removeprefix("make_"): p for p in sorted(HERE.glob("make_*.py"))}
+
+
+def run(name: str, path: Path) -> str:
+    spec = importlib.util.spec_from_file_location(f"make_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.generate().rstrip() + "\n"
+    (HERE / f"{name}.md").write_text(text)
+    return text
+
+
+def splice(readme: str, name: str, text: str) -> str:
+    pattern = block_pattern(name)
+    if not pattern.search(readme):
+        raise SystemExit(f"README.md has no <!-- results:{name} --> block; add the markers "
+                         "where the results belong")
+    return pattern.sub(lambda m: m.group(1) + text + m.group(3), readme)
+
+
+def main(argv: list[str]) -> int:
+    known = generators()
+    names = argv or list(known)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        print(f"unknown results {unknown}; known: {sorted(known)}", file=sys.stderr)
+        return 2
+    readme = README.read_text()
+    for name in names:
+        print(f"generating {name} ...", flush=True)
+        readme = splice(readme, name, run(name, known[name]))
+    README.write_text(readme)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
