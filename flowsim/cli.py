@@ -128,9 +128,45 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from flowsim.studies.sensitivity import display, run_sensitivity
+
+    out, table = run_sensitivity(args.experiment, method=args.method, samples=args.samples,
+                                 second_order=args.second_order or None, jobs=args.jobs,
+                                 backend=args.backend, address=args.address, out=args.out,
+                                 echo=lambda text: print(text, flush=True))
+    method = "sobol" if "ST" in table else "morris"
+    print("\nParameters ranked by " + ("total Sobol index ST" if method == "sobol" else "mu*")
+          + " (± half-width of the 95% interval)\n")
+    print(display(table, method))
+    print(f"\nOutputs in {out}/sensitivity/ (indices.csv, sensitivity.png); report: "
+          f"{out}/report/report.html")
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from flowsim.studies.discovery import discover
+
+    result = discover(args.results, option=args.option, outcome=args.outcome, when=args.when,
+                      boxes=args.boxes)
+    print(result.text())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from flowsim.studies.ema_export import export_ema
+
+    path, n = export_ema(args.results, args.output)
+    print(f"wrote {n} experiments to {path} (EMA Workbench format: "
+          "ema_workbench.load_results)")
+    return 0
+
+
 def _check_numbers(args: argparse.Namespace) -> str | None:
     """Range checks argparse does not do; a message for the first bad option, else None."""
     steps, seed, jobs = (getattr(args, k, None) for k in ("steps", "seed", "jobs"))
+    if getattr(args, "samples", None) is not None and args.samples < 2:
+        return f"--samples: expected a whole number of at least 2, got {args.samples}"
     if steps is not None and steps < 1:
         return f"--steps: expected a whole number of at least 1, got {steps}"
     if seed is not None and seed < 0:
@@ -192,6 +228,38 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="compare options from an experiment's results folder")
     rp.add_argument("results", metavar="RESULTS_DIR")
     rp.set_defaults(func=cmd_report)
+
+    sa = sub.add_parser("sensitivity", help="global sensitivity analysis (SALib Sobol or "
+                        "Morris) of an experiment's uncertain parameters, per option")
+    sa.add_argument("experiment", metavar="EXPERIMENT")
+    sa.add_argument("--method", choices=("sobol", "morris"), default=None,
+                    help="default: the sensitivity block's, else sobol")
+    sa.add_argument("--samples", type=int, default=None, help="N: base samples (Sobol, a "
+                    "power of 2) or Morris trajectories")
+    sa.add_argument("--second-order", action="store_true", help="also second-order Sobol "
+                    "indices (N·(2D+2) futures instead of N·(D+2))")
+    sa.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    sa.add_argument("--out", default=None, help="results folder (default "
+                    "results/<name>-sensitivity); re-running resumes")
+    sa.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
+    sa.add_argument("--address", default=None, help="Dask scheduler HOST:PORT")
+    sa.set_defaults(func=cmd_sensitivity)
+
+    dc = sub.add_parser("discover", help="scenario discovery (PRIM) and feature scoring on "
+                        "an experiment's sampled futures")
+    dc.add_argument("results", metavar="RESULTS_DIR")
+    dc.add_argument("--option", required=True, help="option whose futures are examined")
+    dc.add_argument("--outcome", default="delivered", help="outcome (default delivered)")
+    dc.add_argument("--when", default="fails", help="'fails' (does not beat the baseline in "
+                    "that future), 'below X' or 'above X'")
+    dc.add_argument("--boxes", type=int, default=2, help="most PRIM boxes to find (default 2)")
+    dc.set_defaults(func=cmd_discover)
+
+    ex = sub.add_parser("export", help="export an experiment's results for EMA Workbench")
+    ex.add_argument("results", metavar="RESULTS_DIR")
+    ex.add_argument("--format", choices=("ema",), default="ema")
+    ex.add_argument("output", metavar="OUT.tar.gz")
+    ex.set_defaults(func=cmd_export)
     return p
 
 

@@ -73,6 +73,9 @@ class ExperimentSpec:
                                            "every option, the baseline included.")
     options: list[Option] = param(doc="Policy options compared with the baseline.")
     uncertain: Uncertainty | None = param(None, "Uncertain parameters (optional).")
+    sensitivity: dict[str, Any] | None = param(None, "Global sensitivity analysis set-up, "
+                                               "read by `flowsim sensitivity` (optional; "
+                                               "see docs/exploratory.md).")
 
 
 @dataclass

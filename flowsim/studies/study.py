@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flowsim.progress import progress_bar
 from flowsim.studies.experiment import (
+    Experiment,
     ResultsStore,
     load_experiment,
     run_task,
@@ -16,6 +17,8 @@ from flowsim.studies.experiment import (
     task_arguments,
 )
 from flowsim.studies.runner import run_parallel
+
+CHUNK = 512      # tasks handed to the runner at once: bounds the scenario copies in memory
 
 
 def run_experiment(experiment: str | Path, *, jobs: int = 1, backend: str = "joblib",
@@ -31,27 +34,41 @@ def run_experiment(experiment: str | Path, *, jobs: int = 1, backend: str = "job
     written to the results folder. ``echo`` receives one-line progress messages (``None``:
     silent). Bad input raises :class:`flowsim.errors.InputError`.
     """
-    say = echo or (lambda _text: None)
     exp = load_experiment(experiment)
     out = Path(out) if out else Path("results") / exp.spec.name
-    store = ResultsStore(out, exp)
-    done = store.done()
-    todo = [k for k in exp.tasks() if k not in done]
-    samples = {i: scenario_for_sample(exp.scenario_data, s, exp.file)
-               for i, s in enumerate(exp.samples)}
-    total = len(exp.tasks())
+    say = echo or (lambda _text: None)
     say(f"{exp.spec.name}: {len(exp.options)} options x {len(exp.samples)} futures x "
-        f"{exp.spec.replications} replications = {total} runs of {exp.horizon} steps"
-        + (f"; {len(done)} already done, resuming" if done else ""))
-    results = run_parallel(run_task, (task_arguments(exp, k, samples) for k in todo),
-                           jobs=jobs, backend=backend, address=address)
-    with progress_bar(len(todo), exp.spec.name, "run", quiet=echo is None) as bar:
-        for record in results:
-            store.append(record)
-            bar.update(1)
-    say(f"all {total} runs stored in {out}/runs.jsonl")
+        f"{exp.spec.replications} replications = {len(exp.tasks())} runs of {exp.horizon} "
+        "steps")
+    run_stored(exp, out, jobs=jobs, backend=backend, address=address, echo=echo)
     if report:
         from flowsim.studies.report import write_report
 
         write_report(out)
     return out
+
+
+def run_stored(exp: Experiment, out: Path, *, jobs: int = 1, backend: str = "joblib",
+               address: str | None = None, echo: Callable[[str], None] | None = print,
+               task: Callable[..., dict] = run_task) -> ResultsStore:
+    """Run every task of a loaded experiment not yet in ``out/runs.jsonl``, storing each as it
+    finishes (resumable); ``task`` runs one (option, sample, replication)."""
+    say = echo or (lambda _text: None)
+    store = ResultsStore(out, exp)
+    done = store.done()
+    todo = [k for k in exp.tasks() if k not in done]
+    total = len(exp.tasks())
+    if done:
+        say(f"{len(done)} already done (of {total} runs), resuming")
+    with progress_bar(len(todo), exp.spec.name, "run", quiet=echo is None) as bar:
+        for start in range(0, len(todo), CHUNK):
+            chunk = todo[start:start + CHUNK]
+            samples = {i: scenario_for_sample(exp.scenario_data, exp.samples[i], exp.file)
+                       for i in sorted({k[1] for k in chunk})}
+            results = run_parallel(task, (task_arguments(exp, k, samples) for k in chunk),
+                                   jobs=jobs, backend=backend, address=address)
+            for record in results:
+                store.append(record)
+                bar.update(1)
+    say(f"all {total} runs stored in {out}/runs.jsonl")
+    return store
