@@ -134,13 +134,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     out, table = run_sensitivity(args.experiment, method=args.method, samples=args.samples,
                                  second_order=args.second_order or None, jobs=args.jobs,
                                  backend=args.backend, address=args.address, out=args.out,
+                                 report=not args.no_report,
                                  echo=lambda text: print(text, flush=True))
     method = "sobol" if "ST" in table else "morris"
     print("\nParameters ranked by " + ("total Sobol index ST" if method == "sobol" else "mu*")
           + " (± half-width of the 95% interval)\n")
     print(display(table, method))
-    print(f"\nOutputs in {out}/sensitivity/ (indices.csv, sensitivity.png); report: "
-          f"{out}/report/report.html")
+    print(f"\nOutputs in {out}/sensitivity/ (indices.csv, sensitivity.png)"
+          + ("" if args.no_report else f"; report: {out}/report/report.html"))
     return 0
 
 
@@ -243,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "results/<name>-sensitivity); re-running resumes")
     sa.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
     sa.add_argument("--address", default=None, help="Dask scheduler HOST:PORT")
+    sa.add_argument("--no-report", action="store_true", help="indices, chart and report "
+                    "section only; do not rewrite the experiment report")
     sa.set_defaults(func=cmd_sensitivity)
 
     dc = sub.add_parser("discover", help="scenario discovery (PRIM) and feature scoring on "
