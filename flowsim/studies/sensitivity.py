@@ -146,36 +146,27 @@ def analyse(d: Design, Y: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame | None
 
     Y = np.asarray(Y, dtype=float)
     names = d.names
-    s2 = None
     if d.method == "sobol":
-        cols = ["S1", "S1_conf", "ST", "ST_conf"]
-        if np.ptp(Y) == 0:
-            res = {c: np.full(len(names), np.nan) for c in cols}
-        else:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                res = sobol_analyze.analyze(d.problem, Y, calc_second_order=d.second_order,
-                                            num_resamples=RESAMPLES, conf_level=CONF_LEVEL,
-                                            seed=d.seed)
-            if d.second_order:
-                pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
-                s2 = pd.DataFrame({
-                    "parameter": [names[i] for i, _ in pairs],
-                    "with": [names[j] for _, j in pairs],
-                    "S2": [res["S2"][i, j] for i, j in pairs],
-                    "S2_conf": [res["S2_conf"][i, j] for i, j in pairs]})
-        key = "ST"
+        cols, key = ["S1", "S1_conf", "ST", "ST_conf"], "ST"
+        method, args = sobol_analyze.analyze, {"Y": Y, "calc_second_order": d.second_order}
     else:
-        cols = ["mu_star", "mu_star_conf", "sigma", "mu"]
-        if np.ptp(Y) == 0:
-            res = {c: np.full(len(names), np.nan) for c in cols}
-        else:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                res = morris_analyze.analyze(d.problem, d.X, Y, num_resamples=RESAMPLES,
-                                             conf_level=CONF_LEVEL, num_levels=d.levels,
-                                             seed=d.seed)
-        key = "mu_star"
+        cols, key = ["mu_star", "mu_star_conf", "sigma", "mu"], "mu_star"
+        method, args = morris_analyze.analyze, {"X": d.X, "Y": Y, "num_levels": d.levels}
+    s2 = None
+    if np.ptp(Y) == 0:
+        res = {c: np.full(len(names), np.nan) for c in cols}
+    else:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")       # SALib's notes on sample sizes
+            res = method(d.problem, num_resamples=RESAMPLES, conf_level=CONF_LEVEL,
+                         seed=d.seed, **args)
+        if d.method == "sobol" and d.second_order:
+            pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+            s2 = pd.DataFrame({
+                "parameter": [names[i] for i, _ in pairs],
+                "with": [names[j] for _, j in pairs],
+                "S2": [res["S2"][i, j] for i, j in pairs],
+                "S2_conf": [res["S2_conf"][i, j] for i, j in pairs]})
     table = pd.DataFrame({"parameter": names,
                           **{c: np.asarray(res[c], dtype=float) for c in cols}})
     table = table.sort_values(key, ascending=False, na_position="last", kind="stable")
@@ -445,8 +436,9 @@ def section_html(exp: SensitivityExperiment, table: pd.DataFrame, png: Path) -> 
     d = exp.design
     what = ("first-order (S1: share of the outcome's variance due to the parameter alone) "
             "and total (ST: including its interactions) Sobol indices" if d.method == "sobol"
-            else "Morris elementary effects (mu*: mean absolute effect of moving the "
-            "parameter one grid step; sigma: their spread, high for interactions)")
+            else "Morris elementary effects (mu*: mean absolute change of the outcome from "
+            "moving the parameter one grid step, scaled to its whole range; sigma: their "
+            "spread, high for interactions and non-linear effects)")
     shown = table.copy()
     for c in shown.columns:
         if shown[c].dtype.kind == "f":
