@@ -48,7 +48,12 @@ def generate() -> str:
         p = row["parameter"]
         lines.append("| " + " | ".join([f"`{p}`", cell(row, "S1"), cell(row, "ST")]
                                        + [cell(kept[o].loc[p], "ST") for o in options]) + " |")
-    lines.append("")
+    lines += ["", f"At N = {d.n} the intervals are wide: with one seed the outcome still "
+              "responds to a parameter partly through the random draws it shifts (run-to-run "
+              "noise), so the ranking is indicative; rerun with `--samples 256` or more "
+              "(into a new `--out` folder: the old one refuses a different design) before "
+              "relying on it. Scenario discovery on the same futures "
+              "(`flowsim discover ... --when fails`):", ""]
     for option in options:
         found = discover(OUT, option=option, outcome="delivered", when="fails", boxes=1)
         text = (f"`{option}` does not beat the baseline on deliveries (paired) in "
