@@ -1,7 +1,7 @@
 """Sobol study throughput (runs per second) at 1 and 2 workers, parallel efficiency, and the
 projected time of a 10-parameter Sobol study at N=512 on this machine.
 
-    .venv/bin/python benchmarks/sensitivity_speed.py [--samples 8] [--horizon 48]
+    .venv/bin/python benchmarks/sensitivity_speed.py [--samples 16] [--horizon 48]
 
 Runs a Sobol design over ten parameters of `regional.yaml` (the six of
 `experiments/sensitivity.yaml` and four more), baseline only, through the same code path as
@@ -66,7 +66,7 @@ def reference_loop() -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--samples", type=int, default=8, help="Sobol N of the measured study")
+    p.add_argument("--samples", type=int, default=16, help="Sobol N of the measured study")
     p.add_argument("--horizon", type=int, default=48)
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
