@@ -2,8 +2,9 @@
 
 Each ``docs/results/make_NAME.py`` defines ``generate() -> str`` (Markdown). This script runs
 the ones named (default: all), writes each to ``docs/results/NAME.md``, and splices it into
-README.md between ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``.
-``tests/test_docs.py`` checks that every such README block quotes its file exactly.
+every document that quotes it — README.md, docs/*.md, benchmarks/README.md — between
+``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``. ``tests/test_docs.py`` checks
+that every such block quotes its file exactly, and that each generated file is quoted.
 
     .venv/bin/python docs/results/generate.py              # all
     .venv/bin/python docs/results/generate.py patterns     # one
@@ -19,6 +20,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 README = ROOT / "README.md"
+
+
+def documents() -> list[Path]:
+    """The Markdown files that may quote generated results."""
+    return [README, *sorted((ROOT / "docs").glob("*.md")), ROOT / "benchmarks" / "README.md"]
 
 
 def block_pattern(name: str) -> re.Pattern:
@@ -45,12 +51,8 @@ def run(name: str, path: Path) -> str:
     return text
 
 
-def splice(readme: str, name: str, text: str) -> str:
-    pattern = block_pattern(name)
-    if not pattern.search(readme):
-        raise SystemExit(f"README.md has no <!-- results:{name} --> block; add the markers "
-                         "where the results belong")
-    return pattern.sub(lambda m: m.group(1) + text + m.group(3), readme)
+def splice(text: str, name: str, generated: str) -> str:
+    return block_pattern(name).sub(lambda m: m.group(1) + generated + m.group(3), text)
 
 
 def main(argv: list[str]) -> int:
@@ -60,11 +62,18 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown results {unknown}; known: {sorted(known)}", file=sys.stderr)
         return 2
-    readme = README.read_text()
+    docs = {path: path.read_text() for path in documents() if path.exists()}
+    for name in names:
+        if not any(block_pattern(name).search(text) for text in docs.values()):
+            print(f"no document quotes '{name}': add <!-- results:{name} --> and "
+                  f"<!-- /results:{name} --> where it belongs", file=sys.stderr)
+            return 2
     for name in names:
         print(f"generating {name} ...", flush=True)
-        readme = splice(readme, name, run(name, known[name]))
-    README.write_text(readme)
+        generated = run(name, known[name])
+        for path, text in docs.items():
+            docs[path] = splice(text, name, generated)
+            path.write_text(docs[path])
     return 0
 
 
