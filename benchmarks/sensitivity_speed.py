@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import yaml
+from model_speed import reference_seconds  # benchmarks/ is on the path when run as a script
 
 from flowsim.studies.sensitivity import load_sensitivity
 from flowsim.studies.study import run_stored
@@ -58,12 +59,6 @@ def throughput(file: Path, out: Path, jobs: int) -> tuple[float, int]:
     return n / (time.perf_counter() - t0), n
 
 
-def reference_loop() -> float:
-    t0 = time.perf_counter()
-    sum(range(10**7))
-    return time.perf_counter() - t0
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--samples", type=int, default=16, help="Sobol N of the measured study")
@@ -77,7 +72,7 @@ def main() -> None:
         throughput(warm, tmp / "warm", 2)                      # start the worker pool once
         one, runs = throughput(file, tmp / "one", 1)
         two, _ = throughput(file, tmp / "two", 2)
-    ref = min(reference_loop() for _ in range(3))
+    ref = min(reference_seconds() for _ in range(3))
     futures = N_TARGET * (D_TARGET + 2)
     futures2 = N_TARGET * (2 * D_TARGET + 2)
     result = {
@@ -85,6 +80,7 @@ def main() -> None:
         "measured_N": args.samples, "parameters": D_TARGET,
         "runs_per_s_1": round(one, 3), "runs_per_s_2": round(two, 3),
         "efficiency": round(two / (2 * one), 2), "reference_loop_s": round(ref, 3),
+        "ref_loops_per_run_2": round(1 / two / ref, 2),
         "target_N": N_TARGET, "target_futures": futures, "target_futures_second_order": futures2,
         "target_hours_per_option_2": round(futures / two / 3600, 2),
         "target_hours_per_option_2_second_order": round(futures2 / two / 3600, 2),
@@ -95,7 +91,8 @@ def main() -> None:
     print(f"1 worker : {one:.2f} runs/s")
     print(f"2 workers: {two:.2f} runs/s")
     print(f"parallel efficiency at 2 workers: {two / (2 * one):.2f}")
-    print(f"reference loop sum(range(10**7)): {ref:.3f} s")
+    print(f"reference loop sum(range(10**7)): {ref:.3f} s; one run per {1 / two / ref:.2f} "
+          "reference loops at 2 workers (comparable across machines)")
     print(f"projected, N={N_TARGET}, D={D_TARGET} on 2 workers: {futures} futures "
           f"({futures / two / 3600:.2f} h) per option (the baseline counts as one); with "
           f"second order {futures2} ({futures2 / two / 3600:.2f} h)")
