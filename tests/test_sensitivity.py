@@ -195,3 +195,12 @@ def test_bad_sensitivity_block_is_one_clear_error(tmp_path, run_cli, change, fra
     code, _, err = run_cli("sensitivity", write(tmp_path, data), "--out", tmp_path / "r")
     assert code == 2 and fragment in err and "Traceback" not in err
     assert not (tmp_path / "r" / "runs.jsonl").exists()
+
+
+def test_docs_describe_the_sensitivity_block_as_the_schema_declares_it():
+    from flowsim.studies.sensitivity import spec_reference
+    from tests.conftest import ROOT
+
+    doc = (ROOT / "docs" / "exploratory.md").read_text()
+    assert spec_reference().replace("### `", "#### `").strip() in doc, \
+        "paste flowsim.studies.sensitivity.spec_reference() into docs/exploratory.md"
