@@ -204,3 +204,16 @@ def test_docs_describe_the_sensitivity_block_as_the_schema_declares_it():
     doc = (ROOT / "docs" / "exploratory.md").read_text()
     assert spec_reference().replace("### `", "#### `").strip() in doc, \
         "paste flowsim.studies.sensitivity.spec_reference() into docs/exploratory.md"
+
+
+def test_docs_plain_function_example_runs(capsys):
+    import re
+
+    from tests.conftest import ROOT
+
+    doc = (ROOT / "docs" / "exploratory.md").read_text()
+    (example,) = [b for b in re.findall(r"```python\n(.*?)```", doc, re.S)
+                  if "function_sensitivity(" in b]
+    exec(compile(example, "docs/exploratory.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "x1" in out and "ST_conf" in out
