@@ -22,7 +22,15 @@ import numpy as np
 
 from flowsim.errors import InputError, did_you_mean
 from flowsim.inputs.interventions import Intervention, check_targets
-from flowsim.inputs.schema import build, load_yaml, param, parse_yaml, probability
+from flowsim.inputs.schema import (
+    COUNT_MAX,
+    MAX_STEPS,
+    build,
+    load_yaml,
+    param,
+    parse_yaml,
+    probability,
+)
 
 CATEGORIES = ("handguns", "rifles", "light_weapons", "ammunition")
 OWNERS = ("military", "police", "civilian_licensed", "manufacturer", "post_conflict_cache")
@@ -31,7 +39,7 @@ STEPS_PER_YEAR = {"week": 52, "month": 12, "quarter": 4, "year": 1}
 
 
 def _count(doc: str) -> Any:
-    return param(0, doc, lo=0)
+    return param(0, doc, lo=0, hi=COUNT_MAX)
 
 
 @dataclass(kw_only=True)
@@ -68,7 +76,7 @@ def _rates(doc: str = "", **values: float) -> Any:
 class Simulation:
     """How long to simulate, in what steps, with what random seed."""
 
-    steps: int = param(120, "Number of steps to simulate.", lo=1, hi=100_000)
+    steps: int = param(120, "Number of steps to simulate.", lo=1, hi=MAX_STEPS)
     step_length: str = param("month", "Length of one step.", choices=tuple(STEPS_PER_YEAR))
     seed: int = param(1, "Random seed; the same seed and inputs give the same numbers.", lo=0)
 
