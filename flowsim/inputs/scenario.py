@@ -68,6 +68,16 @@ class CategoryRates:
         return np.array([getattr(self, c) for c in CATEGORIES], dtype=float)
 
 
+@dataclass(kw_only=True)
+class CategorySizes(CategoryRates):
+    """Positive sizes by weapon category: every unit takes some room in a shipment."""
+
+    handguns: float = param(1.0, "Handguns.", lo=1e-6)
+    rifles: float = param(1.0, "Rifles.", lo=1e-6)
+    light_weapons: float = param(3.0, "Light weapons.", lo=1e-6)
+    ammunition: float = param(0.002, "Ammunition (per round).", lo=1e-6)
+
+
 def _rates(doc: str = "", **values: float) -> Any:
     return param(factory=lambda: CategoryRates(**values), doc=doc)
 
@@ -324,10 +334,9 @@ class Behaviour:
     arrest_probability: float = probability(0.3, "Probability a trafficker is arrested when "
                                             "its parcels are seized.")
     arrest_steps: int = param(12, "Steps before an arrested trafficker is replaced.", lo=0)
-    transport_units: CategoryRates = _rates("Space a unit takes in a shipment, in weapon-"
-                                            "equivalents (capacity, parcels, travel cost).",
-                                            handguns=1.0, rifles=1.0, light_weapons=3.0,
-                                            ammunition=0.002)
+    transport_units: CategorySizes = param(
+        factory=CategorySizes, doc="Space a unit takes in a shipment, in weapon-equivalents "
+        "(capacity, parcels, travel cost); positive.")
     acquisition_price: CategoryRates = _rates(
         "Price in USD traffickers pay local illicit sellers per unit.", handguns=300.0,
         rifles=400.0, light_weapons=2000.0, ammunition=0.3)
