@@ -93,9 +93,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.steps is not None:
         scenario.simulation.steps = args.steps
     out = Path(args.out) if args.out else Path("out") / scenario.name
-    with progress_bar(scenario.simulation.steps, f"run {scenario.name}", "step") as bar:
-        result = run_scenario(scenario, seed=args.seed, out=out, plots=not args.no_plots,
-                              progress=bar.update)
+    try:
+        with progress_bar(scenario.simulation.steps, f"run {scenario.name}", "step") as bar:
+            result = run_scenario(scenario, seed=args.seed, out=out, plots=not args.no_plots,
+                                  progress=bar.update)
+    except OSError as exc:          # e.g. a full disk: say which folder could not be written
+        exc.filename = exc.filename or str(out)
+        raise
     model, tables = result.model, result.tables
     print(f"\n{scenario.name}: {model.steps} {scenario.simulation.step_length} steps, "
           f"seed {model.seed}. Weapons (ammunition excluded):\n")
