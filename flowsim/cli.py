@@ -203,8 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "small-arms and light-weapons flows.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check scenario files and report problems")
-    v.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    v = sub.add_parser("validate", help="check scenario, experiment and calibration files "
+                       "and report problems")
+    v.add_argument("scenarios", nargs="+", metavar="FILE")
     v.set_defaults(func=cmd_validate)
 
     r = sub.add_parser("run", help="run one scenario and write tables and plots")
