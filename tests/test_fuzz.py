@@ -296,7 +296,7 @@ def _set(data, path: tuple, value) -> None:
 def _wrong_type(draw, data: dict) -> str:
     nodes = list(schema_nodes(data, Scenario))
     path, value, tp, _ = draw(st.sampled_from(nodes))
-    _set(data, path, [1, 2] if isinstance(value, str) else "oops")
+    _set(data, path, [1, 2] if tp is str else "oops")      # a string is wrong only elsewhere
     return _format(path)
 
 

@@ -13,10 +13,9 @@ import pytest
 from flowsim.errors import InputError
 from flowsim.inputs.scenario import Scenario, scenario_from_data
 from flowsim.inputs.schema import COUNT_MAX, MAX_STEPS, upper_bound
-from flowsim.model import flow_model as model_module
 from flowsim.model.flow_model import FlowModel
 from flowsim.model.lots import split
-from tests.conftest import ROOT, SCENARIOS, write_yaml
+from tests.conftest import ROOT, SCENARIOS, interrupt_after, write_yaml
 
 TABLES = ("flows", "stocks", "seizures", "borders", "tracing", "prices", "end_users", "summary")
 
@@ -136,14 +135,7 @@ def test_steps_option_obeys_the_formats_cap(tmp_path, run_cli):
 
 def test_interrupted_single_run_says_it_was_not_saved(tmp_path, run_cli, monkeypatch):
     """A single run is not resumable, so the message must not promise a resume."""
-    original = model_module.FlowModel.step
-
-    def step(self):
-        if self.steps >= 2:
-            raise KeyboardInterrupt
-        original(self)
-
-    monkeypatch.setattr(model_module.FlowModel, "step", step)
+    interrupt_after(monkeypatch, FlowModel, "step", 2)
     out = tmp_path / "out"
     code, _, err = run_cli("run", SCENARIOS / "teaching.yaml", "--out", out)
     assert code == 130
