@@ -95,7 +95,9 @@ def _number(text: str, kind: type, file: str, where: str, lo: float = 0.0,
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError(file, where, f"expected a finite number, got '{text}'")
     if value < lo or (hi is not None and value > hi):
-        rng = f"a value between {lo:g} and {hi:g}" if hi is not None else "a non-negative value"
+        rng = (f"a non-negative whole number of at most {hi:,}" if kind is int
+               else f"a value between {lo:g} and {hi:g}" if hi is not None
+               else f"a value of at least {lo:g}")
         raise InputError(file, where, f"expected {rng}, got {text}")
     return value
 
