@@ -15,24 +15,74 @@ from flowsim.errors import InputError
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
+#: What an interrupted command has kept: studies store each finished run and resume; a
+#: single run keeps nothing (it is not resumable) and leaves its output folder as it was.
+INTERRUPTED_STUDY = ("finished runs are kept and no partial output was written; run the "
+                     "same command again to resume")
+INTERRUPTED = {
+    "run": "the run was not saved: no output was written (the output folder is as it was); "
+           "run the same command again to start it over",
+    "validate": "nothing was written",
+    "schema": "nothing was written",
+    "report": "the report was not written (a report is written whole or not at all); run "
+              "the same command again",
+    "discover": "nothing was written; run the same command again",
+    "export": "the archive was not written; run the same command again",
+}
+
+
+def input_kind(data: object) -> str:
+    """Which flowsim format a file's YAML data is, told by its keys: ``scenario``,
+    ``experiment`` or ``calibration`` (a scenario when nothing tells)."""
+    keys = set(data) if isinstance(data, dict) else set()
+    if "countries" in keys:
+        return "scenario"
+    if keys & {"options", "baseline", "replications", "uncertain"}:
+        return "experiment"
+    if keys & {"data", "parameters", "statistics", "holdout_periods"}:
+        return "calibration"
+    return "experiment" if "scenario" in keys else "scenario"
+
+
+def _validate_one(path: str) -> str:
+    """Check one scenario, experiment or calibration file; a one-line summary if valid."""
+    from flowsim.inputs.scenario import scenario_from_data
+    from flowsim.inputs.schema import load_yaml
+
+    data = load_yaml(path)
+    kind = input_kind(data)
+    if kind == "experiment":
+        from flowsim.studies.experiment import load_experiment
+
+        exp = load_experiment(path)
+        return (f"experiment '{exp.spec.name}' on '{exp.scenario.name}': {len(exp.options)} "
+                f"options x {len(exp.samples)} futures x {exp.spec.replications} "
+                f"replications = {len(exp.tasks())} runs of {exp.horizon} steps")
+    if kind == "calibration":
+        from flowsim.calibration.fit import load_calibration
+
+        cal = load_calibration(path)
+        return (f"calibration '{cal.spec.name}' of '{cal.scenario.name}': "
+                f"{len(cal.spec.parameters)} free parameters, {len(cal.rows)} data rows "
+                f"({len(cal.holdout)} held out)")
+    s = scenario_from_data(data, str(path))
+    n_sp = sum(len(c.stockpiles) for c in s.countries)
+    n_tr = sum(t.count for t in s.traffickers)
+    return (f"'{s.name}', {len(s.countries)} countries, {len(s.borders)} borders, "
+            f"{n_sp} stockpiles, {n_tr} traffickers, {s.simulation.steps} "
+            f"{s.simulation.step_length} steps")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from flowsim.inputs.scenario import load_scenario
-
     failed = 0
     for path in args.scenarios:
         try:
-            s = load_scenario(path)
+            summary = _validate_one(path)
         except InputError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
             continue
-        n_sp = sum(len(c.stockpiles) for c in s.countries)
-        n_tr = sum(t.count for t in s.traffickers)
-        print(f"ok: {path}: '{s.name}', {len(s.countries)} countries, {len(s.borders)} borders, "
-              f"{n_sp} stockpiles, {n_tr} traffickers, {s.simulation.steps} "
-              f"{s.simulation.step_length} steps")
+        print(f"ok: {path}: {summary}")
     return EXIT_INPUT if failed else 0
 
 
@@ -45,9 +95,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.steps is not None:
         scenario.simulation.steps = args.steps
     out = Path(args.out) if args.out else Path("out") / scenario.name
-    with progress_bar(scenario.simulation.steps, f"run {scenario.name}", "step") as bar:
-        result = run_scenario(scenario, seed=args.seed, out=out, plots=not args.no_plots,
-                              progress=bar.update)
+    try:
+        with progress_bar(scenario.simulation.steps, f"run {scenario.name}", "step") as bar:
+            result = run_scenario(scenario, seed=args.seed, out=out, plots=not args.no_plots,
+                                  progress=bar.update)
+    except OSError as exc:          # e.g. a full disk: say which folder could not be written
+        exc.filename = exc.filename or str(out)
+        raise
     model, tables = result.model, result.tables
     print(f"\n{scenario.name}: {model.steps} {scenario.simulation.step_length} steps, "
           f"seed {model.seed}. Weapons (ammunition excluded):\n")
@@ -165,13 +219,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _check_numbers(args: argparse.Namespace) -> str | None:
     """Range checks argparse does not do; a message for the first bad option, else None."""
+    from flowsim.inputs.scenario import Simulation
+    from flowsim.inputs.schema import check_field
+
     steps, seed, jobs = (getattr(args, k, None) for k in ("steps", "seed", "jobs"))
     if getattr(args, "samples", None) is not None and args.samples < 2:
         return f"--samples: expected a whole number of at least 2, got {args.samples}"
-    if steps is not None and steps < 1:
-        return f"--steps: expected a whole number of at least 1, got {steps}"
-    if seed is not None and seed < 0:
-        return f"--seed: expected a non-negative whole number, got {seed}"
+    for option, value in (("steps", steps), ("seed", seed)):
+        if value is not None:       # the same range as the scenario's simulation block
+            try:
+                check_field(Simulation, option, value, f"--{option}", "")
+            except InputError as exc:
+                return exc.message and f"--{option}: {exc.message}"
     if jobs is not None and (jobs == 0 or jobs < -1):
         return f"--jobs: expected a number of workers of at least 1 (or -1 for all cores), " \
                f"got {jobs}"
@@ -183,8 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "small-arms and light-weapons flows.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check scenario files and report problems")
-    v.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    v = sub.add_parser("validate", help="check scenario, experiment and calibration files "
+                       "and report problems")
+    v.add_argument("scenarios", nargs="+", metavar="FILE")
     v.set_defaults(func=cmd_validate)
 
     r = sub.add_parser("run", help="run one scenario and write tables and plots")
@@ -282,8 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("\ninterrupted: finished work is kept and no partial output was written; "
-              "run the same command again to resume", file=sys.stderr)
+        print(f"\ninterrupted: {INTERRUPTED.get(args.command, INTERRUPTED_STUDY)}",
+              file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

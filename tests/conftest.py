@@ -69,3 +69,16 @@ def interrupt_after(monkeypatch, cls, method: str, n: int):
 
     monkeypatch.setattr(cls, method, interrupted)
     return original
+
+
+# --- hypothesis profiles (tests/test_fuzz.py): bounded and reproducible in CI, long locally ----
+from hypothesis import Phase as _Phase  # noqa: E402
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+# CI: the same examples every run, no shrinking (a failure is reported at once, with the
+# example and its reproduce_failure blob; shrink it locally with the long profile)
+_hypothesis_settings.register_profile(
+    "ci", max_examples=50, deadline=None, derandomize=True, print_blob=True,
+    phases=(_Phase.explicit, _Phase.reuse, _Phase.generate))
+_hypothesis_settings.register_profile("long", max_examples=1000, deadline=None)
+_hypothesis_settings.load_profile("ci")   # --hypothesis-profile=long overrides this

@@ -44,7 +44,7 @@ from flowsim.calibration.seizure_data import (
 )
 from flowsim.errors import InputError, did_you_mean
 from flowsim.inputs.scenario import CATEGORIES, Scenario, scenario_from_data
-from flowsim.inputs.schema import build, load_yaml, param, probability, to_plain
+from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, probability, to_plain
 from flowsim.model.flow_model import FlowModel
 from flowsim.studies.experiment import check_path_range, load_scenario_beside, scenario_for_sample
 from flowsim.studies.runner import run_parallel
@@ -95,7 +95,7 @@ class CalibrationSpec:
     data: str = param(doc="Seizure CSV, relative to this file (format: docs/calibration.md).")
     start_year: int | None = param(None, "Calendar year of step 1, for year periods.")
     horizon: int | None = param(None, "Steps per simulation (default: the last data step).",
-                                lo=1)
+                                lo=1, hi=MAX_STEPS)
     parameters: list[FreeParameter] = param(doc="Free parameters.")
     statistics: list[str] = param(factory=lambda: list(STATISTICS),
                                   doc="Summary statistics matched.",

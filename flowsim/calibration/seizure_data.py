@@ -28,6 +28,7 @@ from pathlib import Path
 
 from flowsim.errors import InputError, did_you_mean
 from flowsim.inputs.scenario import CATEGORIES, Scenario
+from flowsim.inputs.schema import COUNT_MAX
 
 REQUIRED = ("country", "period", "place", "category", "count")
 OPTIONAL = ("marked_share", "tracing_requests", "tracing_successes", "origin_country")
@@ -84,6 +85,8 @@ def parse_period(text: str, start_year: int | None, steps_per_year: int, file: s
 
 def _number(text: str, kind: type, file: str, where: str, lo: float = 0.0,
             hi: float | None = None) -> float:
+    if hi is None and kind is int:
+        hi = COUNT_MAX          # the bound every count in flowsim's formats has
     try:
         value = kind(text)
     except ValueError:
@@ -92,8 +95,10 @@ def _number(text: str, kind: type, file: str, where: str, lo: float = 0.0,
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError(file, where, f"expected a finite number, got '{text}'")
     if value < lo or (hi is not None and value > hi):
-        rng = f"between {lo:g} and {hi:g}" if hi is not None else "non-negative"
-        raise InputError(file, where, f"expected a {rng} value, got {text}")
+        rng = (f"a non-negative whole number of at most {hi:,}" if kind is int
+               else f"a value between {lo:g} and {hi:g}" if hi is not None
+               else f"a value of at least {lo:g}")
+        raise InputError(file, where, f"expected {rng}, got {text}")
     return value
 
 

@@ -22,7 +22,15 @@ import numpy as np
 
 from flowsim.errors import InputError, did_you_mean
 from flowsim.inputs.interventions import Intervention, check_targets
-from flowsim.inputs.schema import build, load_yaml, param, parse_yaml, probability
+from flowsim.inputs.schema import (
+    COUNT_MAX,
+    MAX_STEPS,
+    build,
+    load_yaml,
+    param,
+    parse_yaml,
+    probability,
+)
 
 CATEGORIES = ("handguns", "rifles", "light_weapons", "ammunition")
 OWNERS = ("military", "police", "civilian_licensed", "manufacturer", "post_conflict_cache")
@@ -31,7 +39,7 @@ STEPS_PER_YEAR = {"week": 52, "month": 12, "quarter": 4, "year": 1}
 
 
 def _count(doc: str) -> Any:
-    return param(0, doc, lo=0)
+    return param(0, doc, lo=0, hi=COUNT_MAX)
 
 
 @dataclass(kw_only=True)
@@ -60,6 +68,16 @@ class CategoryRates:
         return np.array([getattr(self, c) for c in CATEGORIES], dtype=float)
 
 
+@dataclass(kw_only=True)
+class CategorySizes(CategoryRates):
+    """Positive sizes by weapon category: every unit takes some room in a shipment."""
+
+    handguns: float = param(1.0, "Handguns.", lo=1e-6)
+    rifles: float = param(1.0, "Rifles.", lo=1e-6)
+    light_weapons: float = param(3.0, "Light weapons.", lo=1e-6)
+    ammunition: float = param(0.002, "Ammunition (per round).", lo=1e-6)
+
+
 def _rates(doc: str = "", **values: float) -> Any:
     return param(factory=lambda: CategoryRates(**values), doc=doc)
 
@@ -68,7 +86,7 @@ def _rates(doc: str = "", **values: float) -> Any:
 class Simulation:
     """How long to simulate, in what steps, with what random seed."""
 
-    steps: int = param(120, "Number of steps to simulate.", lo=1, hi=100_000)
+    steps: int = param(120, "Number of steps to simulate.", lo=1, hi=MAX_STEPS)
     step_length: str = param("month", "Length of one step.", choices=tuple(STEPS_PER_YEAR))
     seed: int = param(1, "Random seed; the same seed and inputs give the same numbers.", lo=0)
 
@@ -316,10 +334,9 @@ class Behaviour:
     arrest_probability: float = probability(0.3, "Probability a trafficker is arrested when "
                                             "its parcels are seized.")
     arrest_steps: int = param(12, "Steps before an arrested trafficker is replaced.", lo=0)
-    transport_units: CategoryRates = _rates("Space a unit takes in a shipment, in weapon-"
-                                            "equivalents (capacity, parcels, travel cost).",
-                                            handguns=1.0, rifles=1.0, light_weapons=3.0,
-                                            ammunition=0.002)
+    transport_units: CategorySizes = param(
+        factory=CategorySizes, doc="Space a unit takes in a shipment, in weapon-equivalents "
+        "(capacity, parcels, travel cost); positive.")
     acquisition_price: CategoryRates = _rates(
         "Price in USD traffickers pay local illicit sellers per unit.", handguns=300.0,
         rifles=400.0, light_weapons=2000.0, ammunition=0.3)

@@ -27,6 +27,31 @@ from flowsim.errors import InputError, did_you_mean
 
 REQUIRED = dataclasses.MISSING
 
+#: Largest whole number any key accepts unless it declares a smaller ``hi``. The model keeps
+#: counts in 64-bit integers (at most 9.2e18): a count at this bound leaves a factor of
+#: 900 million for sums over stockpiles, categories and steps. Draws from populations of
+#: 10^9 or more (numpy's hypergeometric limit) use the binomial approximation in
+#: ``flowsim.model.lots.split``.
+COUNT_MAX = 10**10
+#: Most steps a run may have (a scenario's ``simulation.steps``, an experiment's or a
+#: calibration's ``horizon``, ``flowsim run --steps``).
+MAX_STEPS = 100_000
+#: Largest number a number key accepts unless it declares a smaller ``hi`` (per-year
+#: quantities, prices, costs, capital in USD): far beyond any real value, and small enough
+#: that products of such numbers with counts stay finite and Poisson draws stay in range.
+NUMBER_MAX = 1e12
+
+
+def upper_bound(tp: Any, meta: dict) -> float | None:
+    """The effective upper bound of a scalar field: its own ``hi`` or the type's bound."""
+    if meta.get("hi") is not None:
+        return meta["hi"]
+    if tp is int:
+        return COUNT_MAX
+    if tp is float:
+        return NUMBER_MAX
+    return None
+
 
 def param(default: Any = REQUIRED, doc: str = "", *, lo: float | None = None,
           hi: float | None = None, choices: tuple[str, ...] | None = None,
@@ -52,9 +77,21 @@ def load_yaml(path: str | Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(str(path), "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), "", f"cannot be read: {exc}") from None
-    return parse_yaml(text, str(path))
+    except IsADirectoryError:
+        raise InputError(str(path), "", "is a folder; expected a YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "", f"is not a text file (byte {exc.start} is not UTF-8 "
+                         "text); expected a YAML file") from None
+    except OSError as exc:
+        raise InputError(str(path), "", f"cannot be read: {exc.strerror or exc}") from None
+    if "\x00" in text:
+        raise InputError(str(path), "", "is a binary file (it holds NUL bytes); expected a "
+                         "YAML file")
+    data = parse_yaml(text, str(path))
+    if data is None:
+        raise InputError(str(path), "", "the file is empty (no YAML content, or only "
+                         "comments); expected a mapping of keys to values")
+    return data
 
 
 def parse_yaml(text: str, file: str) -> Any:
@@ -154,7 +191,7 @@ def _scalar(tp: Any, value: Any, file: str, path: str, meta: dict) -> Any:
             raise InputError(file, path, f"expected a non-empty string, got {_describe(value)}")
     elif tp is not Any:
         raise TypeError(f"schema type {tp!r} is not supported")  # programming error
-    lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
+    lo, hi, choices = meta.get("lo"), upper_bound(tp, meta), meta.get("choices")
     if choices and value not in choices:
         raise InputError(file, path, f"expected one of {', '.join(choices)}, got "
                          f"{value!r}{did_you_mean(value, choices)}")
@@ -166,8 +203,23 @@ def _scalar(tp: Any, value: Any, file: str, path: str, meta: dict) -> Any:
             expected += " count" if tp is int else " number"
         raise InputError(file, path, f"expected {expected}, got {value:g}")
     if hi is not None and value > hi:
-        raise InputError(file, path, f"expected a value of at most {hi:g}, got {value:g}")
+        raise InputError(file, path, f"expected a value of at most {_number(hi)}, got "
+                         f"{_number(value)}")
     return value
+
+
+def _number(value: float) -> str:
+    """A bound or value as people read it: 100,000 or 1e+20, never 1e+05."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
+def check_field(cls: Any, name: str, value: Any, file: str, path: str) -> Any:
+    """Check one value against field ``name`` of dataclass ``cls`` (type, range, choices),
+    e.g. a command-line option that overrides a file's key; return the converted value."""
+    (f,) = [f for f in dataclasses.fields(cls) if f.name == name]
+    return _convert(typing.get_type_hints(cls)[name], value, file, path, dict(f.metadata))
 
 
 def _build_dataclass(cls: Any, value: Any, file: str, path: str) -> Any:
@@ -232,10 +284,12 @@ def reference(cls: Any, title: str | None = None, _seen: set | None = None) -> s
         doc = meta.get("doc", "")
         if meta.get("choices"):
             doc += " One of: " + ", ".join(f"`{c}`" for c in meta["choices"]) + "."
-        if meta.get("lo") is not None or meta.get("hi") is not None:
-            lo = "" if meta.get("lo") is None else f"{meta['lo']:g}"
-            hi = "" if meta.get("hi") is None else f"{meta['hi']:g}"
-            doc += f" Range [{lo}, {hi or '∞'}]."
+        scalar = next((a for a in (tp, *typing.get_args(tp)) if a in (int, float)), None)
+        hi_value = upper_bound(scalar, meta)
+        if meta.get("lo") is not None or hi_value is not None:
+            lo = "-∞" if meta.get("lo") is None else f"{meta['lo']:g}"
+            hi = "∞" if hi_value is None else _number(hi_value)
+            doc += f" Range [{lo}, {hi}]."
         if meta.get("source"):
             doc += f" Source: {meta['source']}."
         lines.append(f"| `{f.name}` | {_type_name(tp)} | {default} | {doc.strip()} |")

@@ -25,6 +25,7 @@ AMMUNITION = CATEGORIES.index("ammunition")     # counted in rounds; not traced
 NO_STOCKPILE = -1
 _VECTOR_FROM = 12   # lots above which thin() draws with one vectorised call
 _SCALAR_UP_TO = 5   # groups up to which split() draws group by group
+_HYPERGEOMETRIC_MAX = 10**9   # numpy's hypergeometric draws need smaller populations
 
 
 def split(counts: list[int], n: int, rng: np.random.Generator) -> list[int]:
@@ -35,6 +36,8 @@ def split(counts: list[int], n: int, rng: np.random.Generator) -> list[int]:
     given what is left); many groups with numpy's vectorised draw, whose per-call
     overhead is the larger cost for a few.
     """
+    if sum(counts) >= _HYPERGEOMETRIC_MAX:
+        return _split_large(counts, n, rng)
     if len(counts) > _SCALAR_UP_TO:
         return rng.multivariate_hypergeometric(
             np.array(counts, dtype=np.int64), n, method="marginals").tolist()
@@ -47,6 +50,27 @@ def split(counts: list[int], n: int, rng: np.random.Generator) -> list[int]:
             out.append(got)
         else:
             out.append(0)
+    return out
+
+
+def _split_large(counts: list[int], n: int, rng: np.random.Generator) -> list[int]:
+    """:func:`split` for populations numpy cannot draw hypergeometrically (10^9 or more):
+    group by group, a binomial draw with the group's share of what is left, kept within
+    what the group holds and what the other groups can give. Same mean; the variance lacks
+    only the finite-population factor (N - n) / (N - 1), negligible at such sizes. Exact
+    in counts: the draws sum to ``n``."""
+    left, out = sum(counts), []
+    for c in counts:
+        rest = left - c
+        if not n or not c:
+            got = 0
+        elif not rest:
+            got = n
+        else:
+            got = min(c, max(n - rest, int(rng.binomial(n, c / left))))
+        out.append(got)
+        n -= got
+        left = rest
     return out
 
 

@@ -57,6 +57,11 @@ def run_scenario(scenario: str | Path | Scenario, *, seed: int | None = None,
     if steps is not None:
         import copy
 
+        from flowsim.inputs.scenario import Simulation
+        from flowsim.inputs.schema import check_field
+
+        steps = check_field(Simulation, "steps", steps, "run_scenario(steps=...)", "steps")
+
         scenario = copy.deepcopy(scenario)
         scenario.simulation.steps = steps
     model = FlowModel(scenario, seed=seed, interventions=interventions)

@@ -89,7 +89,7 @@ def seizures_table(model: FlowModel) -> pd.DataFrame:
 def borders_table(model: FlowModel) -> pd.DataFrame:
     df = pd.DataFrame(model.ledger.border_rows, columns=["step", "directed", *BORDER_FIELDS])
     net = model.network
-    d = df.pop("directed").to_numpy()
+    d = df.pop("directed").to_numpy(dtype=np.int64)
     labels = [net.label(int(x)) for x in d]
     df.insert(1, "border", [b for b, _ in labels])
     df.insert(2, "crossing", [c for _, c in labels])

@@ -21,7 +21,7 @@ from scipy.stats import qmc
 from flowsim.errors import InputError
 from flowsim.inputs.interventions import Intervention, parse_interventions
 from flowsim.inputs.scenario import Scenario, scenario_from_data
-from flowsim.inputs.schema import build, load_yaml, param, reference, to_plain
+from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, reference, to_plain
 from flowsim.model.flow_model import FlowModel
 from flowsim.outputs.metrics import OUTCOMES, run_totals, series
 from flowsim.studies.store import JsonLines, claim_folder, fingerprint, read_json_lines
@@ -63,7 +63,8 @@ class ExperimentSpec:
     name: str = param(doc="Short name; results go to results/<name>/ by default.")
     description: str = param("", "What is compared.")
     scenario: str = param(doc="Scenario file, relative to the experiment file.")
-    horizon: int | None = param(None, "Steps per run (default: the scenario's).", lo=1)
+    horizon: int | None = param(None, "Steps per run (default: the scenario's).", lo=1,
+                                hi=MAX_STEPS)
     replications: int = param(5, "Runs per option and sampled future.", lo=1, hi=10_000)
     seed: int = param(1, "Master seed for sampling and run seeds.", lo=0)
     outcomes: list[str] = param(factory=lambda: ["delivered", "diverted", "seized",

@@ -62,10 +62,14 @@ class JsonLines:
 
     def append(self, record: dict) -> None:
         line = json.dumps(record, separators=(",", ":")) + "\n"
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:      # e.g. a full disk: say which file could not be written
+            exc.filename = exc.filename or str(self.path)
+            raise
 
 
 def read_json_lines(path: Path) -> list[dict]:
