@@ -50,10 +50,12 @@ def run_experiment(experiment: str | Path, *, jobs: int = 1, backend: str = "job
 
 def run_stored(exp: Experiment, out: Path, *, jobs: int = 1, backend: str = "joblib",
                address: str | None = None, echo: Callable[[str], None] | None = print,
-               task: Callable[..., dict] = run_task) -> ResultsStore:
+               task: Callable[..., dict] | None = None) -> ResultsStore:
     """Run every task of a loaded experiment not yet in ``out/runs.jsonl``, storing each as it
-    finishes (resumable); ``task`` runs one (option, sample, replication)."""
+    finishes (resumable); ``task`` runs one (option, sample, replication) (default: this
+    module's ``run_task``, looked up at call time)."""
     say = echo or (lambda _text: None)
+    task = task or run_task
     store = ResultsStore(out, exp)
     done = store.done()
     todo = [k for k in exp.tasks() if k not in done]
