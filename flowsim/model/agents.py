@@ -582,26 +582,33 @@ class RegulatorAgent(Agent):
         self.seized_today = LotBook()
         self.collected_today = LotBook()
 
-    def collect(self) -> None:
-        """Weapons collection from end users (voluntary surrender, DDR; 000 ¶32, ¶69; 001
-        ¶41): collected weapons come into the authorities' hands (see :meth:`dispose`)."""
-        model = self.model
-        rate = model.sim.per_step_probability(self.controls.collection)
-        if rate <= 0:
-            return
-        for market in model.markets_in[self.country]:
-            got = market.holdings.thin(rate, model.rng)
-            if got:
-                model.ledger.flow_book(self.country, "collected", got)
-                model.seized += got.by_category()
-                self.collected_today.absorb(got)
+    def police_and_collect(self) -> None:
+        """Inland seizures from local illicit sellers and end users (illicit possession,
+        000 ¶34), then collection from end users (voluntary surrender, amnesties, DDR; 000
+        ¶32, ¶69; 001 ¶41): collected weapons come into the authorities' hands like seized
+        ones (:mod:`flowsim.model.disposition`).
 
-    def police_end_users(self) -> None:
-        """Inland seizures from end users and local illicit sellers (illicit possession)."""
+        Each of an end user's weapons is seized with the per-step inland policing rate
+        ``q`` and, if not, collected with the per-step collection rate ``c``. Both are drawn
+        from one thinning of the holdings with ``q + (1 - q) c``, the removed weapons then
+        split with ``(1 - q) c / (q + (1 - q) c)`` collected: the same law as seizing then
+        collecting, at half the cost on large holdings.
+        """
         model = self.model
-        rate = model.inland_rate[self.country]
-        for book in (model.black_market[self.country],
-                     *(m.holdings for m in model.markets_in[self.country])):
-            seized = book.thin(rate, model.rng)
+        q = model.inland_rate[self.country]
+        c = float(model.sim.per_step_probability(self.controls.collection))
+        removed_p = q + (1.0 - q) * c
+        seized = model.black_market[self.country].thin(q, model.rng)
+        if seized:
+            model.record_seizure(self.country, "inland", "inland", None, seized)
+        for market in model.markets_in[self.country]:
+            seized = market.holdings.thin(removed_p, model.rng)
+            if not seized:
+                continue
+            collected = seized.thin((1.0 - q) * c / removed_p, model.rng) if c > 0 else None
             if seized:
                 model.record_seizure(self.country, "inland", "inland", None, seized)
+            if collected:
+                model.ledger.flow_book(self.country, "collected", collected)
+                model.seized += collected.by_category()
+                self.collected_today.absorb(collected)

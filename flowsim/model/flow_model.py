@@ -10,8 +10,9 @@ One step (a week, month, quarter or year, as the scenario says):
 4. illicit production (craft, conversion/reactivation, 3D printing) adds weapons;
 5. markets buy from local illicit sellers;
 6. traffickers (in random order) buy, plan, cross one border, sell;
-7. regulators seize inland, collect from end users, and dispose of what came into their
-   hands: record, mark, trace, destroy or no action (000 ¶32);
+7. regulators seize inland and collect from end users, then what came into the
+   authorities' hands is recorded, marked, traced, destroyed or left with no action
+   (000 ¶32; :mod:`flowsim.model.disposition`);
 8. markets update prices; the step's flows are logged and stocks collected.
 
 Bookkeeping is exact: for every category, at every step,
@@ -190,8 +191,7 @@ class FlowModel(Model):
         self._illicit_production()
         self.markets.do("buy_local")
         self.traffickers.shuffle_do("step")
-        self.regulators.do("police_end_users")
-        self.regulators.do("collect")
+        self.regulators.do("police_and_collect")
         self.disposition.step()
         self.markets.do("update_price")
         self._record_end_user_stock()
