@@ -165,13 +165,18 @@ class StockpileAgent(Agent):
         rate = self.controls.surplus_destruction
         if rate <= 0 or not self.surplus.any():
             return
-        n = rng.binomial(self.surplus, self.model.sim.per_step_probability(rate))
-        for k in np.flatnonzero(n):
-            gone = draw_cells(self.holdings[k], int(n[k]), rng)
-            self.holdings[k] -= gone
-            self.surplus[k] -= int(gone.sum())
-            self.model.destroyed[k] += int(gone.sum())
-            self.model.ledger.flow(self.country, "destroyed", -1, int(k), int(gone.sum()))
+        n = rng.binomial(self.surplus, self.model.sim.per_step_probability(rate)).tolist()
+        if not any(n):
+            return
+        cells = self.holdings.reshape(4, 4).tolist()
+        gone = [split(c, min(m, sum(c)), rng) if m else [0, 0, 0, 0]
+                for c, m in zip(cells, n, strict=True)]
+        self.holdings -= np.array(gone, dtype=np.int64).reshape(4, 2, 2)
+        total = [sum(g) for g in gone]
+        self.surplus -= total
+        self.model.destroyed += total
+        for k, t in enumerate(total):
+            self.model.ledger.flow(self.country, "destroyed", -1, k, t)
 
     def act_on_trace(self) -> None:
         """A successful trace identified this stockpile as a point of diversion (000 ¶33,
@@ -271,10 +276,8 @@ class MarketAgent(Agent):
         self.bought = [0, 0, 0, 0]
         cap = self.demand * (1.0 + b.backlog_steps)
         e = self.behaviour.demand_elasticity
-        new = self.demand
-        if e:
-            cheap = np.divide(self.base_price, price, out=np.ones(4), where=price > 0)
-            new = new * cheap ** e
+        # (base price / price) ** e, and price = base price x factor
+        new = self.demand * factor ** -e if e else self.demand
         self.wanted = np.minimum(np.array(self.wanted) + new, cap).tolist()
 
 

@@ -238,16 +238,19 @@ class FlowModel(Model):
                     if count:
                         market.add(LotKey(k, MECH["transfer_fraud"], src.country, src.index,
                                           cell > 1, bool(cell & 1)), count)
-                        self.ledger.flow(dest.country, "diverted", MECH["transfer_fraud"], k,
-                                         count)
+                self.ledger.flow(dest.country, "diverted", MECH["transfer_fraud"], k, sum(fraud))
+                if not any(reexport):
+                    continue
+                # diverted in the importer, the consignment sold on in one third State
+                to = third[int(rng.integers(len(third)))] if len(third) > 1 else third[0]
+                onward = self.black_market[to]
                 for cell, count in enumerate(reexport):
-                    if count:      # diverted in the importer, sold on in a third State
-                        to = third[int(rng.integers(len(third)))] if len(third) > 1 else third[0]
-                        self.black_market[to].add(LotKey(k, MECH["reexport"], src.country,
-                                                         src.index, cell > 1, bool(cell & 1)),
-                                                  count)
-                        self.ledger.flow(dest.country, "diverted", MECH["reexport"], k, count)
-                        self.ledger.flow(to, "reexported", MECH["reexport"], k, count)
+                    if count:
+                        onward.add(LotKey(k, MECH["reexport"], src.country, src.index,
+                                          cell > 1, bool(cell & 1)), count)
+                total = sum(reexport)
+                self.ledger.flow(dest.country, "diverted", MECH["reexport"], k, total)
+                self.ledger.flow(to, "reexported", MECH["reexport"], k, total)
 
     def _illicit_production(self) -> None:
         """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded."""
