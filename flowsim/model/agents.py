@@ -302,8 +302,20 @@ class BorderAgent(Agent):
         self.inspection_rate = spec.inspection_rate
         self.detection_probability = spec.detection_probability
         self.corruption = spec.corruption
+        self._cached_at, self._cached = -1, {}
 
     def catch_probabilities(self, mode: ModeSettings) -> tuple[float, float, float]:
+        """(inspect, detect, bribe) probabilities for a parcel of ``mode``; they change only
+        between steps (interventions, mobile allocation), so they are kept for the step."""
+        steps = self.model.steps
+        if self._cached_at != steps:
+            self._cached_at, self._cached = steps, {}
+        found = self._cached.get(id(mode))
+        if found is None:
+            found = self._cached[id(mode)] = self._catch_probabilities(mode)
+        return found
+
+    def _catch_probabilities(self, mode: ModeSettings) -> tuple[float, float, float]:
         c = self.model.controls[self.country]
         p_inspect = min(1.0, self.inspection_rate + float(self.model.mobile_extra[self.directed]))
         p_detect = min(1.0, self.detection_probability * mode.visibility * (1 + 0.5 * c.training))
