@@ -21,7 +21,7 @@ from flowsim.inputs.scenario import (
     Stockpile,
     TraffickerGroup,
 )
-from flowsim.model.lots import AMMUNITION, MECHANISMS, NO_STOCKPILE, LotBook, LotKey, split
+from flowsim.model.lots import MECHANISMS, NO_STOCKPILE, LotBook, LotKey, split
 from flowsim.model.routes import Route
 
 if TYPE_CHECKING:
@@ -58,9 +58,15 @@ class StockpileAgent(Agent):
     ==================== =================================================================
 
     ``security`` is the effective PSSM level ``1 - (1 - own security)(1 - national pssm)
-    (1 - intervention boost)``; audit deterrence is ``record_keeping x (1 - exp(-audits_per_year
-    / 2))``. Leaked weapons that are recorded are reported as losses with probability
-    ``1 - exp(-audits_per_year)``, the chance an audit comes within the year (000 ¶60).
+    (1 - intervention boost)(1 - trace boost)``. The trace boost is the origin authorities'
+    response to traces naming this stockpile as a point of diversion (000 ¶33, ¶61): when
+    a trace identifies it, they act with probability ``trace_action_probability`` and the
+    boost gains ``trace_response x (trace_response_max - boost)``; it halves every
+    ``trace_response_half_life`` steps, so it stays below ``trace_response_max`` and fades
+    unless traces keep coming (:meth:`act_on_trace`). Audit deterrence is ``record_keeping x
+    (1 - exp(-audits_per_year / 2))``. Leaked weapons that are recorded are reported as
+    losses with probability ``1 - exp(-audits_per_year)``, the chance an audit comes within
+    the year (000 ¶60).
     """
 
     def __init__(self, model: FlowModel, spec: Stockpile, country: int, index: int):
@@ -70,6 +76,7 @@ class StockpileAgent(Agent):
         self.index = index
         self.security = spec.security
         self.security_boost = 0.0          # set by stockpile_security interventions
+        self.trace_boost = 0.0             # response to traces, bounded and fading
         self.audits_per_year = spec.audits_per_year
         h = np.zeros((4, 2, 2), dtype=np.int64)
         total = spec.holdings.array()
@@ -98,7 +105,7 @@ class StockpileAgent(Agent):
 
     def effective_security(self) -> float:
         return 1.0 - ((1.0 - self.security) * (1.0 - self.controls.pssm)
-                      * (1.0 - self.security_boost))
+                      * (1.0 - self.security_boost) * (1.0 - self.trace_boost))
 
     def annual_rates(self, record_quality: float) -> list[float]:
         """Annual leak probability per exposed mechanism (before category factors), given
@@ -120,6 +127,8 @@ class StockpileAgent(Agent):
         """Produce, run national programmes and destroy surplus. Leakage follows for all
         stockpiles at once (:class:`flowsim.leakage.Leakage`)."""
         rng = self.model.rng
+        if self.trace_boost:
+            self.trace_boost *= self.model.trace_fade
         self._produce(rng)
         self._programmes(rng)
         self._destroy_surplus(rng)
@@ -156,17 +165,26 @@ class StockpileAgent(Agent):
         rate = self.controls.surplus_destruction
         if rate <= 0 or not self.surplus.any():
             return
-        n = rng.binomial(self.surplus, self.model.sim.per_step_probability(rate))
-        for k in np.flatnonzero(n):
-            gone = draw_cells(self.holdings[k], int(n[k]), rng)
-            self.holdings[k] -= gone
-            self.surplus[k] -= int(gone.sum())
-            self.model.destroyed[k] += int(gone.sum())
-            self.model.ledger.flow(self.country, "destroyed", -1, int(k), int(gone.sum()))
+        n = rng.binomial(self.surplus, self.model.sim.per_step_probability(rate)).tolist()
+        if not any(n):
+            return
+        cells = self.holdings.reshape(4, 4).tolist()
+        gone = [split(c, min(m, sum(c)), rng) if m else [0, 0, 0, 0]
+                for c, m in zip(cells, n, strict=True)]
+        self.holdings -= np.array(gone, dtype=np.int64).reshape(4, 2, 2)
+        total = [sum(g) for g in gone]
+        self.surplus -= total
+        self.model.destroyed += total
+        for k, t in enumerate(total):
+            self.model.ledger.flow(self.country, "destroyed", -1, k, t)
 
-    def tighten(self, gain: float) -> None:
-        """A successful trace identified this stockpile as a point of diversion (000 ¶33)."""
-        self.security += gain * (1.0 - self.security)
+    def act_on_trace(self) -> None:
+        """A successful trace identified this stockpile as a point of diversion (000 ¶33,
+        ¶61): its authorities act on it with some probability, gaining a bounded share of
+        the security gap that fades unless sustained (all assumptions, see the reference)."""
+        b = self.model.scenario.behaviour
+        if self.model.rng.random() < b.trace_action_probability:
+            self.trace_boost += b.trace_response * (b.trace_response_max - self.trace_boost)
 
 
 class MarketAgent(Agent):
@@ -176,6 +194,19 @@ class MarketAgent(Agent):
     buys what local sellers and arriving traffickers offer up to what it wants. Price
     responds to shortage: ``base x (smoothed demand / smoothed supply) ** elasticity``,
     capped at ``max_price_factor`` either way, so prices rise when supply is cut.
+
+    The two kinds differ as the seeds describe (000 ¶6, ¶24-26; 001 ¶11, ¶35; 004 ¶11),
+    through ``behaviour.armed_group`` / ``behaviour.criminal_market``:
+
+    * demand per step is ``demand x (1 + conflict_demand x conflict_intensity)``: armed
+      groups want more where fighting is heavier, criminal markets do not;
+    * what is added to ``wanted`` each step is scaled by ``(base price / price) **
+      demand_elasticity``: criminal markets buy less when prices rise, armed groups barely;
+    * weapons captured in battle in the country go straight to its armed groups
+      (:meth:`capture`), not through local illicit sellers.
+
+    Starting holdings are ``pre_existing`` lots (origin unknown, unrecorded; a share
+    ``holdings_marked`` bears a marking).
     """
 
     def __init__(self, model: FlowModel, spec: Market, country: int, index: int):
@@ -183,7 +214,9 @@ class MarketAgent(Agent):
         self.spec = spec
         self.country = country
         self.index = index
-        self.demand = model.sim.per_step_count(spec.demand.array())
+        self.behaviour = getattr(model.scenario.behaviour, spec.kind)
+        self.demand = model.sim.per_step_count(spec.demand.array()) * (
+            1.0 + self.behaviour.conflict_demand * float(model.conflict[country]))
         self.base_price = spec.price.array()
         self.ema_supply = self.demand.copy()
         # read and written by traffickers many times a step: plain lists, not arrays
@@ -191,8 +224,11 @@ class MarketAgent(Agent):
         self.wanted: list[float] = self.demand.tolist()
         self.bought = [0, 0, 0, 0]
         self.holdings = LotBook()
-        for k, n in enumerate(spec.holdings.array()):
-            self.holdings.add(LotKey(k, MECH["theft"], country, NO_STOCKPILE, False, False), n)
+        for k, n in enumerate(spec.holdings.array().tolist()):
+            marked = math.floor(n * spec.holdings_marked + 0.5)
+            for is_marked, count in ((True, marked), (False, n - marked)):
+                self.holdings.add(LotKey(k, MECH["pre_existing"], country, NO_STOCKPILE,
+                                         is_marked, False), count)
 
     def accept(self, book: LotBook) -> float:
         """Take what is wanted from ``book`` (removed from it); return the payment in USD."""
@@ -209,6 +245,14 @@ class MarketAgent(Agent):
             model.ledger.flow_book(self.country, "delivered", got)
             self.holdings.absorb(got)
         return paid
+
+    def capture(self, key: LotKey, n: int) -> None:
+        """Weapons captured in battle join this armed group directly (000 ¶6)."""
+        k = key[0]
+        self.holdings.add(key, n)
+        self.wanted[k] = max(0.0, self.wanted[k] - n)
+        self.bought[k] += n
+        self.model.ledger.flow(self.country, "delivered", key[1], k, n)
 
     def wants_any(self) -> bool:
         return max(self.wanted) >= 1
@@ -231,7 +275,10 @@ class MarketAgent(Agent):
                                                  float(self.demand[k])))
         self.bought = [0, 0, 0, 0]
         cap = self.demand * (1.0 + b.backlog_steps)
-        self.wanted = np.minimum(np.array(self.wanted) + self.demand, cap).tolist()
+        e = self.behaviour.demand_elasticity
+        # (base price / price) ** e, and price = base price x factor
+        new = self.demand * factor ** -e if e else self.demand
+        self.wanted = np.minimum(np.array(self.wanted) + new, cap).tolist()
 
 
 class BorderAgent(Agent):
@@ -255,8 +302,20 @@ class BorderAgent(Agent):
         self.inspection_rate = spec.inspection_rate
         self.detection_probability = spec.detection_probability
         self.corruption = spec.corruption
+        self._cached_at, self._cached = -1, {}
 
     def catch_probabilities(self, mode: ModeSettings) -> tuple[float, float, float]:
+        """(inspect, detect, bribe) probabilities for a parcel of ``mode``; they change only
+        between steps (interventions, mobile allocation), so they are kept for the step."""
+        steps = self.model.steps
+        if self._cached_at != steps:
+            self._cached_at, self._cached = steps, {}
+        found = self._cached.get(id(mode))
+        if found is None:
+            found = self._cached[id(mode)] = self._catch_probabilities(mode)
+        return found
+
+    def _catch_probabilities(self, mode: ModeSettings) -> tuple[float, float, float]:
         c = self.model.controls[self.country]
         p_inspect = min(1.0, self.inspection_rate + float(self.model.mobile_extra[self.directed]))
         p_detect = min(1.0, self.detection_probability * mode.visibility * (1 + 0.5 * c.training))
@@ -364,7 +423,10 @@ class TraffickerAgent(Agent):
         cargo = LotBook()
         budget = self.capital
         for k, n in load:
-            afford = int(budget // prices[k]) if prices[k] > 0 else n
+            price = prices[k]
+            # budget >= n * price: all n affordable (and no huge budget/price quotient to
+            # overflow when a price is tiny); otherwise the quotient is below n
+            afford = n if price <= 0 or budget >= n * price else int(budget // price)
             got = supply.take(min(n, afford), model.rng, category=k)
             budget -= got.totals[k] * prices[k]
             cargo.absorb(got)
@@ -494,17 +556,17 @@ class TraffickerAgent(Agent):
 
 
 class RegulatorAgent(Agent):
-    """A country's regulator: allocates inspection, traces seized weapons, shares intelligence.
+    """A country's regulator: allocates inspection, disposes of weapons in its hands, traces
+    them, collects weapons and shares intelligence.
 
     * Allocation: its mobile inspection capacity (000 ¶58) is spread over the crossings
       into the country in proportion to ``1 + perceived risk``, where perceived risk is a
       decaying sum of weapons seized there and of route intelligence received from other
       regulators, weighted by both sides' information exchange (000 ¶20, ¶55).
-    * Tracing (000 ¶32-33, ¶61; 003 tracing section): a share ``tracing_capacity`` of
-      seized marked weapons get a request; a request on a recorded weapon succeeds with
-      the domestic trace success, or for a foreign origin the foreign trace success x the
-      origin's cooperation; both x training. A success identifies the origin stockpile,
-      which tightens its security.
+    * Weapons in hand: what it seizes and collects in a step it keeps in ``seized_today``
+      and ``collected_today``; :mod:`flowsim.model.disposition` then records, marks,
+      traces (000 ¶32-33, ¶61) and destroys them or takes no action (000 ¶32), for all
+      countries at once.
     """
 
     def __init__(self, model: FlowModel, country: int):
@@ -514,6 +576,7 @@ class RegulatorAgent(Agent):
         self.entry = np.flatnonzero(net.dst == country)   # directed crossings into country
         self.risk = np.zeros(len(self.entry))
         self.seized_today = LotBook()
+        self.collected_today = LotBook()
 
     @property
     def controls(self) -> Controls:
@@ -531,61 +594,39 @@ class RegulatorAgent(Agent):
         if pos < len(self.entry) and self.entry[pos] == directed:
             self.risk[pos] += weight
 
-    def trace(self) -> None:
-        model, rng = self.model, self.model.rng
-        b = model.scenario.behaviour
-        own = self.controls
-        train = 1 + 0.5 * own.training
-        binomial, capacity = rng.binomial, own.tracing_capacity
-        seized = marked = requested = traced = 0
-        tightened = set()
-        for k, lots in enumerate(self.seized_today.cats):
-            if k == AMMUNITION:              # tracing is of weapons (ITI; 000 ¶32-33)
-                continue
-            for key, n in lots.items():
-                seized += n
-                if not key.marked:
-                    continue
-                marked += n
-                req = int(binomial(n, capacity))
-                if not req:
-                    continue
-                requested += req
-                if not key.recorded or key.origin_stockpile == NO_STOCKPILE:
-                    continue
-                if key.origin_country == self.country:
-                    p = b.domestic_trace_success
-                else:
-                    p = (b.foreign_trace_success
-                         * model.controls[key.origin_country].tracing_cooperation)
-                ok = int(binomial(req, min(1.0, p * train)))
-                traced += ok
-                if ok and key.origin_stockpile not in tightened:
-                    tightened.add(key.origin_stockpile)
-                    model.stockpile_list[key.origin_stockpile].tighten(b.trace_response)
-        if seized:
-            model.ledger.tracing[self.country] += (seized, marked, requested, traced)
+    def clear_in_hand(self) -> None:
+        """Start the next step with empty books (:mod:`flowsim.model.disposition` has
+        disposed of this step's)."""
         self.seized_today = LotBook()
+        self.collected_today = LotBook()
 
-    def collect(self) -> None:
-        """Weapons collection from end users (voluntary surrender, DDR), then destruction."""
+    def police_and_collect(self) -> None:
+        """Inland seizures from local illicit sellers and end users (illicit possession,
+        000 ¶34), then collection from end users (voluntary surrender, amnesties, DDR; 000
+        ¶32, ¶69; 001 ¶41): collected weapons come into the authorities' hands like seized
+        ones (:mod:`flowsim.model.disposition`).
+
+        Each of an end user's weapons is seized with the per-step inland policing rate
+        ``q`` and, if not, collected with the per-step collection rate ``c``. Both are drawn
+        from one thinning of the holdings with ``q + (1 - q) c``, the removed weapons then
+        split with ``(1 - q) c / (q + (1 - q) c)`` collected: the same law as seizing then
+        collecting, at half the cost on large holdings.
+        """
         model = self.model
-        rate = model.sim.per_step_probability(self.controls.collection)
-        if rate <= 0:
-            return
+        q = model.inland_rate[self.country]
+        c = float(model.sim.per_step_probability(self.controls.collection))
+        removed_p = q + (1.0 - q) * c
+        seized = model.black_market[self.country].thin(q, model.rng)
+        if seized:
+            model.record_seizure(self.country, "inland", "inland", None, seized)
         for market in model.markets_in[self.country]:
-            got = market.holdings.thin(rate, model.rng)
-            if got:
-                model.ledger.flow_book(self.country, "collected", got)
-                model.ledger.flow_book(self.country, "destroyed", got)
-                model.destroyed += got.by_category()
-
-    def police_end_users(self) -> None:
-        """Inland seizures from end users and local illicit sellers (illicit possession)."""
-        model = self.model
-        rate = model.inland_rate[self.country]
-        for book in (model.black_market[self.country],
-                     *(m.holdings for m in model.markets_in[self.country])):
-            seized = book.thin(rate, model.rng)
+            seized = market.holdings.thin(removed_p, model.rng)
+            if not seized:
+                continue
+            collected = seized.thin((1.0 - q) * c / removed_p, model.rng) if c > 0 else None
             if seized:
                 model.record_seizure(self.country, "inland", "inland", None, seized)
+            if collected:
+                model.ledger.flow_book(self.country, "collected", collected)
+                model.seized += collected.by_category()
+                self.collected_today.absorb(collected)
