@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 
 from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.harm import Harm
 from flowsim.inputs.interventions import Intervention, check_targets
 from flowsim.inputs.schema import build, load_yaml, param, parse_yaml, probability
 
@@ -115,8 +116,9 @@ class Market:
     """End users in a country: armed groups or criminal markets that absorb weapons."""
 
     id: str = param(doc="Unique identifier of the market.")
-    kind: str = param("criminal_market", "Kind of end user.",
-                      choices=("armed_group", "criminal_market"))
+    kind: str = param("criminal_market", "Kind of end user (civilian: illicit civilian "
+                      "holdings); sets which harm rates apply (harm block).",
+                      choices=("armed_group", "criminal_market", "civilian"))
     demand: CategoryRates = param(factory=CategoryRates, doc="Weapons wanted per year.")
     price: CategoryRates = _rates("Base willingness to pay, USD per unit.", handguns=1500.0,
                                   rifles=2000.0, light_weapons=8000.0, ammunition=1.5)
@@ -354,6 +356,9 @@ class Scenario:
     interventions: list[Intervention] = param(
         factory=list, doc="Interventions in force in every run of this scenario (see "
         "docs/experiments.md).")
+    harm: Harm = param(factory=Harm, doc="Firearm deaths and injuries per illicit weapon-year "
+                       "held by end users, and the victims' sex and age: assumptions to set "
+                       "from national data (000 ¶31, ¶113).")
 
     # --- look-ups used by the model -------------------------------------------------
     def country_index(self) -> dict[str, int]:

@@ -60,3 +60,34 @@ def series(model: FlowModel, flow: str) -> np.ndarray:
             out[step - 1] += n
     return out
 
+
+
+def route_totals(model: FlowModel, first_step: int = 1, last_step: int | None = None
+                 ) -> dict[str, dict[str, list[int]]]:
+    """Weapons passed and seized (ammunition excluded) per crossing, per border and per
+    directed country pair ("FROM>TO"), each as ``[passed, seized]``: where traffic went.
+
+    Every crossing of the scenario is listed, with zeros where nothing crossed, so runs of
+    different options compare key by key."""
+    from flowsim.model.ledger import BORDER_FIELDS
+
+    last = model.steps if last_step is None else last_step
+    net = model.network
+    ids = model.country_ids
+    passed_i = 2 + BORDER_FIELDS.index("weapons_passed")
+    seized_i = 2 + BORDER_FIELDS.index("weapons_seized")
+    out: dict[str, dict[str, list[int]]] = {"crossings": {}, "borders": {}, "pairs": {}}
+    for d in range(net.n):
+        border, crossing = net.label(d)
+        for level, key in (("crossings", crossing), ("borders", border),
+                           ("pairs", f"{ids[net.src[d]]}>{ids[net.dst[d]]}")):
+            out[level].setdefault(key, [0, 0])
+    for row in model.ledger.border_rows:
+        if first_step <= row[0] <= last:
+            d = row[1]
+            border, crossing = net.label(d)
+            pair = f"{ids[net.src[d]]}>{ids[net.dst[d]]}"
+            for level, key in (("crossings", crossing), ("borders", border), ("pairs", pair)):
+                out[level][key][0] += int(row[passed_i])
+                out[level][key][1] += int(row[seized_i])
+    return out
