@@ -64,8 +64,9 @@ def series(model: FlowModel, flow: str) -> np.ndarray:
 
 def route_totals(model: FlowModel, first_step: int = 1, last_step: int | None = None
                  ) -> dict[str, dict[str, list[int]]]:
-    """Weapons passed and seized (ammunition excluded) per crossing, per border and per
-    directed country pair ("FROM>TO"), each as ``[passed, seized]``: where traffic went.
+    """Weapons passed and seized (ammunition excluded) per crossing, per border, per
+    directed country pair ("FROM>TO") and per crossing and direction ("CROSSING:FROM>TO"),
+    each as ``[passed, seized]``: where traffic went.
 
     Every crossing of the scenario is listed, with zeros where nothing crossed, so runs of
     different options compare key by key."""
@@ -76,18 +77,19 @@ def route_totals(model: FlowModel, first_step: int = 1, last_step: int | None = 
     ids = model.country_ids
     passed_i = 2 + BORDER_FIELDS.index("weapons_passed")
     seized_i = 2 + BORDER_FIELDS.index("weapons_seized")
-    out: dict[str, dict[str, list[int]]] = {"crossings": {}, "borders": {}, "pairs": {}}
+    out: dict[str, dict[str, list[int]]] = {"crossings": {}, "borders": {}, "pairs": {},
+                                            "directed": {}}
+    keys = []
     for d in range(net.n):
         border, crossing = net.label(d)
-        for level, key in (("crossings", crossing), ("borders", border),
-                           ("pairs", f"{ids[net.src[d]]}>{ids[net.dst[d]]}")):
+        pair = f"{ids[net.src[d]]}>{ids[net.dst[d]]}"
+        keys.append((("crossings", crossing), ("borders", border), ("pairs", pair),
+                     ("directed", f"{crossing}:{pair}")))
+        for level, key in keys[-1]:
             out[level].setdefault(key, [0, 0])
     for row in model.ledger.border_rows:
         if first_step <= row[0] <= last:
-            d = row[1]
-            border, crossing = net.label(d)
-            pair = f"{ids[net.src[d]]}>{ids[net.dst[d]]}"
-            for level, key in (("crossings", crossing), ("borders", border), ("pairs", pair)):
+            for level, key in keys[row[1]]:
                 out[level][key][0] += int(row[passed_i])
                 out[level][key][1] += int(row[seized_i])
     return out
