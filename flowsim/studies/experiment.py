@@ -347,6 +347,43 @@ def experiments_reference() -> str:
         "`summary.csv`, PNG plots).", "",
         "Interventions can also be listed under `interventions:` in a scenario, where they "
         "apply to every run.", "",
+        "## What each run records", "",
+        "Each line of `runs.jsonl` holds one run's national totals (the outcomes below), "
+        "monthly series, route-level outcomes and harm:", "",
+        "- `routes`: weapons passed and seized, as `[passed, seized]`, per crossing "
+        "(`crossings`), per border (`borders`), per directed country pair (`pairs`, "
+        "`FROM>TO`) and per crossing and direction (`directed`, `CROSSING:FROM>TO`), so any "
+        "experiment can answer where the traffic went;",
+        "- `harm`: weapon-years held by each kind of end user (armed groups, criminal "
+        "markets, civilian holdings) and the expected firearm deaths and injuries they cause, "
+        "by kind and by victims' group (women, men, girls, boys), from the scenario's `harm` "
+        "block (docs/scenario-reference.md). The rates are assumptions to set from national "
+        "data (000 ¶31, ¶113; 002 ¶26-27, ¶70).", "",
+        "## The report", "",
+        "`report/report.html` (one page that prints to PDF) states every interval at one "
+        "level, 95%: percentiles over sampled futures and replications, and a Wilson interval "
+        "for P(beats baseline), the share of paired runs (same future, same seed) in which "
+        "an option delivers fewer weapons to end users than the baseline (ties do not count), "
+        "shown with the number of paired runs. With fewer than 30 paired runs per option the "
+        "report says the sample is too small to rank the options. Sections: the comparison; "
+        "assumptions (what each option funds: types, targets, strength, start, funded "
+        "duration, ramp-up, half-life, one-off and yearly cost, gender-responsive share; "
+        "the sampled uncertainties and their ranges; the scenario's calibration status; the "
+        "harm rates; the flowsim version and dates); outcome distributions; cost-"
+        "effectiveness; the effect over time; displacement, for every option acting on "
+        "crossings or borders (weapons no longer crossing at the targeted crossings, the "
+        "share reappearing as extra weapons leaving the same origin countries by other "
+        "crossings, where they went, and a network chart of the change per crossing); and "
+        "harm averted, in total, per USD 1 million, by victims' sex and age group and by "
+        "kind of end user.", "",
+        "**Calibration status.** The report reads it from a comment line in the header of "
+        "the scenario file, before its first key: `# calibration: fitted to 2015-2019 "
+        "seizures reported to the IAFQ (calibration/x.yaml)`. Without that line the report "
+        f"says \"{NOT_CALIBRATED}\".", "",
+        "**Gender-responsive funding.** An intervention's `cost.gender_responsive_share` "
+        "(0 to 1) declares the share of its cost spent on gender-responsive activities; the "
+        "report shows each option's cost-weighted share (000 ¶45, ¶113; 002 ¶26-27, ¶70).",
+        "",
         "## Intervention types", "",
         "Each type moves these model parameters, recomputed from their baseline every step: "
         "`raise` closes a share of the gap to 1, `lower` scales down, `add` adds. The share is "

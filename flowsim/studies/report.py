@@ -70,10 +70,15 @@ def label(name: str) -> str:
 def load_results(results_dir: str | Path) -> tuple[dict, pd.DataFrame, dict]:
     """(manifest, one row per run with its totals, series by run key)."""
     manifest, records = load_records(results_dir)
+    return manifest, *frames(records)
+
+
+def frames(records: list[dict]) -> tuple[pd.DataFrame, dict]:
+    """(one row per run with its totals, series by run key) from run records."""
     rows = [{"option": r["option"], "sample": r["sample"], "replication": r["replication"],
              **r["totals"]} for r in records]
     series = {(r["option"], r["sample"], r["replication"]): r["series"] for r in records}
-    return manifest, pd.DataFrame(rows), series
+    return pd.DataFrame(rows), series
 
 
 def load_records(results_dir: str | Path) -> tuple[dict, list[dict]]:
@@ -512,7 +517,7 @@ ranked by weapons kept per USD 1 million.</p>
 {note}{_table(shown)}</section>"""
 
 
-def _intervention_rows(ivs: list[dict], steps_per_year: int) -> list[dict]:
+def _intervention_rows(ivs: list[dict]) -> list[dict]:
     rows = []
     for iv in ivs:
         t = iv.get("targets", {})
@@ -539,7 +544,6 @@ def _intervention_rows(ivs: list[dict], steps_per_year: int) -> list[dict]:
 def section_assumptions(ctx: ReportContext) -> str:
     m = ctx.manifest
     a = m.get("assumptions", {})
-    spy = m.get("steps_per_year", 12)
     parts = ['<section id="assumptions"><h2>Assumptions</h2>']
     calibration = a.get("calibration", NOT_CALIBRATED)
     parts.append(f'<p><strong>Scenario</strong>: {html.escape(a.get("scenario_name", ""))} '
@@ -552,14 +556,14 @@ def section_assumptions(ctx: ReportContext) -> str:
     base_ivs = a.get("baseline_interventions", [])
     if base_ivs:
         parts.append("<h3>In force in every option, the baseline included</h3>")
-        parts.append(_table(pd.DataFrame(_intervention_rows(base_ivs, spy))))
+        parts.append(_table(pd.DataFrame(_intervention_rows(base_ivs))))
     parts.append("<h3>What each option funds</h3>")
     for option, ivs in a.get("interventions", {}).items():
         if option == BASELINE or not ivs:
             continue
         parts.append(f'<h4 style="color:{ctx.colours.get(option, "#222")}">'
                      f"{html.escape(option)}</h4>")
-        parts.append(_table(pd.DataFrame(_intervention_rows(ivs, spy))))
+        parts.append(_table(pd.DataFrame(_intervention_rows(ivs))))
     unc = a.get("uncertain", [])
     parts.append("<h3>Sampled uncertainties</h3>")
     if unc:
@@ -743,10 +747,7 @@ def display_table(table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
 def write_report(results_dir: str | Path) -> tuple[pd.DataFrame, Path]:
     """Compute the comparison and write CSV, PNG and HTML into ``results_dir/report``."""
     manifest, records = load_records(results_dir)
-    rows = [{"option": r["option"], "sample": r["sample"], "replication": r["replication"],
-             **r["totals"]} for r in records]
-    runs = pd.DataFrame(rows)
-    series = {(r["option"], r["sample"], r["replication"]): r["series"] for r in records}
+    runs, series = frames(records)
     table = summarise(manifest, runs, records)
     shown = display_table(table, manifest["outcomes"])
     out = Path(results_dir) / "report"
