@@ -117,7 +117,8 @@ def experiment_block(path: Path, out: Path, jobs: int) -> str:
     table = rp.summarise(manifest, runs, records)
     found = rp.displacement(manifest, records)
     parts = [f"**`{path.name}`** ({len(exp.options) - 1} options and the baseline, "
-             f"{len(exp.samples)} sampled future(s) x {exp.spec.replications} replications, "
+             f"{len(exp.samples)} sampled future{'s' if len(exp.samples) > 1 else ''} x "
+             f"{exp.spec.replications} replications, "
              f"{exp.horizon} {exp.scenario.simulation.step_length}s; scenario "
              f"`{exp.spec.scenario.split('/')[-1]}`, "
              f"{manifest['assumptions']['calibration']}):", "", comparison(manifest, table)]

@@ -358,7 +358,7 @@ def plot_distributions(ctx: ReportContext) -> plt.Figure:
             ax.plot(v, np.full(len(v), i), "|", color=ctx.colours[o], alpha=0.5, ms=8)
             ax.plot([m], [i], "o", color=ctx.colours[o], ms=6, mec="white")
         ax.set_yticks(range(len(options)), options, fontsize=8)
-        ax.invert_yaxis()
+        ax.set_ylim(len(options) - 0.4, -0.6)
         ax.set_xlim(left=0)
         ax.set_title(label(name), fontsize=10)
         ax.tick_params(axis="x", labelsize=8)
