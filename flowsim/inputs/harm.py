@@ -24,7 +24,7 @@ held (:mod:`flowsim.model.harm`), so it adds no random draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 
 from flowsim.inputs.schema import param, probability
 
@@ -43,54 +43,35 @@ _FEMALE = ("13% of firearm deaths in 2016 were female (87% male: Naghavi et al.,
 _ASSUMED = "assumption; set from national data"
 
 
-def _deaths(default: float, source: str):
-    return param(default, "Firearm deaths per illicit weapon-year held.", lo=0, hi=1,
-                 source=source)
+def _rates_class(name: str, doc: str, deaths: float, source: str) -> type:
+    """A dataclass of harm rates for one kind of end user, with its own defaults."""
+    fields = [
+        ("deaths_per_weapon_year", float, param(
+            deaths, "Firearm deaths per illicit weapon-year held.", lo=0, hi=1,
+            source=source)),
+        ("injuries_per_weapon_year", float, param(
+            2 * deaths, "Non-fatal firearm injuries per illicit weapon-year held (default: "
+            "two per death).", lo=0, hi=1, source=_ASSUMED)),
+        ("female_share", float, probability(
+            0.13, "Share of victims who are women or girls.", _FEMALE)),
+        ("under_18_share", float, probability(
+            0.05, "Share of victims under 18 (girls and boys).", _ASSUMED)),
+    ]
+    return make_dataclass(name, fields, kw_only=True, namespace={"__doc__": doc},
+                          module=__name__)
 
 
-def _injuries(default: float):
-    return param(default, "Non-fatal firearm injuries per illicit weapon-year held (default: "
-                 "two per death).", lo=0, hi=1, source=_ASSUMED)
-
-
-def _female():
-    return probability(0.13, "Share of victims who are women or girls.", _FEMALE)
-
-
-def _under_18():
-    return probability(0.05, "Share of victims under 18 (girls and boys).", _ASSUMED)
-
-
-@dataclass(kw_only=True)
-class ArmedGroupHarm:
-    """Harm from illicit weapons held by armed groups (markets of kind armed_group)."""
-
-    deaths_per_weapon_year: float = _deaths(20 * WORLD_RATE, "assumption: 20x the world "
-                                            "rate per firearm; set from national data")
-    injuries_per_weapon_year: float = _injuries(40 * WORLD_RATE)
-    female_share: float = _female()
-    under_18_share: float = _under_18()
-
-
-@dataclass(kw_only=True)
-class CriminalMarketHarm:
-    """Harm from illicit weapons held by criminal markets (markets of kind criminal_market)."""
-
-    deaths_per_weapon_year: float = _deaths(10 * WORLD_RATE, "assumption: 10x the world "
-                                            "rate per firearm; set from national data")
-    injuries_per_weapon_year: float = _injuries(20 * WORLD_RATE)
-    female_share: float = _female()
-    under_18_share: float = _under_18()
-
-
-@dataclass(kw_only=True)
-class CivilianHarm:
-    """Harm from illicit weapons in civilian holdings (markets of kind civilian)."""
-
-    deaths_per_weapon_year: float = _deaths(WORLD_RATE, _WORLD)
-    injuries_per_weapon_year: float = _injuries(2 * WORLD_RATE)
-    female_share: float = _female()
-    under_18_share: float = _under_18()
+ArmedGroupHarm = _rates_class(
+    "ArmedGroupHarm", "Harm from illicit weapons held by armed groups (markets of kind "
+    "armed_group).", 20 * WORLD_RATE, "assumption: 20x the world rate per firearm; set "
+    "from national data")
+CriminalMarketHarm = _rates_class(
+    "CriminalMarketHarm", "Harm from illicit weapons held by criminal markets (markets of "
+    "kind criminal_market).", 10 * WORLD_RATE, "assumption: 10x the world rate per firearm; "
+    "set from national data")
+CivilianHarm = _rates_class(
+    "CivilianHarm", "Harm from illicit weapons in civilian holdings (markets of kind "
+    "civilian).", WORLD_RATE, _WORLD)
 
 
 @dataclass(kw_only=True)
