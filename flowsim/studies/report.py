@@ -155,7 +155,7 @@ def summarise(manifest: dict, runs: pd.DataFrame, records: list[dict] | None = N
             row["p_beats_lo"], row["p_beats_hi"] = wilson(wins, n)
             millions = row["cost_usd"] / 1e6
             row["kept_per_usd_million"] = row["kept_mean"] / millions if millions else np.nan
-            if records is not None:
+            if records is not None and all("harm" in r for r in records):
                 pairs = paired(records, option)
                 for outcome in ("deaths", "injuries"):
                     averted = [harm_total(b, outcome) - harm_total(o, outcome)
