@@ -112,6 +112,11 @@ class Cost:
 
     one_off: float = param(0.0, "Paid at the start (equipment, construction).", lo=0)
     per_year: float = param(0.0, "Paid every year while funded (staff, maintenance).", lo=0)
+    gender_responsive_share: float = probability(
+        0.0, "Share of this cost spent on gender-responsive activities (gender analysis, "
+        "sex- and age-disaggregated data, women's participation); reported by experiments, "
+        "no effect in the model (default: none stated).", "000 ¶45, ¶113; 002 ¶26-27, ¶70",
+        assumption=True)
 
 
 @dataclass(kw_only=True)

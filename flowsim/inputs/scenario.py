@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 
 from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.harm import Harm
 from flowsim.inputs.interventions import Intervention, check_targets
 from flowsim.inputs.schema import (
     COUNT_MAX,
@@ -140,9 +141,11 @@ class Market:
     id: str = param(doc="Unique identifier of the market.")
     kind: str = param("criminal_market", "Kind of end user; sets how demand follows "
                       "conflict, how price-sensitive it is and whether it takes weapons "
-                      "captured in battle (behaviour.armed_group, behaviour.criminal_market).",
-                      choices=("armed_group", "criminal_market"),
-                      source="000 ¶24-26; 004 ¶11")
+                      "captured in battle (behaviour.armed_group, behaviour.criminal_market, "
+                      "behaviour.civilian), and which harm rates apply (harm block). "
+                      "civilian: illicit civilian holdings.",
+                      choices=("armed_group", "criminal_market", "civilian"),
+                      source="000 ¶24-26, ¶31; 004 ¶11")
     demand: CategoryRates = param(factory=CategoryRates, doc="Weapons wanted per year.")
     price: CategoryRates = _rates("Base willingness to pay, USD per unit.", handguns=1500.0,
                                   rifles=2000.0, light_weapons=8000.0, ammunition=1.5)
@@ -473,6 +476,12 @@ class Behaviour:
         doc="Criminal markets: demand independent of conflict, price-sensitive, supplied "
         "through illicit sellers and traffickers only (000 ¶26; 004 ¶11-12).",
         assumption=True)
+    civilian: MarketBehaviour = param(
+        factory=lambda: MarketBehaviour(conflict_demand=0.0, demand_elasticity=0.8,
+                                        battlefield_capture=False),
+        doc="Illicit civilian holdings (leakage from private actors, 000 ¶6, ¶31): demand "
+        "independent of conflict, the most price-sensitive, supplied through illicit sellers "
+        "and traffickers only.", assumption=True)
     regulator_memory: float = probability(0.8, "Per-step retention of a regulator's perceived "
                                           "risk of its crossings.", assumption=True)
 
@@ -493,6 +502,9 @@ class Scenario:
     interventions: list[Intervention] = param(
         factory=list, doc="Interventions in force in every run of this scenario (see "
         "docs/experiments.md).")
+    harm: Harm = param(factory=Harm, doc="Firearm deaths and injuries per illicit weapon-year "
+                       "held by end users, and the victims' sex and age: assumptions to set "
+                       "from national data (000 ¶31, ¶113).")
 
     # --- look-ups used by the model -------------------------------------------------
     def country_index(self) -> dict[str, int]:

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.stats import qmc
 
+from flowsim._version import __version__
 from flowsim.errors import InputError
-from flowsim.inputs.interventions import Intervention, parse_interventions
+from flowsim.inputs.interventions import TYPES, Intervention, parse_interventions
 from flowsim.inputs.scenario import Scenario, scenario_from_data
 from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, reference, to_plain
 from flowsim.model.flow_model import FlowModel
-from flowsim.outputs.metrics import OUTCOMES, run_totals, series
+from flowsim.model.harm import run_with_harm
+from flowsim.outputs.metrics import OUTCOMES, route_totals, run_totals, series
 from flowsim.studies.store import JsonLines, claim_folder, fingerprint, read_json_lines
 
 BASELINE = "baseline"
@@ -101,6 +104,59 @@ class Experiment:
         return {name: sum(iv.total_cost(self.horizon, spy) for iv in ivs[len(self.baseline):])
                 for name, ivs in self.options.items()}
 
+    def own(self, option: str) -> list[Intervention]:
+        """The option's own interventions (the baseline's left out)."""
+        return self.options[option][len(self.baseline):]
+
+    def gender_shares(self) -> dict[str, float]:
+        """Share of each option's cost within the horizon that is gender-responsive."""
+        spy = self.scenario.simulation.steps_per_year
+        out = {}
+        for name in self.options:
+            costs = [(iv.total_cost(self.horizon, spy), iv.cost.gender_responsive_share)
+                     for iv in self.own(name)]
+            total = sum(c for c, _ in costs)
+            out[name] = sum(c * g for c, g in costs) / total if total else 0.0
+        return out
+
+    def crossings(self) -> dict[str, dict]:
+        """Crossing id -> its border and the two countries it joins."""
+        return {x.id: {"border": b.id, "between": list(b.between), "official": x.official}
+                for b in self.scenario.borders for x in b.crossings}
+
+    def targeted_crossings(self) -> dict[str, list[str]]:
+        """Crossings each option's own crossing-level interventions (border inspection,
+        anti-corruption) act on; options without any are left out."""
+        out = {}
+        for name in self.options:
+            hit: set[str] = set()
+            for iv in self.own(name):
+                if not any(lv.level == "crossing" for lv in TYPES[iv.type].levers):
+                    continue
+                t = iv.targets
+                for b in self.scenario.borders:
+                    if (b.id in t.borders or set(t.countries) & set(b.between)):
+                        hit.update(x.id for x in b.crossings)
+                    hit.update(x.id for x in b.crossings if x.id in t.crossings)
+            if hit:
+                out[name] = sorted(hit)
+        return out
+
+    def assumptions(self) -> dict:
+        """What the report states about the experiment's assumptions."""
+        return {
+            "interventions": {name: [to_plain(iv) for iv in self.own(name)]
+                              for name in self.options},
+            "baseline_interventions": [to_plain(iv) for iv in self.baseline],
+            "gender_share": self.gender_shares(),
+            "uncertain": [to_plain(p) for p in (self.spec.uncertain.parameters
+                                                if self.spec.uncertain else [])],
+            "scenario_file": str(Path(self.file).parent / self.spec.scenario),
+            "scenario_name": self.scenario.name,
+            "calibration": calibration_status(Path(self.file).parent / self.spec.scenario),
+            "harm": to_plain(self.scenario.harm),
+        }
+
     def tasks(self) -> list[tuple[str, int, int]]:
         return [(option, sample, rep) for sample in range(len(self.samples))
                 for rep in range(self.spec.replications) for option in self.options]
@@ -143,6 +199,26 @@ def scenario_for_sample(exp_data: dict, sample: dict[str, float], file: str) -> 
     for path, value in sample.items():
         set_path(data, path, value, file, "uncertain")
     return data
+
+
+CALIBRATION_KEY = "# calibration:"
+NOT_CALIBRATED = "not calibrated: illustrative only"
+
+
+def calibration_status(scenario_path: str | Path) -> str:
+    """The scenario's calibration status, from a ``# calibration: ...`` line in the comment
+    header at the top of its file (before the first key); ``NOT_CALIBRATED`` without one."""
+    try:
+        lines = Path(scenario_path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return NOT_CALIBRATED
+    for line in lines:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            break
+        if stripped.lower().startswith(CALIBRATION_KEY):
+            return stripped[len(CALIBRATION_KEY):].strip() or NOT_CALIBRATED
+    return NOT_CALIBRATED
 
 
 def load_scenario_beside(setup: Path, relative: str) -> tuple[dict, Scenario]:
@@ -208,13 +284,18 @@ def _sample(spec: ExperimentSpec, scenario_data: dict, file: str) -> list[dict[s
 # --- one run -------------------------------------------------------------------------------
 def run_task(scenario_data: dict, interventions: list[Intervention], seed: int, horizon: int,
              key: tuple[str, int, int]) -> dict:
-    """Run one (option, sample, replication); return its record for the results store."""
+    """Run one (option, sample, replication); return its record for the results store:
+    national totals, series, route-level outcomes (weapons passed and seized per crossing,
+    border and directed country pair) and harm (deaths and injuries by end-user kind and
+    victims' sex and age group)."""
     scenario = scenario_from_data(scenario_data, "<experiment>")
-    model = FlowModel(scenario, seed=seed, interventions=interventions).run(horizon)
+    model = FlowModel(scenario, seed=seed, interventions=interventions)
+    harm = run_with_harm(model, horizon)
     option, sample, rep = key
     return {"option": option, "sample": sample, "replication": rep, "seed": seed,
             "totals": run_totals(model),
-            "series": {name: series(model, name).tolist() for name in SERIES}}
+            "series": {name: series(model, name).tolist() for name in SERIES},
+            "routes": route_totals(model), "harm": harm.totals()}
 
 
 def task_arguments(exp: Experiment, key: tuple[str, int, int],
@@ -237,7 +318,10 @@ class ResultsStore:
             "replications": exp.spec.replications, "samples": exp.samples,
             "outcomes": exp.spec.outcomes, "options": list(exp.options), "costs": exp.costs(),
             "steps_per_year": exp.scenario.simulation.steps_per_year,
-            "step_length": exp.scenario.simulation.step_length, "spec": to_plain(exp.spec)})
+            "step_length": exp.scenario.simulation.step_length, "spec": to_plain(exp.spec),
+            "crossings": exp.crossings(), "targeted_crossings": exp.targeted_crossings(),
+            "assumptions": exp.assumptions(), "flowsim_version": __version__,
+            "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")})
         self.runs = JsonLines(self.dir / "runs.jsonl")
 
     def done(self) -> set[tuple[str, int, int]]:
@@ -267,6 +351,43 @@ def experiments_reference() -> str:
         "`summary.csv`, PNG plots).", "",
         "Interventions can also be listed under `interventions:` in a scenario, where they "
         "apply to every run.", "",
+        "## What each run records", "",
+        "Each line of `runs.jsonl` holds one run's national totals (the outcomes below), "
+        "monthly series, route-level outcomes and harm:", "",
+        "- `routes`: weapons passed and seized, as `[passed, seized]`, per crossing "
+        "(`crossings`), per border (`borders`), per directed country pair (`pairs`, "
+        "`FROM>TO`) and per crossing and direction (`directed`, `CROSSING:FROM>TO`), so any "
+        "experiment can answer where the traffic went;",
+        "- `harm`: weapon-years held by each kind of end user (armed groups, criminal "
+        "markets, civilian holdings) and the expected firearm deaths and injuries they cause, "
+        "by kind and by victims' group (women, men, girls, boys), from the scenario's `harm` "
+        "block (docs/scenario-reference.md). The rates are assumptions to set from national "
+        "data (000 ¶31, ¶113; 002 ¶26-27, ¶70).", "",
+        "## The report", "",
+        "`report/report.html` (one page that prints to PDF) states every interval at one "
+        "level, 95%: percentiles over sampled futures and replications, and a Wilson interval "
+        "for P(beats baseline), the share of paired runs (same future, same seed) in which "
+        "an option delivers fewer weapons to end users than the baseline (ties do not count), "
+        "shown with the number of paired runs. With fewer than 30 paired runs per option the "
+        "report says the sample is too small to rank the options. Sections: the comparison; "
+        "assumptions (what each option funds: types, targets, strength, start, funded "
+        "duration, ramp-up, half-life, one-off and yearly cost, gender-responsive share; "
+        "the sampled uncertainties and their ranges; the scenario's calibration status; the "
+        "harm rates; the flowsim version and dates); outcome distributions; cost-"
+        "effectiveness; the effect over time; displacement, for every option acting on "
+        "crossings or borders (weapons no longer crossing at the targeted crossings, the "
+        "share reappearing as extra weapons leaving the same origin countries by other "
+        "crossings, where they went, and a network chart of the change per crossing); and "
+        "harm averted, in total, per USD 1 million, by victims' sex and age group and by "
+        "kind of end user.", "",
+        "**Calibration status.** The report reads it from a comment line in the header of "
+        "the scenario file, before its first key: `# calibration: fitted to 2015-2019 "
+        "seizures reported to the IAFQ (calibration/x.yaml)`. Without that line the report "
+        f"says \"{NOT_CALIBRATED}\".", "",
+        "**Gender-responsive funding.** An intervention's `cost.gender_responsive_share` "
+        "(0 to 1) declares the share of its cost spent on gender-responsive activities; the "
+        "report shows each option's cost-weighted share (000 ¶45, ¶113; 002 ¶26-27, ¶70).",
+        "",
         "## Intervention types", "",
         "Each type moves these model parameters, recomputed from their baseline every step: "
         "`raise` closes a share of the gap to 1, `lower` scales down, `add` adds. The share is "

@@ -1,11 +1,20 @@
 """Donor-facing comparison of policy options from an experiment's results folder.
 
-For each option against the baseline: mean and 95% interval (2.5th-97.5th percentiles over
-sampled futures and replications) of each outcome; weapons kept from end users (baseline
-deliveries minus the option's, paired run by run: same future, same seed); weapons kept per
-USD 1 million; the probability that the option beats the baseline (delivers fewer weapons)
-across sampled futures; and the options ranked by weapons kept per USD 1 million.
-Writes ``report/summary.csv``, PNG plots and a self-contained ``report/report.html``.
+For each option against the baseline, paired run by run (same sampled future, same seed:
+common random numbers): the mean and a 95% interval (2.5th-97.5th percentiles over futures
+and replications) of each outcome; weapons kept from end users (baseline deliveries minus
+the option's); weapons kept per USD 1 million; P(beats baseline), the share of paired runs in
+which the option delivers fewer weapons than the baseline, with a 95% Wilson interval and
+the number of paired runs; displacement (traffic pushed off the targeted crossings and where
+it reappeared) for options acting on crossings or borders; and firearm harm averted
+(deaths and injuries, by end-user kind and victims' sex and age group: 000 ¶31, ¶113;
+002 ¶26-27, ¶70), with each option's gender-responsive funding share. The report states its
+assumptions: what each option funds, the sampled uncertainties, the scenario's calibration
+status, the flowsim version and the date.
+
+Writes ``report/summary.csv``, PNG plots and one self-contained ``report/report.html`` that
+prints to PDF. The page is built from section functions (:data:`SECTIONS`), each taking a
+:class:`ReportContext` and returning HTML, so a new section is one more function.
 """
 
 from __future__ import annotations
@@ -13,6 +22,9 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import matplotlib
@@ -22,16 +34,56 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from flowsim._version import __version__  # noqa: E402
 from flowsim.errors import InputError  # noqa: E402
+from flowsim.inputs.harm import GROUPS, KIND_LABELS, KINDS  # noqa: E402
 from flowsim.outputs.tables import AtomicDir  # noqa: E402
-from flowsim.studies.experiment import BASELINE, read_runs  # noqa: E402
+from flowsim.studies.experiment import BASELINE, NOT_CALIBRATED, read_runs  # noqa: E402
 
-LO, HI = 2.5, 97.5
-SECTIONS = "sections"     # results_dir/sections/*.html: extra report sections (sensitivity...)
+#: the one interval level used throughout the report
+LEVEL = 0.95
+LO, HI = 100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2
+LEVEL_TEXT = f"{LEVEL:.0%}"
+#: fewer paired runs than this per option: the sample is too small to rank options
+MIN_PAIRED_RUNS = 30
+BASELINE_COLOUR = "#6b6b6b"
+PALETTE = ("#1f77b4", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d",
+           "#e6ab02", "#17becf", "#8c564b")
+FIG_WIDTH = 7.5          # inches: 750 px at the saved resolution, within the page width
+DPI = 100
+
+OUTCOME_LABELS = {
+    "diverted": "Diverted", "trafficked": "Trafficked", "seized": "Seized",
+    "seized_border": "Seized at borders", "seized_inland": "Seized inland",
+    "delivered": "Delivered to end users", "destroyed": "Destroyed",
+    "traced_share": "Share of seized weapons traced", "tracing_requests": "Tracing requests",
+    "end_user_stock": "Held by end users at the end", "rounds_delivered": "Rounds delivered",
+}
+#: results_dir/sections/*.html: extra report sections other studies write (sensitivity...)
+SECTIONS_DIR = "sections"
 
 
+def label(name: str) -> str:
+    """Human-readable name of an outcome or column."""
+    return OUTCOME_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+# --- loading -------------------------------------------------------------------------------
 def load_results(results_dir: str | Path) -> tuple[dict, pd.DataFrame, dict]:
     """(manifest, one row per run with its totals, series by run key)."""
+    manifest, records = load_records(results_dir)
+    return manifest, *frames(records)
+
+
+def frames(records: list[dict]) -> tuple[pd.DataFrame, dict]:
+    """(one row per run with its totals, series by run key) from run records."""
+    rows = [{"option": r["option"], "sample": r["sample"], "replication": r["replication"],
+             **r["totals"]} for r in records]
+    series = {(r["option"], r["sample"], r["replication"]): r["series"] for r in records}
+    return pd.DataFrame(rows), series
+
+
+def load_records(results_dir: str | Path) -> tuple[dict, list[dict]]:
     results_dir = Path(results_dir)
     manifest_path = results_dir / "manifest.json"
     if not manifest_path.exists():
@@ -41,16 +93,48 @@ def load_results(results_dir: str | Path) -> tuple[dict, pd.DataFrame, dict]:
     runs = read_runs(results_dir)
     if not runs:
         raise InputError(str(results_dir / "runs.jsonl"), "", "no finished runs yet")
-    rows = [{"option": r["option"], "sample": r["sample"], "replication": r["replication"],
-             **r["totals"]} for r in runs]
-    series = {(r["option"], r["sample"], r["replication"]): r["series"] for r in runs}
-    return manifest, pd.DataFrame(rows), series
+    return manifest, runs
 
 
-def summarise(manifest: dict, runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per option: outcome means and intervals, effect against baseline, ranking."""
+def interval(values) -> tuple[float, float, float]:
+    """(mean, low, high) at the report's interval level; NaNs for no values."""
+    v = np.asarray(values, dtype=float)
+    if not len(v):
+        return np.nan, np.nan, np.nan
+    lo, hi = np.percentile(v, [LO, HI])
+    return float(v.mean()), float(lo), float(hi)
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson score interval of a proportion k/n at the report's level."""
+    from scipy.stats import binomtest
+
+    if n == 0:
+        return np.nan, np.nan
+    ci = binomtest(k, n).proportion_ci(confidence_level=LEVEL, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def paired(records: list[dict], option: str) -> list[tuple[dict, dict]]:
+    """(baseline record, option record) for every (future, replication) both have."""
+    base = {(r["sample"], r["replication"]): r for r in records if r["option"] == BASELINE}
+    return [(base[(r["sample"], r["replication"])], r) for r in records
+            if r["option"] == option and (r["sample"], r["replication"]) in base]
+
+
+def harm_total(record: dict, outcome: str, kinds=KINDS, groups=GROUPS) -> float:
+    h = record.get("harm", {}).get(outcome, {})
+    return sum(h.get(k, {}).get(g, 0.0) for k in kinds for g in groups)
+
+
+# --- the numbers -----------------------------------------------------------------------------
+def summarise(manifest: dict, runs: pd.DataFrame, records: list[dict] | None = None
+              ) -> pd.DataFrame:
+    """One row per option: outcome means and intervals, effect against baseline, P(beats
+    baseline) over all paired runs with its Wilson interval, harm averted, ranking."""
     outcomes = manifest["outcomes"]
     costs = manifest["costs"]
+    gender = manifest.get("assumptions", {}).get("gender_share", {})
     key = ["sample", "replication"]
     base = runs[runs["option"] == BASELINE].set_index(key)
     rows = []
@@ -58,22 +142,31 @@ def summarise(manifest: dict, runs: pd.DataFrame) -> pd.DataFrame:
         own = runs[runs["option"] == option].set_index(key)
         if own.empty:
             continue
-        row: dict = {"option": option, "runs": len(own), "cost_usd": costs.get(option, 0.0)}
+        row: dict = {"option": option, "runs": len(own), "cost_usd": costs.get(option, 0.0),
+                     "gender_share": gender.get(option, np.nan)}
         for name in outcomes:
-            v = own[name].to_numpy(dtype=float)
-            row[f"{name}_mean"] = v.mean()
-            row[f"{name}_lo"], row[f"{name}_hi"] = np.percentile(v, [LO, HI])
+            row[f"{name}_mean"], row[f"{name}_lo"], row[f"{name}_hi"] = interval(own[name])
         if option != BASELINE and not base.empty:
             both = own.merge(base, left_index=True, right_index=True, suffixes=("", "_base"))
             kept = (both["delivered_base"] - both["delivered"]).to_numpy(dtype=float)
-            row["kept_mean"] = kept.mean() if len(kept) else np.nan
-            row["kept_lo"], row["kept_hi"] = (np.percentile(kept, [LO, HI]) if len(kept)
-                                              else (np.nan, np.nan))
-            per = (both.groupby(level="sample")[["delivered", "delivered_base"]].mean()
-                   if both.index.get_level_values("sample").nunique() > 1 else both)
-            row["p_beats_baseline"] = float((per["delivered"] < per["delivered_base"]).mean())
+            row["kept_mean"], row["kept_lo"], row["kept_hi"] = interval(kept)
+            n = len(kept)
+            wins = int((kept > 0).sum())          # a tie does not beat the baseline
+            row["paired_runs"] = n
+            row["p_beats_baseline"] = wins / n if n else np.nan
+            row["p_beats_lo"], row["p_beats_hi"] = wilson(wins, n)
             millions = row["cost_usd"] / 1e6
             row["kept_per_usd_million"] = row["kept_mean"] / millions if millions else np.nan
+            if records is not None and all("harm" in r for r in records):
+                pairs = paired(records, option)
+                for outcome in ("deaths", "injuries"):
+                    averted = [harm_total(b, outcome) - harm_total(o, outcome)
+                               for b, o in pairs]
+                    m, lo, hi = interval(averted)
+                    row[f"{outcome}_averted_mean"] = m
+                    row[f"{outcome}_averted_lo"], row[f"{outcome}_averted_hi"] = lo, hi
+                    row[f"{outcome}_averted_per_usd_million"] = m / millions if millions \
+                        else np.nan
         rows.append(row)
     table = pd.DataFrame(rows)
     if "kept_per_usd_million" in table:
@@ -83,66 +176,238 @@ def summarise(manifest: dict, runs: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def harm_breakdown(manifest: dict, records: list[dict]) -> pd.DataFrame:
+    """Harm averted (deaths + injuries) per option, by victims' group and end-user kind:
+    one row per (option, dimension, category) with mean, low, high."""
+    rows = []
+    for option in manifest["options"]:
+        if option == BASELINE:
+            continue
+        pairs = paired(records, option)
+        if not pairs:
+            continue
+        for dim, cats in (("group", GROUPS), ("kind", KINDS)):
+            for cat in cats:
+                sel = {"groups": (cat,)} if dim == "group" else {"kinds": (cat,)}
+                averted = [sum(harm_total(b, o_, **sel) - harm_total(o, o_, **sel)
+                               for o_ in ("deaths", "injuries")) for b, o in pairs]
+                m, lo, hi = interval(averted)
+                rows.append({"option": option, "dimension": dim, "category": cat,
+                             "mean": m, "lo": lo, "hi": hi})
+    return pd.DataFrame(rows)
+
+
+def displacement(manifest: dict, records: list[dict]) -> dict[str, dict]:
+    """For each option acting on crossings: weapons (passed + seized) diverted away from its
+    targeted crossings and reappearing at other crossings, paired run by run, the share that
+    reappeared (ratio of means, bootstrap interval) and the change per crossing."""
+    from scipy.stats import bootstrap
+
+    out = {}
+    crossings = manifest.get("crossings", {})
+    for option, targeted in manifest.get("targeted_crossings", {}).items():
+        pairs = [(b, o) for b, o in paired(records, option) if "routes" in o]
+        if not pairs:
+            continue
+        names = list(crossings) or list(pairs[0][0]["routes"]["crossings"])
+        diff = np.array([[sum(o["routes"]["crossings"].get(c, [0, 0]))
+                          - sum(b["routes"]["crossings"].get(c, [0, 0])) for c in names]
+                         for b, o in pairs], dtype=float)
+        hit = np.array([c in targeted for c in names])
+        away, elsewhere, origins = _away_and_elsewhere(pairs, set(targeted))
+        kept = np.array([b["totals"]["delivered"] - o["totals"]["delivered"] for b, o in pairs],
+                        dtype=float)
+        base_delivered = np.mean([b["totals"]["delivered"] for b, _ in pairs])
+        share = elsewhere.mean() / away.mean() if away.mean() > 0 else np.nan
+        share_lo = share_hi = np.nan
+        if len(pairs) > 1 and away.mean() > 0 and np.ptp(away) + np.ptp(elsewhere) > 0:
+            res = bootstrap((away, elsewhere), lambda a, e: e.mean() / a.mean()
+                            if a.mean() else np.nan, paired=True, vectorized=False,
+                            confidence_level=LEVEL, n_resamples=2000, method="percentile",
+                            random_state=0)
+            share_lo, share_hi = (float(res.confidence_interval.low),
+                                  float(res.confidence_interval.high))
+        per_crossing = pd.DataFrame({
+            "crossing": names, "targeted": hit,
+            "border": [crossings.get(c, {}).get("border", "") for c in names],
+            "between": [" - ".join(crossings.get(c, {}).get("between", [])) for c in names],
+            "baseline": [np.mean([sum(b["routes"]["crossings"].get(c, [0, 0]))
+                                  for b, _ in pairs]) for c in names],
+            "change": diff.mean(axis=0),
+            "change_lo": np.percentile(diff, LO, axis=0),
+            "change_hi": np.percentile(diff, HI, axis=0)})
+        out[option] = {"targeted": targeted, "origins": origins, "runs": len(pairs),
+                       "away": interval(away),
+                       "elsewhere": interval(elsewhere), "share": (share, share_lo, share_hi),
+                       "kept": interval(kept), "base_delivered": base_delivered,
+                       "per_crossing": per_crossing}
+    return out
+
+
+#: a country is an origin of a targeted crossing's traffic if it sends at least this share
+ORIGIN_SHARE = 0.1
+
+
+def _away_and_elsewhere(pairs: list[tuple[dict, dict]], targeted: set[str]
+                        ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per paired run: weapons no longer crossing at the targeted crossings, and extra
+    weapons leaving the same origin countries through other crossings (so a detour through
+    a transit country counts once, on its first leg)."""
+    def split(key: str) -> tuple[str, str]:
+        crossing, _, pair = key.rpartition(":")
+        return crossing, pair.split(">")[0]
+
+    keys = list(pairs[0][0]["routes"].get("directed", {}))
+    sent: dict[str, float] = {}
+    for b, _ in pairs:
+        for k in keys:
+            crossing, origin = split(k)
+            if crossing in targeted:
+                sent[origin] = sent.get(origin, 0.0) + sum(b["routes"]["directed"][k])
+    total = sum(sent.values())
+    origins = sorted(c for c, n in sent.items() if total and n >= ORIGIN_SHARE * total)
+    away, elsewhere = [], []
+    for b, o in pairs:
+        change = {k: sum(o["routes"]["directed"][k]) - sum(b["routes"]["directed"][k])
+                  for k in keys}
+        away.append(-sum(v for k, v in change.items() if split(k)[0] in targeted))
+        elsewhere.append(sum(v for k, v in change.items() if split(k)[0] not in targeted
+                             and split(k)[1] in origins))
+    return np.array(away, dtype=float), np.array(elsewhere, dtype=float), origins
+
+
+# --- presentation helpers --------------------------------------------------------------------
+def option_colours(options: list[str]) -> dict[str, str]:
+    """One colour per option, the same in every chart (baseline grey)."""
+    others = [o for o in options if o != BASELINE]
+    colours = {o: PALETTE[i % len(PALETTE)] for i, o in enumerate(others)}
+    colours[BASELINE] = BASELINE_COLOUR
+    return colours
+
+
+def fmt(v, digits: int = 0) -> str:
+    return "" if v is None or pd.isna(v) else f"{v:,.{digits}f}"
+
+
+def fmt_interval(m, lo, hi, digits: int = 0) -> str:
+    return "" if pd.isna(m) else f"{fmt(m, digits)} [{fmt(lo, digits)}, {fmt(hi, digits)}]"
+
+
+def pct(v) -> str:
+    return "" if v is None or pd.isna(v) else f"{v:.0%}"
+
+
 def _png(fig, stage: AtomicDir, name: str) -> Path:
     path = stage.path(name)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
 
-def plot_distributions(manifest: dict, runs: pd.DataFrame, stage: AtomicDir) -> Path:
-    outcomes = manifest["outcomes"]
-    options = [o for o in manifest["options"] if o in set(runs["option"])]
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.2 * len(outcomes), 4.2),
+def _img(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode()
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+            f"</figure>")
+
+
+def _table(df: pd.DataFrame) -> str:
+    return df.to_html(index=False, escape=True, border=0, classes="data", na_rep="")
+
+
+@dataclass
+class ReportContext:
+    """Everything a report section needs."""
+
+    manifest: dict
+    runs: pd.DataFrame
+    series: dict
+    records: list[dict]
+    table: pd.DataFrame
+    stage: AtomicDir
+    colours: dict[str, str]
+    pngs: list[Path] = field(default_factory=list)
+
+    @property
+    def options(self) -> list[str]:
+        present = set(self.runs["option"])
+        return [o for o in self.manifest["options"] if o in present]
+
+    def figure(self, fig, name: str, alt: str) -> str:
+        path = _png(fig, self.stage, name)
+        self.pngs.append(path)
+        return _img(path, alt)
+
+
+# --- plots ---------------------------------------------------------------------------------
+def plot_distributions(ctx: ReportContext) -> plt.Figure:
+    """Small multiples, one panel per outcome, two to a row; options in their colours;
+    counts from zero."""
+    outcomes = ctx.manifest["outcomes"]
+    options = ctx.options
+    ncols = 2 if len(outcomes) > 1 else 1
+    nrows = -(-len(outcomes) // ncols)
+    height = 0.35 * len(options) + 1.0
+    fig, axes = plt.subplots(nrows, ncols, figsize=(FIG_WIDTH, height * nrows),
                              squeeze=False)
-    for ax, name in zip(axes[0], outcomes, strict=True):
-        data = [runs.loc[runs["option"] == o, name].to_numpy(dtype=float) for o in options]
-        ax.boxplot(data, showfliers=False)
-        ax.set_xticks(range(1, len(options) + 1), options, rotation=30, ha="right",
-                      fontsize=8)
-        ax.set_title(name.replace("_", " "))
-        ax.grid(alpha=0.3, axis="y")
-    fig.suptitle("Outcome distributions over sampled futures and replications")
-    return _png(fig, stage, "outcomes.png")
+    for ax in axes.flat[len(outcomes):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, outcomes, strict=False):
+        for i, o in enumerate(options):
+            v = ctx.runs.loc[ctx.runs["option"] == o, name].to_numpy(dtype=float)
+            m, lo, hi = interval(v)
+            ax.plot([lo, hi], [i, i], color=ctx.colours[o], lw=2.5, solid_capstyle="butt")
+            ax.plot(v, np.full(len(v), i), "|", color=ctx.colours[o], alpha=0.5, ms=8)
+            ax.plot([m], [i], "o", color=ctx.colours[o], ms=6, mec="white")
+        ax.set_yticks(range(len(options)), options, fontsize=8)
+        ax.set_ylim(len(options) - 0.4, -0.6)
+        ax.set_xlim(left=0)
+        ax.set_title(label(name), fontsize=10)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(alpha=0.3, axis="x")
+    fig.suptitle(f"Outcomes per run (ticks), mean (dot) and {LEVEL_TEXT} interval (bar)",
+                 fontsize=10)
+    return fig
 
 
-def plot_timeseries(manifest: dict, series: dict, stage: AtomicDir) -> Path:
+def plot_timeseries(ctx: ReportContext) -> plt.Figure:
     """Cumulative weapons kept from end users over time, each option against the baseline
-    on the same future and seed: mean and 90% band."""
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    base = {(s, r): np.cumsum(v["delivered"]) for (o, s, r), v in series.items()
+    on the same future and seed: mean and interval band."""
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.6))
+    base = {(s, r): np.cumsum(v["delivered"]) for (o, s, r), v in ctx.series.items()
             if o == BASELINE}
-    for option in manifest["options"]:
+    for option in ctx.options:
         if option == BASELINE:
             continue
         curves = np.array([base[(s, r)] - np.cumsum(v["delivered"])
-                           for (o, s, r), v in series.items()
+                           for (o, s, r), v in ctx.series.items()
                            if o == option and (s, r) in base])
         if not len(curves):
             continue
         steps = np.arange(1, curves.shape[1] + 1)
-        lo, hi = np.percentile(curves, [5, 95], axis=0)
-        line, = ax.plot(steps, curves.mean(axis=0), label=option, lw=1.8)
-        ax.fill_between(steps, lo, hi, alpha=0.12, color=line.get_color())
+        lo, hi = np.percentile(curves, [LO, HI], axis=0)
+        c = ctx.colours[option]
+        ax.plot(steps, curves.mean(axis=0), label=option, lw=1.8, color=c)
+        ax.fill_between(steps, lo, hi, alpha=0.12, color=c)
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_xlabel(f"step ({manifest.get('step_length', 'step')})")
-    ax.set_ylabel("weapons kept from end users (cumulative)")
-    ax.set_title("Effect over time against the baseline: mean and 90% band")
+    ax.set_xlabel(f"Step ({ctx.manifest.get('step_length', 'step')})")
+    ax.set_ylabel("Weapons kept from end users\n(cumulative)")
+    ax.set_title(f"Effect over time against the baseline: mean and {LEVEL_TEXT} band",
+                 fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     ax.grid(alpha=0.3)
-    return _png(fig, stage, "timeseries.png")
+    return fig
 
 
-def plot_cost_effectiveness(table: pd.DataFrame, stage: AtomicDir) -> Path:
+def plot_cost_effectiveness(ctx: ReportContext) -> plt.Figure:
     """Left: cost against weapons kept. Right: weapons kept per USD 1 million, ranked."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
+    table = ctx.table
+    fig, (left, right) = plt.subplots(1, 2, figsize=(FIG_WIDTH, 3.6))
     opts = table[table["option"] != BASELINE]
     if "kept_mean" in opts:
         opts = opts.sort_values("kept_per_usd_million", ascending=False, na_position="last")
-        colours = plt.get_cmap("tab10").colors
         for i, (_, r) in enumerate(opts.iterrows()):
-            c = colours[i % len(colours)]
+            c = ctx.colours[r["option"]]
             err = [[r["kept_mean"] - r["kept_lo"]], [r["kept_hi"] - r["kept_mean"]]]
             left.errorbar(r["cost_usd"] / 1e6, r["kept_mean"], yerr=err, fmt="o", capsize=4,
                           color=c, label=r["option"])
@@ -151,98 +416,389 @@ def plot_cost_effectiveness(table: pd.DataFrame, stage: AtomicDir) -> Path:
                 right.barh(i, r["kept_per_usd_million"], color=c, xerr=[
                     [(r["kept_mean"] - r["kept_lo"]) / millions],
                     [(r["kept_hi"] - r["kept_mean"]) / millions]], capsize=4)
-        right.set_yticks(range(len(opts)), opts["option"])
+        right.set_yticks(range(len(opts)), opts["option"], fontsize=8)
         right.invert_yaxis()
-        left.legend(frameon=False, fontsize=8)
+        left.legend(frameon=False, fontsize=7)
         xs = opts["cost_usd"] / 1e6
         pad = max(0.5, 0.1 * float(xs.max() or 1))
         left.set_xlim(float(xs.min()) - pad, float(xs.max()) + pad)
+    left.axhline(0, color="grey", lw=0.8)
+    right.axvline(0, color="grey", lw=0.8)
     for ax in (left, right):
-        ax.axvline(0, color="grey", lw=0.8) if ax is right else ax.axhline(0, color="grey",
-                                                                          lw=0.8)
         ax.grid(alpha=0.3)
-    left.set_xlabel("cost within the horizon, USD million")
-    left.set_ylabel("weapons kept from end users (vs baseline)")
-    left.set_title("Cost and effect (mean, 95% interval)")
-    right.set_xlabel("weapons kept from end users per USD 1 million")
-    right.set_title("Cost-effectiveness, ranked")
-    return _png(fig, stage, "cost_effectiveness.png")
+        ax.tick_params(labelsize=8)
+    left.set_xlabel("Cost within the horizon, USD million", fontsize=9)
+    left.set_ylabel("Weapons kept from end users", fontsize=9)
+    left.set_title(f"Cost and effect (mean, {LEVEL_TEXT} interval)", fontsize=10)
+    right.set_xlabel("Weapons kept per USD 1 million", fontsize=9)
+    right.set_title("Cost-effectiveness, ranked", fontsize=10)
+    return fig
+
+
+def plot_displacement_network(ctx: ReportContext, option: str, found: dict) -> plt.Figure:
+    """Countries as nodes, one arc per crossing: width and colour show the option's mean
+    change in weapons crossing (passed + seized) against the baseline; targeted crossings
+    dashed; the largest changes labelled."""
+    import networkx as nx
+    from matplotlib.patches import FancyArrowPatch
+
+    per = found["per_crossing"]
+    g = nx.Graph()
+    for between in per["between"]:
+        a, _, b = between.partition(" - ")
+        if a and b:
+            g.add_edge(a, b)
+    pos = nx.kamada_kawai_layout(g) if len(g) > 2 else nx.circular_layout(g)
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 4.6))
+    biggest = float(per["change"].abs().max() or 1.0)
+    seen: dict[frozenset, int] = {}
+    labelled = set(per.reindex(per["change"].abs().sort_values(ascending=False).index)
+                   ["crossing"].head(6))
+    for _, r in per.iterrows():
+        a, _, b = r["between"].partition(" - ")
+        if not (a and b):
+            continue
+        k = seen.get(frozenset((a, b)), 0)
+        seen[frozenset((a, b))] = k + 1
+        rad = (0.15 * ((k + 1) // 2)) * (1 if k % 2 else -1) if k else 0.0
+        change = r["change"]
+        colour = "#b2182b" if change > 0 else ("#2166ac" if change < 0 else "#bbbbbb")
+        width = 0.8 + 7 * abs(change) / biggest
+        arc = FancyArrowPatch(pos[a], pos[b], connectionstyle=f"arc3,rad={rad}",
+                              arrowstyle="-", lw=width, color=colour, alpha=0.85,
+                              linestyle="--" if r["targeted"] else "-")
+        ax.add_patch(arc)
+        if r["crossing"] in labelled and change:
+            mid = (np.asarray(pos[a]) + np.asarray(pos[b])) / 2
+            normal = np.array([pos[a][1] - pos[b][1], pos[b][0] - pos[a][0]])
+            mid = mid + rad * normal / 2
+            ax.annotate(f"{r['crossing']}: {change:+,.0f}", mid, fontsize=7, ha="center",
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.8,
+                              "lw": 0})
+    nx.draw_networkx_nodes(g, pos, ax=ax, node_color="#f2f2f2", edgecolors="#444444",
+                           node_size=520)
+    nx.draw_networkx_labels(g, pos, ax=ax, font_size=8)
+    ax.set_title(f"{option}: change in weapons crossing against the baseline (red: more, "
+                 "blue: fewer; dashed: targeted)", fontsize=9, color=ctx.colours[option])
+    ax.axis("off")
+    ax.margins(0.08)
+    return fig
+
+
+# --- sections ------------------------------------------------------------------------------
+def section_summary(ctx: ReportContext) -> str:
+    table, manifest = ctx.table, ctx.manifest
+    shown = display_table(table, manifest["outcomes"])
+    opts = table[table["option"] != BASELINE]
+    notes = []
+    if "paired_runs" in opts and len(opts):
+        n = int(opts["paired_runs"].min())
+        undecided = [o for o, lo, hi in zip(opts["option"], opts["p_beats_lo"],
+                                            opts["p_beats_hi"], strict=True)
+                     if lo <= 0.5 <= hi]
+        if n < MIN_PAIRED_RUNS:
+            notes.append(f"<strong>The sample is too small to rank the options</strong>: "
+                         f"{n} paired runs per option, fewer than {MIN_PAIRED_RUNS}. The rank "
+                         "column orders the means only; run more sampled futures or "
+                         "replications before choosing between options.")
+        if undecided:
+            notes.append("The interval of P(beats baseline) includes 50% for "
+                         f"{', '.join(map(html.escape, undecided))}: these runs cannot tell "
+                         "whether the option beats the baseline.")
+        if (opts["kept_lo"] <= 0).all():
+            notes.append("No option's interval of weapons kept from end users excludes zero: "
+                         "the ranking is not a finding.")
+    note = "".join(f'<p class="warn">{t}</p>' for t in notes)
+    return f"""<section id="summary"><h2>Options compared with the baseline</h2>
+<p>Each cell gives the mean and, in brackets, the {LEVEL_TEXT} interval over sampled futures
+and replications. <em>Kept from end users</em> is the baseline's deliveries minus the
+option's in the same future with the same seed. <em>P(beats baseline)</em> is the share of
+those paired runs in which the option delivers fewer weapons than the baseline (a tie does
+not count), with its {LEVEL_TEXT} Wilson interval and the number of paired runs. Options are
+ranked by weapons kept per USD 1 million.</p>
+{note}{_table(shown)}</section>"""
+
+
+def _intervention_rows(ivs: list[dict]) -> list[dict]:
+    rows = []
+    for iv in ivs:
+        t = iv.get("targets", {})
+        targets = "; ".join(f"{k}: {', '.join(v)}" for k, v in t.items() if v)
+        cost = iv.get("cost", {})
+        dur = iv.get("duration")
+        hl = iv.get("half_life")
+        rows.append({
+            "Intervention": iv.get("name") or iv["type"].replace("_", " "),
+            "Type": iv["type"].replace("_", " "), "Targets": targets,
+            "Strength": f"{iv.get('strength', 0):.2f}",
+            "Start (step)": iv.get("start", 0),
+            "Funded for": "until the end" if dur is None else f"{dur} steps",
+            "Ramp-up": f"{iv.get('ramp_up', 0)} steps",
+            "Half-life after funding": "lasts" if hl is None else (
+                "stops at once" if hl == 0 else f"{hl:g} steps"),
+            "One-off cost (USD)": fmt(cost.get("one_off", 0)),
+            "Yearly cost (USD)": fmt(cost.get("per_year", 0)),
+            "Gender-responsive share": pct(cost.get("gender_responsive_share", 0)),
+        })
+    return rows
+
+
+def section_assumptions(ctx: ReportContext) -> str:
+    m = ctx.manifest
+    a = m.get("assumptions", {})
+    parts = ['<section id="assumptions"><h2>Assumptions</h2>']
+    calibration = a.get("calibration", NOT_CALIBRATED)
+    parts.append(f'<p><strong>Scenario</strong>: {html.escape(a.get("scenario_name", ""))} '
+                 f'({html.escape(a.get("scenario_file", ""))}). <strong>Calibration</strong>: '
+                 f'{html.escape(calibration)}.</p>')
+    if calibration == NOT_CALIBRATED:
+        parts.append('<p class="warn">The scenario is not calibrated: its numbers show what '
+                     "the options do in an illustrative model, not what they would do in a "
+                     "real country.</p>")
+    base_ivs = a.get("baseline_interventions", [])
+    if base_ivs:
+        parts.append("<h3>In force in every option, the baseline included</h3>")
+        parts.append(_table(pd.DataFrame(_intervention_rows(base_ivs))))
+    parts.append("<h3>What each option funds</h3>")
+    for option, ivs in a.get("interventions", {}).items():
+        if option == BASELINE or not ivs:
+            continue
+        parts.append(f'<h4 style="color:{ctx.colours.get(option, "#222")}">'
+                     f"{html.escape(option)}</h4>")
+        parts.append(_table(pd.DataFrame(_intervention_rows(ivs))))
+    unc = a.get("uncertain", [])
+    parts.append("<h3>Sampled uncertainties</h3>")
+    if unc:
+        parts.append(f"<p>{len(m.get('samples', []))} futures sampled by Latin hypercube, "
+                     "each option run in every future with the same seeds.</p>")
+        parts.append(_table(pd.DataFrame([{"Parameter": u["path"],
+                                           "Low": f"{u['range'][0]:g}",
+                                           "High": f"{u['range'][1]:g}"} for u in unc])))
+    else:
+        parts.append("<p>None: only run-to-run randomness (replications) varies.</p>")
+    harm = a.get("harm")
+    if harm:
+        parts.append("<h3>Harm rates (assumptions to be set from national data)</h3>")
+        parts.append(_table(pd.DataFrame([{
+            "End users": KIND_LABELS[k],
+            "Deaths per weapon-year": f"{harm[k]['deaths_per_weapon_year']:g}",
+            "Injuries per weapon-year": f"{harm[k]['injuries_per_weapon_year']:g}",
+            "Female share of victims": pct(harm[k]["female_share"]),
+            "Under-18 share of victims": pct(harm[k]["under_18_share"])}
+            for k in KINDS if k in harm])))
+    parts.append(f"<p>Runs made with flowsim {html.escape(m.get('flowsim_version', '?'))} on "
+                 f"{html.escape(m.get('created', '?'))}; report written with flowsim "
+                 f"{__version__} on {datetime.now(UTC):%Y-%m-%d}. Weapons exclude "
+                 f"ammunition. Every interval in this report is a {LEVEL_TEXT} interval.</p>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def section_outcomes(ctx: ReportContext) -> str:
+    return ('<section id="outcomes"><h2>Outcome distributions</h2>'
+            + ctx.figure(plot_distributions(ctx), "outcomes.png", "outcome distributions")
+            + "</section>")
+
+
+def section_cost_effectiveness(ctx: ReportContext) -> str:
+    return ('<section id="cost-effectiveness"><h2>Cost-effectiveness</h2>'
+            + ctx.figure(plot_cost_effectiveness(ctx), "cost_effectiveness.png",
+                         "cost and effect") + "</section>")
+
+
+def section_timeseries(ctx: ReportContext) -> str:
+    return ('<section id="over-time"><h2>Effect over time</h2>'
+            + ctx.figure(plot_timeseries(ctx), "timeseries.png", "effect over time")
+            + "</section>")
+
+
+def section_displacement(ctx: ReportContext) -> str:
+    found = displacement(ctx.manifest, ctx.records)
+    parts = ['<section id="displacement"><h2>Displacement</h2>']
+    if not found:
+        parts.append("<p>No option acts on border crossings, so there is no displacement "
+                     "between crossings to show.</p></section>")
+        return "\n".join(parts)
+    parts.append(f"<p>For each option that acts on crossings or borders: weapons (passed "
+                 f"plus seized) that no longer cross at the targeted crossings, how many "
+                 f"more leave the same origin countries through other crossings (a detour "
+                 f"through a transit country counts once, on its first leg), and where the "
+                 f"traffic went, against the baseline in the same future with the same seed; "
+                 f"means with {LEVEL_TEXT} intervals over paired runs. Origin countries are "
+                 f"those sending at least {ORIGIN_SHARE:.0%} of the targeted crossings' "
+                 f"baseline traffic. The share reappearing elsewhere is the ratio of the "
+                 f"means, with a bootstrap interval.</p>")
+    rows = []
+    for option, d in found.items():
+        rows.append({
+            "Option": option, "Paired runs": d["runs"],
+            "Targeted crossings": ", ".join(d["targeted"]),
+            "Diverted away from targeted crossings": fmt_interval(*d["away"]),
+            "Origin countries": ", ".join(d["origins"]),
+            "More leaving them elsewhere": fmt_interval(*d["elsewhere"]),
+            "Share reappearing elsewhere": "" if pd.isna(d["share"][0]) else (
+                f"{d['share'][0]:.0%}" + ("" if pd.isna(d["share"][1]) else
+                                          f" [{d['share'][1]:.0%}, {d['share'][2]:.0%}]")),
+            "Kept from end users": fmt_interval(*d["kept"]),
+            "Change in deliveries": pct(-d["kept"][0] / d["base_delivered"])
+            if d["base_delivered"] else ""})
+    parts.append(_table(pd.DataFrame(rows)))
+    for i, (option, d) in enumerate(found.items()):
+        per = d["per_crossing"]
+        where = per[~per["targeted"] & (per["change"] > 0)].sort_values("change",
+                                                                        ascending=False)
+        parts.append(f'<h3 style="color:{ctx.colours[option]}">{html.escape(option)}: where '
+                     "the traffic went</h3>")
+        if len(where):
+            parts.append(_table(pd.DataFrame({
+                "Crossing": where["crossing"], "Border": where["border"],
+                "Between": where["between"],
+                "Baseline weapons crossing": where["baseline"].map(fmt),
+                "Change": [fmt_interval(m, lo, hi) for m, lo, hi in
+                           zip(where["change"], where["change_lo"], where["change_hi"],
+                               strict=True)]}).head(8)))
+        else:
+            parts.append("<p>No other crossing gained traffic on average.</p>")
+        parts.append(ctx.figure(plot_displacement_network(ctx, option, d),
+                                f"displacement_{i + 1}.png", f"displacement network {option}"))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def section_harm(ctx: ReportContext) -> str:
+    table = ctx.table
+    opts = table[table["option"] != BASELINE]
+    parts = ['<section id="harm"><h2>Harm averted, by victims\' sex and age</h2>',
+             "<p>Expected firearm deaths and injuries from illicit weapons held by end users "
+             "(weapon-years held x the scenario's harm rates, which are assumptions: see "
+             "Assumptions), baseline minus option, paired run by run; means with "
+             f"{LEVEL_TEXT} intervals. The gender-responsive share is the part of each "
+             "option's budget its interventions declare as gender-responsive.</p>"]
+    if "deaths_averted_mean" not in opts:
+        parts.append("<p>These runs carry no harm outcomes (made with an older flowsim)."
+                     "</p></section>")
+        return "\n".join(parts)
+    base = [r for r in ctx.records if r["option"] == BASELINE]
+    if base:
+        d = np.mean([harm_total(r, "deaths") for r in base])
+        i = np.mean([harm_total(r, "injuries") for r in base])
+        parts.append(f"<p>Baseline: {fmt(d)} deaths and {fmt(i)} injuries expected over "
+                     "the horizon (mean over runs).</p>")
+    parts.append(_table(pd.DataFrame({
+        "Option": opts["option"],
+        "Deaths averted": [fmt_interval(*v, digits=1) for v in zip(
+            opts["deaths_averted_mean"], opts["deaths_averted_lo"], opts["deaths_averted_hi"],
+            strict=True)],
+        "Injuries averted": [fmt_interval(*v, digits=1) for v in zip(
+            opts["injuries_averted_mean"], opts["injuries_averted_lo"],
+            opts["injuries_averted_hi"], strict=True)],
+        "Deaths averted per USD 1M": opts["deaths_averted_per_usd_million"].map(
+            lambda v: fmt(v, 2)),
+        "Injuries averted per USD 1M": opts["injuries_averted_per_usd_million"].map(
+            lambda v: fmt(v, 2)),
+        "Gender-responsive funding share": opts["gender_share"].map(pct)})))
+    br = harm_breakdown(ctx.manifest, ctx.records)
+    if len(br):
+        for dim, cats, names, title in (
+                ("group", GROUPS, [g.capitalize() for g in GROUPS],
+                 "Deaths and injuries averted, by victims' sex and age group"),
+                ("kind", KINDS, [KIND_LABELS[k].capitalize() for k in KINDS],
+                 "Deaths and injuries averted, by who holds the weapons")):
+            sub = br[br["dimension"] == dim]
+            wide = {"Option": list(dict.fromkeys(sub["option"]))}
+            for cat, name in zip(cats, names, strict=True):
+                s = sub[sub["category"] == cat].set_index("option")
+                wide[name] = [fmt_interval(s.loc[o, "mean"], s.loc[o, "lo"], s.loc[o, "hi"],
+                                           digits=1) for o in wide["Option"]]
+            parts.append(f"<h3>{title}</h3>" + _table(pd.DataFrame(wide)))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+#: the report's sections, in page order; each takes a ReportContext and returns HTML
+SECTIONS: list[Callable[[ReportContext], str]] = [
+    section_summary, section_assumptions, section_outcomes, section_cost_effectiveness,
+    section_timeseries, section_displacement, section_harm]
 
 
 def display_table(table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     """Human-readable table: 'mean [lo, hi]' strings, ranked options first."""
-    def fmt(v, digits=0):
-        return "" if pd.isna(v) else f"{v:,.{digits}f}"
-
-    out = pd.DataFrame({"option": table["option"]})
+    out = pd.DataFrame({"Option": table["option"]})
     if "rank" in table:
-        out["rank"] = table["rank"].map(lambda r: "" if pd.isna(r) else int(r))
-    out["cost (USD)"] = table["cost_usd"].map(fmt)
+        out["Rank"] = table["rank"].map(lambda r: "" if pd.isna(r) else int(r))
+    out["Cost (USD)"] = table["cost_usd"].map(fmt)
     for name in outcomes:
         d = 3 if name == "traced_share" else 0
-        out[name] = [f"{fmt(m, d)} [{fmt(lo, d)}, {fmt(hi, d)}]" for m, lo, hi in
-                     zip(table[f"{name}_mean"], table[f"{name}_lo"], table[f"{name}_hi"],
-                         strict=True)]
+        out[label(name)] = [fmt_interval(m, lo, hi, d) for m, lo, hi in
+                            zip(table[f"{name}_mean"], table[f"{name}_lo"],
+                                table[f"{name}_hi"], strict=True)]
     if "kept_mean" in table:
-        out["kept from end users"] = [
-            "" if pd.isna(m) else f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]"
-            for m, lo, hi in zip(table["kept_mean"], table["kept_lo"], table["kept_hi"],
-                                 strict=True)]
-        out["kept per USD 1M"] = table["kept_per_usd_million"].map(lambda v: fmt(v, 1))
-        out["P(beats baseline)"] = table["p_beats_baseline"].map(
-            lambda v: "" if pd.isna(v) else f"{v:.0%}")
-    order = out["rank"].replace("", 0).astype(int) if "rank" in out else None
+        out["Kept from end users"] = [fmt_interval(m, lo, hi) for m, lo, hi in
+                                      zip(table["kept_mean"], table["kept_lo"],
+                                          table["kept_hi"], strict=True)]
+        out["Kept per USD 1M"] = table["kept_per_usd_million"].map(lambda v: fmt(v, 1))
+        out["P(beats baseline)"] = [
+            "" if pd.isna(p) else f"{p:.0%} [{lo:.0%}, {hi:.0%}]"
+            for p, lo, hi in zip(table["p_beats_baseline"], table["p_beats_lo"],
+                                 table["p_beats_hi"], strict=True)]
+        out["Paired runs"] = table["paired_runs"].map(lambda v: "" if pd.isna(v) else int(v))
+    order = out["Rank"].replace("", 0).astype(int) if "Rank" in out else None
     return out.iloc[np.argsort(order.to_numpy(), kind="stable")] if order is not None else out
 
 
 def write_report(results_dir: str | Path) -> tuple[pd.DataFrame, Path]:
     """Compute the comparison and write CSV, PNG and HTML into ``results_dir/report``."""
-    manifest, runs, series = load_results(results_dir)
-    table = summarise(manifest, runs)
+    manifest, records = load_records(results_dir)
+    runs, series = frames(records)
+    table = summarise(manifest, runs, records)
     shown = display_table(table, manifest["outcomes"])
     out = Path(results_dir) / "report"
     with AtomicDir(out) as stage:
         table.to_csv(stage.path("summary.csv"), index=False)
-        pngs = [plot_cost_effectiveness(table, stage),
-                plot_distributions(manifest, runs, stage),
-                plot_timeseries(manifest, series, stage)]
-        stage.path("report.html").write_text(
-            _html(manifest, shown, runs, pngs).replace("</body>",
-                                                       extra_sections(results_dir) + "</body>"))
+        ctx = ReportContext(manifest, runs, series, records, table, stage,
+                            option_colours(manifest["options"]))
+        body = "\n".join(section(ctx) for section in SECTIONS) + extra_sections(results_dir)
+        stage.path("report.html").write_text(_html(ctx, body))
     return shown, out
 
 
-def _html(manifest: dict, shown: pd.DataFrame, runs: pd.DataFrame, pngs: list[Path]) -> str:
-    spec = manifest.get("spec", {})
-    imgs = "".join(f'<figure><img src="data:image/png;base64,'
-                   f'{base64.b64encode(p.read_bytes()).decode()}" alt="{p.stem}"></figure>'
-                   for p in pngs)
-    n_samples = len(manifest.get("samples", [{}]))
+CSS = """body{font-family:system-ui,sans-serif;max-width:820px;margin:1.5em auto;padding:0 1em;
+color:#222;line-height:1.4}h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;
+border-bottom:1px solid #ccc;break-after:avoid}h3,h4{break-after:avoid}
+table.data{border-collapse:collapse;font-size:.78em;width:100%;margin:.6em 0;break-inside:auto}
+table.data td,table.data th{border:1px solid #ccc;padding:.25em .4em;text-align:right;
+vertical-align:top}table.data td:first-child,table.data th:first-child{text-align:left}
+table.data th{background:#f4f4f4}tr{break-inside:avoid}
+img{max-width:100%;height:auto;display:block}figure{margin:1em 0;break-inside:avoid}
+.note{color:#555;font-size:.9em}.warn{background:#fff4e0;border-left:4px solid #e6a020;
+padding:.4em .6em}
+@page{size:A4;margin:14mm}@media print{body{max-width:none;margin:0;font-size:10pt}
+section{break-before:auto}}"""
+
+
+def _html(ctx: ReportContext, body: str) -> str:
+    m = ctx.manifest
+    spec = m.get("spec", {})
+    n_samples = len(m.get("samples", [{}]))
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>flowsim report: {html.escape(manifest['name'])}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
-color:#222}}table{{border-collapse:collapse;font-size:.85em}}td,th{{border:1px solid #ccc;
-padding:.3em .5em;text-align:right}}td:first-child,th:first-child{{text-align:left}}
-img{{max-width:100%}}figure{{margin:1.5em 0}}.note{{color:#555;font-size:.9em}}</style>
-</head><body>
-<h1>{html.escape(manifest['name'])}</h1>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>flowsim report: {html.escape(m['name'])}</title>
+<style>{CSS}</style></head><body>
+<h1>{html.escape(m['name'])}</h1>
 <p>{html.escape(spec.get('description', ''))}</p>
-<p class="note">{len(runs)} runs: {len(manifest['options'])} options (baseline included) x
-{n_samples} sampled futures x {manifest['replications']} replications, {manifest['horizon']}
-{html.escape(manifest.get('step_length', 'step'))} steps each. Weapons exclude ammunition.
-Intervals are the 2.5th-97.5th percentiles over futures and replications. "Kept from end
-users" is the baseline's deliveries minus the option's, paired on the same future and seed.
-Options are ranked by weapons kept per USD 1 million.</p>
-{shown.to_html(index=False, escape=True)}
-{imgs}
-<p class="note">Generated by flowsim from {html.escape(manifest.get('experiment_file', ''))}.
-</p></body></html>"""
+<p class="note">{len(ctx.runs)} runs: {len(m['options'])} options (baseline included) x
+{n_samples} sampled futures x {m['replications']} replications, {m['horizon']}
+{html.escape(m.get('step_length', 'step'))} steps each. Weapons exclude ammunition.
+All intervals are {LEVEL_TEXT} intervals.</p>
+{body}
+<p class="note">Generated by flowsim {__version__} from
+{html.escape(m.get('experiment_file', ''))}.</p></body></html>"""
 
 
 def extra_sections(results_dir: str | Path) -> str:
     """HTML fragments that other studies of these results (``flowsim sensitivity``,
     ``flowsim discover``) wrote into ``results_dir/sections/``, in name order."""
-    folder = Path(results_dir) / SECTIONS
+    folder = Path(results_dir) / SECTIONS_DIR
     if not folder.is_dir():
         return ""
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.html")))

@@ -51,7 +51,7 @@ from flowsim.studies.experiment import (  # noqa: E402
     load_experiment,
     run_task,
 )
-from flowsim.studies.report import SECTIONS  # noqa: E402
+from flowsim.studies.report import SECTIONS_DIR  # noqa: E402
 from flowsim.studies.runner import run_parallel  # noqa: E402
 from flowsim.studies.store import fingerprint  # noqa: E402
 
@@ -401,7 +401,7 @@ def plot(table: pd.DataFrame, method: str, path: Path) -> Path:
 def write_section(results_dir: Path, name: str, body: str) -> Path:
     """Write an HTML fragment the experiment report includes (``sections/NAME.html``),
     atomically."""
-    folder = Path(results_dir) / SECTIONS
+    folder = Path(results_dir) / SECTIONS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.html"
     tmp = path.with_suffix(".tmp")
