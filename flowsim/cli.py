@@ -128,6 +128,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    from flowsim.app.server import serve
+
+    return serve(args.scenario, host=args.host, port=args.port)
+
+
 def _check_numbers(args: argparse.Namespace) -> str | None:
     """Range checks argparse does not do; a message for the first bad option, else None."""
     steps, seed, jobs = (getattr(args, k, None) for k in ("steps", "seed", "jobs"))
@@ -192,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="compare options from an experiment's results folder")
     rp.add_argument("results", metavar="RESULTS_DIR")
     rp.set_defaults(func=cmd_report)
+
+    a = sub.add_parser("app", help="start the workshop app in the browser (Solara)")
+    a.add_argument("scenario", metavar="SCENARIO", nargs="?", default=None,
+                   help="scenario to start with (default: scenarios/teaching.yaml)")
+    a.add_argument("--host", default="127.0.0.1", help="address to bind (default "
+                   "127.0.0.1, this machine only; 0.0.0.0 for a classroom network)")
+    a.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    a.set_defaults(func=cmd_app)
     return p
 
 
