@@ -17,9 +17,11 @@ not see each other's changes. ``flowsim app`` serves it (:mod:`flowsim.app.serve
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
+import mesa.visualization.solara_viz as viz
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
@@ -62,6 +64,7 @@ CSS = """
 """
 
 NO_EXERCISE = "(free play)"
+SCROLL = "height: 100%; overflow-y: auto"
 
 
 def _initial_setup() -> Setup:
@@ -96,10 +99,11 @@ def counters_html(model: WorkshopModel) -> str:
 def CountersPanel(model: WorkshopModel):
     update_counter.get()
     solara.Style(CSS)
-    with solara.Card(f"Step {model.run.steps} of {model.run.sim.steps} "
+    with solara.Card(style=SCROLL, title=f"Step {model.run.steps} of {model.run.sim.steps} "
                      f"({model.run.sim.step_length}s)"):
         solara.HTML(tag="div", unsafe_innerHTML=counters_html(model))
-        events = "".join(f"<li>{e}</li>" for e in model.feed.events) or "<li>none yet</li>"
+        events = ("".join(f"<li>{html.escape(e)}</li>" for e in model.feed.events)
+                  or "<li>none yet</li>")
         solara.HTML(tag="div", unsafe_innerHTML=f'<div class="fs-feed"><b>Notable events'
                     f'</b><ul data-name="feed">{events}</ul></div>')
 
@@ -107,16 +111,17 @@ def CountersPanel(model: WorkshopModel):
 @solara.component
 def NetworkPanel(model: WorkshopModel):
     update_counter.get()
-    solara.FigureAltair(views.network_chart(model.run))
+    solara.HTML(tag="div", unsafe_innerHTML=views.network_svg(model.run),
+                classes=["fs-network"])
+    solara.Text("Hover over a country or crossing for its figures.")
 
 
 @solara.component
 def ChartsPanel(model: WorkshopModel):
     update_counter.get()
-    with solara.Column():
-        solara.FigureAltair(views.flows_chart(model.run, model.baseline))
-        solara.FigureAltair(views.seizures_chart(model.run, model.baseline))
-        solara.FigureAltair(views.prices_chart(model.run, model.baseline))
+    solara.FigureMatplotlib(views.charts_figure(model.run, model.baseline), format="png",
+                            dependencies=[model.run.steps, id(model.run),
+                                          id(model.baseline)])
 
 
 @solara.component_vue("upload.vue")
@@ -177,7 +182,7 @@ def SessionPanel(model: WorkshopModel):
         model.set_compare(on)
         force_update()
 
-    with solara.Card("Workshop"):
+    with solara.Card("Workshop", style=SCROLL):
         solara.Select("Scenario", value=setup.label if setup.label in choices else None,
                       values=choices, on_value=choose)
         titles = [NO_EXERCISE, *(e.title for e in EXERCISES)]
@@ -222,33 +227,49 @@ def LeverSlider(reactive, key: Key, label: str, hi: float, step: float, on_reset
 
 
 @solara.component
-def LeversPanel(reactive):
-    """The levers; in the sidebar, outside the page's context, so the model comes as an
-    argument."""
-    model = reactive.value
+def LeversPanel(model: WorkshopModel):
+    reactive = solara.use_context(model_context)
     sc = model.setup.scenario
-    with solara.Card("Levers"):
+    with solara.Card("Levers", style=SCROLL):
+        solara.Text("Open a country or crossing; changes apply from the next step.")
         for c in sc.countries:
             with solara.Details(f"{c.label} ({c.id})"):
                 for lever in COUNTRY_LEVERS:
-                    LeverSlider(reactive, ("country", c.id, lever.field), lever.label, lever.hi,
-                                lever.step, lever.on_reset).key(f"{id(model)}-{c.id}-{lever.field}")
+                    LeverSlider(reactive, ("country", c.id, lever.field), lever.label,
+                                lever.hi, lever.step, lever.on_reset).key(
+                                    f"{id(model)}-{c.id}-{lever.field}")
         for b in sc.borders:
             for x in b.crossings:
                 kind = "post" if x.official else "path"
                 with solara.Details(f"{x.id} ({' - '.join(b.between)}, {kind})"):
                     for lever in CROSSING_LEVERS:
-                        LeverSlider(reactive, ("crossing", x.id, lever.field), lever.label, lever.hi,
-                                    lever.step, lever.on_reset).key(
+                        LeverSlider(reactive, ("crossing", x.id, lever.field), lever.label,
+                                    lever.hi, lever.step, lever.on_reset).key(
                                         f"{id(model)}-{x.id}-{lever.field}")
         with solara.Details("Traffickers by mode"):
             for mode in modes(sc):
                 top = max(MODE_LEVER.hi, 3 * baseline_value(sc, ("mode", mode, "count")))
-                LeverSlider(reactive, ("mode", mode, "count"), f"{MODE_LEVER.label}: {mode}", top,
-                            MODE_LEVER.step, True).key(f"{id(model)}-{mode}")
+                LeverSlider(reactive, ("mode", mode, "count"), f"{MODE_LEVER.label}: {mode}",
+                            top, MODE_LEVER.step, True).key(f"{id(model)}-{mode}")
 
 
-COMPONENTS = [(SessionPanel, 0), (CountersPanel, 0), (NetworkPanel, 0), (ChartsPanel, 0)]
+#: Components, in the order of :data:`GRID` (Mesa's SolaraViz lays them out in a grid).
+COMPONENTS = [(CountersPanel, 0), (SessionPanel, 0), (NetworkPanel, 0), (LeversPanel, 0),
+              (ChartsPanel, 0)]
+GRID = [{"i": 0, "x": 0, "y": 0, "w": 7, "h": 8}, {"i": 1, "x": 7, "y": 0, "w": 5, "h": 13},
+        {"i": 2, "x": 0, "y": 8, "w": 7, "h": 17}, {"i": 3, "x": 7, "y": 13, "w": 5, "h": 12},
+        {"i": 4, "x": 0, "y": 25, "w": 12, "h": 11}]
+
+
+def _grid_layout(n: int) -> list[dict]:
+    """The page's grid (12 columns, 30 px rows) instead of Mesa's two equal columns: a
+    country network needs a tall panel, the charts a wide one."""
+    extra = [{"i": i, "x": 0, "y": 40 + 10 * i, "w": 12, "h": 10} for i in range(len(GRID), n)]
+    return [dict(g, moved=False) for g in [*GRID[:n], *extra]]
+
+
+# SolaraViz has no layout argument; its grid comes from this module-level function.
+viz.make_initial_grid_layout = _grid_layout
 
 
 @solara.component
@@ -263,5 +284,3 @@ def Page():
                        "max": max(999, seed), "step": 1}}
     SolaraViz(model, components=COMPONENTS, model_params=params, name="flowsim workshop",
               play_interval=300)
-    with solara.Sidebar():
-        LeversPanel(model)

@@ -1,181 +1,142 @@
-"""What the workshop app draws, as Altair charts built from a run's public state (its
-ledger rows and output tables): the network with this year's flows, flows over time,
-seizures by place and prices, each with the baseline beside it when comparing.
+"""What the workshop app draws, from a run's public state (its ledger rows and output
+tables): the network with this year's flows (an SVG whose countries and crossings show
+their figures on hover) and the charts of flows over time, seizures by place and prices,
+each with the baseline beside it when comparing.
 
-Kept apart from the Solara components (:mod:`flowsim.app.page`) so that a chart can be
-built and checked without a browser.
+Drawn with matplotlib on the server, so the page needs no chart library from the
+internet (a classroom network may have none). The network is the same drawing as the
+run's ``network.png`` (:func:`flowsim.outputs.plots.draw_network`). Kept apart from the
+Solara components (:mod:`flowsim.app.page`) so a drawing can be checked without a browser.
 """
 
 from __future__ import annotations
 
+import html
+import io
+import re
 from collections import defaultdict
 
-import altair as alt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from flowsim.model.flow_model import FlowModel
-from flowsim.outputs.network import crossing_flows, layout, offset_segment
+from flowsim.outputs.plots import FLOW_COLOURS, draw_network
 from flowsim.outputs.tables import borders_table
 
 RUN, BASE = "your run", "baseline"
-FLOW_NAMES = ("diverted", "trafficked", "seized", "delivered")
-FLOW_COLOURS = ["#b2182b", "#ef8a62", "#2166ac", "#1b1b1b"]
+FLOW_NAMES = tuple(FLOW_COLOURS)
 AMMUNITION = 3
+CATEGORY_NAMES = ("handguns", "rifles", "light weapons")
 
 
-def network_data(model: FlowModel) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(countries, crossings) over the last year of steps: positions, flows, seizures and
-    the figures shown on hover."""
-    sc = model.scenario
-    pos = layout(sc)
-    since = max(0, model.steps - model.sim.steps_per_year)
-    borders = (borders_table(model) if model.ledger.border_rows
-               else pd.DataFrame(columns=["step", "crossing", "from_country"]))
-    edges = crossing_flows(sc, borders, since)
-    per_country: dict[str, dict[str, int]] = {c: defaultdict(int) for c in model.country_ids}
-    for step, country, flow, _mech, cat, n in model.ledger.flow_rows:
-        if step > since and cat != AMMUNITION:
-            name = "seized" if flow.startswith("seized") else flow
-            per_country[model.country_ids[country]][name] += n
-    nodes = pd.DataFrame([{
-        "id": c.id, "name": c.label, "x": pos[c.id][0], "y": pos[c.id][1],
-        **{f: per_country[c.id][f] for f in FLOW_NAMES}} for c in sc.countries])
-    if len(edges):
-        seg = [offset_segment(pos[r.a], pos[r.b], r.index, r.of) for r in edges.itertuples()]
-        edges["x"], edges["y"] = [s[0][0] for s in seg], [s[0][1] for s in seg]
-        edges["x2"], edges["y2"] = [s[1][0] for s in seg], [s[1][1] for s in seg]
-        edges["mx"] = (edges["x"] + edges["x2"]) / 2
-        edges["my"] = (edges["y"] + edges["y2"]) / 2
-        edges["kind"] = ["official post" if o else "unofficial path" for o in edges["official"]]
-        edges["route"] = edges["a"] + " - " + edges["b"]
-    return nodes, edges
+def _borders(model: FlowModel) -> pd.DataFrame:
+    if model.ledger.border_rows:
+        return borders_table(model)
+    return pd.DataFrame(columns=["step", "crossing", "from_country", "weapons_passed",
+                                 "weapons_seized", "parcels", "inspected"])
 
 
-def network_chart(model: FlowModel, width: int = 460, height: int = 380) -> alt.LayerChart:
-    """Countries at fixed positions; crossings as lines whose width is the weapons that
-    crossed in the last year (numbers on the main flows, a width legend), seizures as
-    crosses sized by weapons seized; hovering shows a country's or crossing's figures."""
-    nodes, edges = network_data(model)
-    axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
-    x = alt.X("x:Q", axis=axis, scale=alt.Scale(domain=[-0.12, 1.12]))
-    y = alt.Y("y:Q", axis=axis, scale=alt.Scale(domain=[-0.12, 1.12]))
-    top = max(1, int(edges["passed"].max()) if len(edges) else 1)
-    layers = []
-    if len(edges):
-        layers.append(alt.Chart(edges).mark_rule(color="#cccccc", strokeWidth=1).encode(
-            x=x, y=y, x2="x2:Q", y2="y2:Q"))
-        moving = edges[edges["passed"] > 0]
-        if len(moving):
-            layers.append(alt.Chart(moving).mark_rule(color="#b2182b", opacity=0.75).encode(
-                x=x, y=y, x2="x2:Q", y2="y2:Q",
-                strokeWidth=alt.StrokeWidth(
-                    "passed:Q", scale=alt.Scale(domain=[0, top], range=[1, 14]),
-                    legend=alt.Legend(title="weapons crossed, last year", orient="bottom")),
-                tooltip=[alt.Tooltip("crossing:N"), alt.Tooltip("route:N"),
-                         alt.Tooltip("kind:N"),
-                         alt.Tooltip("weapons_passed_ab:Q", title="passed a -> b"),
-                         alt.Tooltip("weapons_passed_ba:Q", title="passed b -> a"),
-                         alt.Tooltip("seized:Q", title="weapons seized"),
-                         alt.Tooltip("parcels_ab:Q", title="parcels a -> b"),
-                         alt.Tooltip("inspected_ab:Q", title="inspected a -> b")]))
-            main = moving.nlargest(6, "passed")
-            layers.append(alt.Chart(main).mark_text(fontSize=11, fontWeight="bold", dy=-8,
-                                                    color="#67001f").encode(
-                x=alt.X("mx:Q", axis=axis, scale=alt.Scale(domain=[-0.12, 1.12])),
-                y=alt.Y("my:Q", axis=axis, scale=alt.Scale(domain=[-0.12, 1.12])),
-                text=alt.Text("passed:Q", format=",")))
-        seized = edges[edges["seized"] > 0]
-        if len(seized):
-            layers.append(alt.Chart(seized).mark_point(shape="cross", filled=True,
-                                                       color="#2166ac").encode(
-                x=alt.X("mx:Q", axis=axis, scale=alt.Scale(domain=[-0.12, 1.12])),
-                y=alt.Y("my:Q", axis=axis, scale=alt.Scale(domain=[-0.12, 1.12])),
-                size=alt.Size("seized:Q", scale=alt.Scale(range=[60, 500]),
-                              legend=alt.Legend(title="seized at crossing, last year",
-                                                orient="bottom")),
-                tooltip=[alt.Tooltip("crossing:N"), alt.Tooltip("seized:Q",
-                                                                title="weapons seized")]))
-    country_tip = [alt.Tooltip("name:N", title="country"),
-                   *[alt.Tooltip(f"{f}:Q", title=f"{f}, last year") for f in FLOW_NAMES]]
-    layers.append(alt.Chart(nodes).mark_circle(size=700, color="#fddbc7", stroke="#444",
-                                               strokeWidth=1, opacity=1).encode(
-        x=x, y=y, tooltip=country_tip))
-    layers.append(alt.Chart(nodes).mark_text(fontSize=11).encode(x=x, y=y, text="id:N",
-                                                                 tooltip=country_tip))
-    return alt.layer(*layers).properties(
-        width=width, height=height,
-        title=f"Flows across borders in the last year (step {model.steps})",
-    ).configure_view(strokeWidth=0)
+def network_svg(model: FlowModel) -> str:
+    """The network as inline SVG; each country and crossing carries a ``<title>`` with its
+    figures (shown by the browser on hover) and a ``data-figures`` attribute."""
+    fig = Figure(figsize=(6.6, 5.6))
+    ax = fig.add_subplot()
+    tips = draw_network(ax, model, _borders(model))
+    ax.set_title(f"Weapons crossing borders in the last year (step {model.steps})",
+                 fontsize=10)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.94, bottom=0.14)
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
+                 r'<svg\1 style="width: 100%; height: auto"', svg, count=1)
+
+    def titled(match: re.Match) -> str:
+        gid = match.group(1)
+        tip = html.escape(tips[gid], quote=True)
+        return f'<g id="{gid}" class="fs-hover" data-figures="{tip}"><title>{tip}</title>'
+
+    return re.sub(r'<g id="((?:country|crossing)-[^"]+)">', titled, svg)
 
 
-def flow_series(model: FlowModel, run: str) -> pd.DataFrame:
-    """Weapons per step for the headline flows: step, flow, count, run."""
+def flow_series(model: FlowModel) -> pd.DataFrame:
+    """Weapons per step (rows, 1..steps) for the headline flows (columns)."""
     totals: dict[tuple[int, str], int] = defaultdict(int)
     for step, _c, flow, _m, cat, n in model.ledger.flow_rows:
         if cat != AMMUNITION:
             name = "seized" if flow.startswith("seized") else flow
-            if name in FLOW_NAMES:
+            if name in FLOW_COLOURS:
                 totals[(step, name)] += n
-    rows = [(s, f, totals.get((s, f), 0), run) for s in range(1, model.steps + 1)
-            for f in FLOW_NAMES]
-    return pd.DataFrame(rows, columns=["step", "flow", "count", "run"])
+    return pd.DataFrame([[totals.get((s, f), 0) for f in FLOW_NAMES]
+                         for s in range(1, model.steps + 1)],
+                        index=range(1, model.steps + 1), columns=list(FLOW_NAMES))
 
 
-def flows_chart(model: FlowModel, baseline: FlowModel | None) -> alt.Chart:
-    df = flow_series(model, RUN)
-    if baseline is not None:
-        df = pd.concat([df, flow_series(baseline, BASE)])
-    return alt.Chart(df).mark_line().encode(
-        x=alt.X("step:Q", title=f"step ({model.sim.step_length})"),
-        y=alt.Y("count:Q", title="weapons per step"),
-        color=alt.Color("flow:N", scale=alt.Scale(domain=list(FLOW_NAMES),
-                                                  range=FLOW_COLOURS)),
-        strokeDash=alt.StrokeDash("run:N", scale=alt.Scale(domain=[RUN, BASE],
-                                                           range=[[1, 0], [5, 3]])),
-        tooltip=["step:Q", "flow:N", "run:N", "count:Q"],
-    ).properties(width=420, height=200, title="Flows over time")
-
-
-def seizures_by_place(model: FlowModel, run: str) -> pd.DataFrame:
+def seizures_by_place(model: FlowModel) -> pd.Series:
+    """Weapons seized so far by "country / place" (crossing id or inland)."""
     by: dict[str, int] = defaultdict(int)
     for r in model.ledger.seizure_rows:
         if r[4] != AMMUNITION:
             by[f"{model.country_ids[r[1]]} / {r[2]}"] += r[5]
-    return pd.DataFrame([(k, v, run) for k, v in by.items()],
-                        columns=["place", "weapons", "run"])
+    return pd.Series(by, dtype="int64")
 
 
-def seizures_chart(model: FlowModel, baseline: FlowModel | None) -> alt.Chart:
-    df = seizures_by_place(model, RUN)
-    if baseline is not None:
-        df = pd.concat([df, seizures_by_place(baseline, BASE)])
-    if not len(df):
-        df = pd.DataFrame({"place": ["none yet"], "weapons": [0], "run": [RUN]})
-    return alt.Chart(df).mark_bar().encode(
-        y=alt.Y("place:N", sort="-x", title=None),
-        x=alt.X("weapons:Q", title="weapons seized so far"),
-        yOffset="run:N",
-        color=alt.Color("run:N", scale=alt.Scale(domain=[RUN, BASE],
-                                                 range=["#2166ac", "#b0b0b0"])),
-        tooltip=["place:N", "run:N", "weapons:Q"],
-    ).properties(width=420, height=220, title="Seizures by place")
-
-
-def price_series(model: FlowModel, run: str) -> pd.DataFrame:
+def price_series(model: FlowModel) -> pd.DataFrame:
+    """Price per step (rows) by "market category" (columns), weapons only."""
     markets = model.market_list
-    rows = [(s, f"{markets[m].spec.id} {('handguns', 'rifles', 'light weapons')[k]}", p, run)
+    rows = [(s, f"{markets[m].spec.id} {CATEGORY_NAMES[k]}", p)
             for s, m, k, p, _b, _d in model.ledger.price_rows if k != AMMUNITION]
-    return pd.DataFrame(rows, columns=["step", "market", "price", "run"])
+    df = pd.DataFrame(rows, columns=["step", "market", "price"])
+    return df.pivot_table(index="step", columns="market", values="price") if len(df) else df
 
 
-def prices_chart(model: FlowModel, baseline: FlowModel | None) -> alt.Chart:
-    df = price_series(model, RUN)
+def charts_figure(model: FlowModel, baseline: FlowModel | None) -> Figure:
+    """Flows over time, seizures by place and prices; the baseline dashed (lines) or grey
+    (bars) when comparing."""
+    fig = Figure(figsize=(14, 3.6))
+    ax1, ax2, ax3 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 1]})
+    now = flow_series(model)
+    base = flow_series(baseline) if baseline is not None else None
+    for name, colour in FLOW_COLOURS.items():
+        ax1.plot(now.index, now[name], color=colour, lw=1.5, label=name)
+        if base is not None:
+            ax1.plot(base.index, base[name], color=colour, lw=1.2, ls="--", alpha=0.8)
+    ax1.set_title("Flows over time" + (" (dashed: baseline)" if base is not None else ""),
+                  fontsize=10)
+    ax1.set_xlabel(f"step ({model.sim.step_length})", fontsize=8)
+    ax1.set_ylabel("weapons per step", fontsize=8)
+    ax1.legend(fontsize=7, frameon=False, ncol=4)
+    ax1.grid(alpha=0.3)
+
+    s_now = seizures_by_place(model)
+    s_base = seizures_by_place(baseline) if baseline is not None else pd.Series(dtype="int64")
+    places = (s_now.add(s_base, fill_value=0).sort_values().tail(10).index
+              if len(s_now) or len(s_base) else [])
+    ypos = range(len(places))
+    h = 0.4 if baseline is not None else 0.8
+    ax2.barh([y + (h / 2 if baseline is not None else 0) for y in ypos],
+             [int(s_now.get(p, 0)) for p in places], height=h, color="#2166ac",
+             label=RUN)
     if baseline is not None:
-        df = pd.concat([df, price_series(baseline, BASE)])
-    return alt.Chart(df).mark_line().encode(
-        x=alt.X("step:Q"), y=alt.Y("price:Q", title="price, USD"),
-        color=alt.Color("market:N", title="market"),
-        strokeDash=alt.StrokeDash("run:N", scale=alt.Scale(domain=[RUN, BASE],
-                                                           range=[[1, 0], [5, 3]])),
-        tooltip=["step:Q", "market:N", "run:N", alt.Tooltip("price:Q", format=",.0f")],
-    ).properties(width=420, height=200, title="Illicit market prices")
+        ax2.barh([y - h / 2 for y in ypos], [int(s_base.get(p, 0)) for p in places],
+                 height=h, color="#b0b0b0", label=BASE)
+        ax2.legend(fontsize=7, frameon=False)
+    ax2.set_yticks(list(ypos), list(places), fontsize=7)
+    ax2.set_title("Seizures by place (weapons, so far)", fontsize=10)
+
+    p_now = price_series(model)
+    p_base = price_series(baseline) if baseline is not None else None
+    colours = [f"C{i}" for i in range(10)]
+    for i, col in enumerate(p_now.columns if len(p_now) else []):
+        ax3.plot(p_now.index, p_now[col], lw=1.2, color=colours[i % 10], label=col)
+        if p_base is not None and col in p_base:
+            ax3.plot(p_base.index, p_base[col], lw=1.0, ls="--", color=colours[i % 10])
+    ax3.set_title("Illicit market prices, USD", fontsize=10)
+    if len(p_now):
+        ax3.legend(fontsize=6, frameon=False, ncol=2)
+    ax3.grid(alpha=0.3)
+    for ax in (ax1, ax2, ax3):
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig

@@ -61,7 +61,7 @@ def crossing_flows(scenario: Scenario, borders: pd.DataFrame, since_step: int
 
 
 def offset_segment(p: tuple[float, float], q: tuple[float, float], index: int, of: int,
-                   gap: float = 0.035) -> tuple[tuple[float, float], tuple[float, float]]:
+                   gap: float = 0.05) -> tuple[tuple[float, float], tuple[float, float]]:
     """The segment p-q shifted sideways so that a border's crossings are drawn side by side
     (crossing ``index`` of ``of``)."""
     dx, dy = q[0] - p[0], q[1] - p[1]
