@@ -128,10 +128,34 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_app(args: argparse.Namespace) -> int:
-    from flowsim.app.server import serve
+#: Solara loads the workshop page by module name; the command line does not import the app
+#: (``flowsim.cli`` and ``flowsim.app`` are independent top layers).
+APP_MODULE = "flowsim.app.page"
 
-    return serve(args.scenario, host=args.host, port=args.port)
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the workshop app until Ctrl-C; the scenario is checked first (exit 2)."""
+    import os
+
+    from flowsim.inputs.scenario import load_scenario
+
+    if args.scenario:
+        load_scenario(args.scenario)
+        os.environ["FLOWSIM_APP_SCENARIO"] = os.path.abspath(args.scenario)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: binding to {args.host} makes the app reachable by anyone on this "
+              "network; every participant gets their own model, but there is no login. Use "
+              "it on a classroom network you trust and stop it (Ctrl-C) afterwards.",
+              file=sys.stderr)
+    os.environ.update(SOLARA_APP=APP_MODULE, SERVER_NAME=args.host,
+                      SERVER_PORT=str(args.port))
+    import uvicorn
+
+    shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
+    print(f"flowsim workshop app: http://{shown}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port,
+                log_level="warning")
+    return 0
 
 
 def _check_numbers(args: argparse.Namespace) -> str | None:

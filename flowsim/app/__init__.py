@@ -3,5 +3,5 @@
 Top layer beside the command line: :mod:`.levers` (what participants move),
 :mod:`.exercises` (guided exercises of ``docs/workshop.md``), :mod:`.session` (one
 participant's model, counters, event feed, upload, download), :mod:`.views` (charts),
-:mod:`.page` (the Solara components) and :mod:`.server` (``flowsim app``).
+:mod:`.page` (the Solara components, served by ``flowsim app``).
 """

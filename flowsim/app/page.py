@@ -12,7 +12,7 @@ because Mesa's defaults draw grids and a country network is not one:
 
 ``Page`` creates one :class:`~flowsim.app.session.Setup` and one model per browser
 session (``solara.use_memo`` inside the page, never at module level), so participants do
-not see each other's changes. ``flowsim app`` serves it (:mod:`flowsim.app.server`).
+not see each other's changes. ``flowsim app`` serves it (:func:`flowsim.cli.cmd_app`).
 """
 
 from __future__ import annotations
