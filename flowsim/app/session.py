@@ -149,8 +149,8 @@ class EventFeed:
         self._parcels: dict[int, list[tuple[int, int]]] = defaultdict(list)
         self._seized_at: dict[int, list[int]] = defaultdict(list)  # directed -> steps
         self._ever_used: set[int] = set()
-        self._i_parcels = 1 + BORDER_FIELDS.index("parcels")
-        self._i_seized = 1 + BORDER_FIELDS.index("seized_parcels")
+        self._i_parcels = 2 + BORDER_FIELDS.index("parcels")   # after step, crossing
+        self._i_seized = 2 + BORDER_FIELDS.index("seized_parcels")
 
     def _name(self, d: int) -> str:
         return self.model.network.label(d)[1]
