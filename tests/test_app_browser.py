@@ -149,6 +149,7 @@ def test_slider_and_compare_show_the_effect(session, shots):
     session.step(4)
     delta = page.locator("[data-name=seized] .delta").inner_text()
     assert int(delta.replace(",", "")) > 50               # far more seized than the baseline
+    page.get_by_text(re.compile(r"^Step \d+ of")).scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "workshop-app.png"))
     assert session.errors == []
 

@@ -38,14 +38,17 @@ class Lever:
     on_reset: bool = False
 
 
+#: Per country; each is a :class:`~flowsim.inputs.scenario.Controls` field (record-keeping
+#: and marking are the national programmes, shares of state-held weapons per year; inland
+#: policing is the share of illicit weapons in the country seized per year).
 COUNTRY_LEVERS = (
-    Lever("country", "pssm", "Stockpile security (PSSM)"),
-    Lever("country", "record_keeping_programme", "Record-keeping (share recorded per year)"),
-    Lever("country", "marking_programme", "Marking (share marked per year)"),
+    Lever("country", "pssm", "Stockpile security"),
+    Lever("country", "record_keeping_programme", "Record-keeping"),
+    Lever("country", "marking_programme", "Marking"),
     Lever("country", "tracing_capacity", "Tracing capacity"),
     Lever("country", "tracing_cooperation", "Tracing cooperation"),
     Lever("country", "licensing", "Civilian licensing"),
-    Lever("country", "inland_policing", "Inland policing (share seized per year)"),
+    Lever("country", "inland_policing", "Inland policing"),
     Lever("country", "mobile_inspection", "Mobile inspection", hi=1.0),
 )
 CROSSING_LEVERS = (

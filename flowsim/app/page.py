@@ -119,9 +119,8 @@ def NetworkPanel(model: WorkshopModel):
 @solara.component
 def ChartsPanel(model: WorkshopModel):
     update_counter.get()
-    solara.FigureMatplotlib(views.charts_figure(model.run, model.baseline), format="png",
-                            dependencies=[model.run.steps, id(model.run),
-                                          id(model.baseline)])
+    solara.HTML(tag="div", classes=["fs-charts"], unsafe_innerHTML=views.to_svg(
+        views.charts_figure(model.run, model.baseline)))
 
 
 @solara.component_vue("upload.vue")

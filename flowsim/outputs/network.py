@@ -9,6 +9,8 @@ time. Flows are read from the ``borders`` table (:mod:`.tables`).
 
 from __future__ import annotations
 
+import functools
+
 import networkx as nx
 import pandas as pd
 
@@ -17,11 +19,23 @@ from flowsim.inputs.scenario import Scenario
 
 def layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Country id -> (x, y) in [0, 1] x [0, 1]: the scenario's positions if every country
-    has one, else a deterministic automatic layout."""
-    if scenario.countries and all(c.position for c in scenario.countries):
-        raw = {c.id: (float(c.position[0]), float(c.position[1])) for c in scenario.countries}
+    has one, else a deterministic automatic layout (computed once per network: the app
+    redraws every step)."""
+    return dict(_layout(tuple(c.id for c in scenario.countries),
+                        tuple(tuple(b.between) for b in scenario.borders),
+                        tuple(tuple(c.position) if c.position else None
+                              for c in scenario.countries)))
+
+
+@functools.lru_cache(maxsize=32)
+def _layout(ids: tuple[str, ...], edges: tuple[tuple[str, str], ...],
+            positions: tuple) -> tuple[tuple[str, tuple[float, float]], ...]:
+    if ids and all(positions):
+        raw = {c: (float(p[0]), float(p[1])) for c, p in zip(ids, positions, strict=True)}
     else:
-        g = scenario.graph()
+        g = nx.Graph()
+        g.add_nodes_from(ids)
+        g.add_edges_from(edges)
         if len(g) == 1:
             raw = {n: (0.5, 0.5) for n in g}
         elif len(g) == 2:
@@ -31,7 +45,7 @@ def layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
     xs = [p[0] for p in raw.values()]
     ys = [p[1] for p in raw.values()]
     span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
-    return {n: ((x - min(xs)) / span, (y - min(ys)) / span) for n, (x, y) in raw.items()}
+    return tuple((n, ((x - min(xs)) / span, (y - min(ys)) / span)) for n, (x, y) in raw.items())
 
 
 def crossing_flows(scenario: Scenario, borders: pd.DataFrame, since_step: int
