@@ -21,14 +21,22 @@ class Exercise:
     observe: str = ""
 
 
+def _pssm_programme(half_life: float) -> tuple[dict, ...]:
+    """Exercise 3's programme: PSSM for Estria's state stockpiles, funded for 36 months."""
+    return ({"type": "stockpile_security", "name": "PSSM programme",
+             "targets": {"countries": ["EST"]}, "strength": 0.8, "start": 0,
+             "duration": 36, "ramp_up": 6, "half_life": half_life},)
+
+
 EXERCISES = (
     Exercise(
         "1", "1. Harden one border: displacement", "teaching",
         settings={("crossing", "south-post", "inspection_rate"): 0.8,
                   ("crossing", "south-post", "detection_probability"): 0.9,
                   ("crossing", "south-post", "corruption"): 0.02},
-        observe="Seizures at south-post rise, then traffickers re-route to south-desert "
-                "and the bush paths; deliveries to Meridia fall far less than seizures rise."),
+        observe="Seizures at south-post jump, then south-post goes quiet and the flow "
+                "moves to unofficial crossings, above all the bush paths; Delivered barely "
+                "moves compared with the baseline."),
     Exercise(
         "2a", "2a. Secure Estria's stockpiles", "teaching",
         settings={("country", "EST", "pssm"): 0.8},
@@ -42,16 +50,12 @@ EXERCISES = (
                 "reaches end users by other crossings."),
     Exercise(
         "3a", "3a. Funded programme stops after 3 years", "teaching",
-        programme=({"type": "stockpile_security", "name": "PSSM programme",
-                    "targets": {"countries": ["EST"]}, "strength": 0.8, "start": 0,
-                    "duration": 36, "ramp_up": 6, "half_life": 0},),
+        programme=_pssm_programme(half_life=0),
         observe="Diversion in Estria falls while funded, then returns to the baseline "
                 "level within months of step 36."),
     Exercise(
         "3b", "3b. Same programme, sustained by the state", "teaching",
-        programme=({"type": "stockpile_security", "name": "PSSM programme",
-                    "targets": {"countries": ["EST"]}, "strength": 0.8, "start": 0,
-                    "duration": 36, "ramp_up": 6, "half_life": 36},),
+        programme=_pssm_programme(half_life=36),
         observe="After step 36 the effect fades slowly (half-life 36 months) instead of "
                 "stopping: compare the diverted counter with 3a."),
 )
