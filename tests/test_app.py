@@ -183,8 +183,11 @@ def test_event_feed_reports_rerouting_after_seizures():
                                  "3 seizures at alpha"]
 
 
-def test_event_feed_is_quiet_without_seizures():
+def test_event_feed_is_quiet_without_seizures_on_the_way():
     rows = [_row(s, 0, 5, 0) for s in range(1, 7)] + [_row(s, 1, 4, 0) for s in (7, 8)]
+    assert not _fake_model(rows, 8).events
+    # seizures only at gamma, a crossing into another country: not a reason to re-route
+    rows += [_row(s, 2, 3, 1) for s in range(1, 9)]
     assert not _fake_model(rows, 8).events
 
 

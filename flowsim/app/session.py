@@ -133,9 +133,10 @@ class EventFeed:
     border rows (which crossings carried parcels, which seized) and seizure rows.
 
     * re-routing: a crossing starts carrying parcels after ``window`` quiet steps while
-      seizures were made on the way: "traffickers re-routed from X to Y after N seizures
-      at Z" (X: the crossing into the same country that carried most before; Z: the
-      crossing with most seizures in the window);
+      another crossing into the same country carried parcels and seizures were made on
+      crossings into that country in the window: "traffickers re-routed from X to Y after N
+      seizures at Z" (X: the crossing into that country that carried most in the window;
+      Z: the one of them with most seizures);
     * large seizures at a crossing (at least ``big`` weapons in one step; inland
       seizures are routine and are left to the counters).
     """
@@ -188,10 +189,13 @@ class EventFeed:
         before = {x: sum(n for s, n in v if lo <= s < step) for x, v in self._parcels.items()
                   if x != d and int(net.dst[x]) == into}
         before = {x: n for x, n in before.items() if n}
-        x = max(before, key=lambda x: (before[x], -x)) if before else None
+        if not before:                 # a new route, not a move away from another one
+            return
+        x = max(before, key=lambda x: (before[x], -x))
         near = {z: n for z, n in seizures.items() if z == x or int(net.dst[z]) == into}
-        z = max(near or seizures, key=lambda z: ((near or seizures)[z], -z))
-        x = z if x is None else x
+        if not near:                   # no seizures on the way into that country
+            return
+        z = max(near, key=lambda z: (near[z], -z))
         if self._name(x) == self._name(d):
             return
         self.events.appendleft(
