@@ -154,6 +154,18 @@ def test_slider_and_compare_show_the_effect(session, shots):
     assert session.errors == []
 
 
+def test_exercise_menu_sets_the_starting_settings(session):
+    page = session.page
+    page.get_by_label("Guided exercise (docs/workshop.md)").click(force=True)
+    page.get_by_role("option", name="2a. Secure Estria's stockpiles").click()
+    expect(page.get_by_text("Observe:")).to_be_visible(timeout=20_000)
+    expect(page.locator("[data-name=diverted] .diff")).to_contain_text("baseline")
+    session.step(3)
+    delta = page.locator("[data-name=diverted] .delta").inner_text()
+    assert int(delta.replace(",", "")) < 0                # PSSM in Estria: less diverted
+    assert session.errors == []
+
+
 def test_invalid_upload_shows_the_error_in_the_page(session, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\ncountries:\n  - id: A\n    stockpiles:\n"

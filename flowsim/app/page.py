@@ -189,7 +189,9 @@ def SessionPanel(model: WorkshopModel):
         solara.Select("Guided exercise (docs/workshop.md)", value=current, values=titles,
                       on_value=exercise)
         if setup.exercise:
-            solara.Markdown(f"**Observe:** {BY_KEY[setup.exercise].observe}")
+            # (not solara.Markdown: it loads KaTeX from the internet)
+            solara.HTML(tag="div", unsafe_innerHTML=f"<b>Observe:</b> "
+                        f"{html.escape(BY_KEY[setup.exercise].observe)}")
         solara.Switch(label="Compare with baseline", value=model.baseline is not None,
                       on_value=compare)
         UploadInput(max_bytes=MAX_UPLOAD, event_upload=upload)
