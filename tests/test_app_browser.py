@@ -154,6 +154,20 @@ def test_slider_and_compare_show_the_effect(session, shots):
     assert session.errors == []
 
 
+def test_play_runs_and_pause_stops(session):
+    page = session.page
+    page.get_by_text("Compare with baseline").click()       # the heavier redraw
+    title = page.get_by_text(re.compile(r"^Step \d+ of"))
+    page.get_by_role("button", name="▶").click()
+    expect(title).to_have_text(re.compile(r"^Step ([3-9]|\d\d+) of"), timeout=30_000)
+    page.get_by_role("button", name="❚❚").click()
+    page.wait_for_timeout(1000)
+    stopped = title.inner_text()
+    page.wait_for_timeout(1500)
+    assert title.inner_text() == stopped
+    assert session.errors == []
+
+
 def test_exercise_menu_sets_the_starting_settings(session):
     page = session.page
     page.get_by_label("Guided exercise (docs/workshop.md)").click(force=True)

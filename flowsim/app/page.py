@@ -99,11 +99,13 @@ def counters_html(model: WorkshopModel) -> str:
 def CountersPanel(model: WorkshopModel):
     update_counter.get()
     solara.Style(CSS)
-    with solara.Card(style=SCROLL, title=f"Step {model.run.steps} of {model.run.sim.steps} "
-                     f"({model.run.sim.step_length}s)"):
-        solara.HTML(tag="div", unsafe_innerHTML=counters_html(model))
+    with model.lock:
+        shown = counters_html(model)
         events = ("".join(f"<li>{html.escape(e)}</li>" for e in model.feed.events)
                   or "<li>none yet</li>")
+    with solara.Card(style=SCROLL, title=f"Step {model.run.steps} of {model.run.sim.steps} "
+                     f"({model.run.sim.step_length}s)"):
+        solara.HTML(tag="div", unsafe_innerHTML=shown)
         solara.HTML(tag="div", unsafe_innerHTML=f'<div class="fs-feed"><b>Notable events'
                     f'</b><ul data-name="feed">{events}</ul></div>')
 
@@ -111,16 +113,18 @@ def CountersPanel(model: WorkshopModel):
 @solara.component
 def NetworkPanel(model: WorkshopModel):
     update_counter.get()
-    solara.HTML(tag="div", unsafe_innerHTML=views.network_svg(model.run),
-                classes=["fs-network"])
+    with model.lock:
+        svg = views.network_svg(model.run)
+    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["fs-network"])
     solara.Text("Hover over a country or crossing for its figures.")
 
 
 @solara.component
 def ChartsPanel(model: WorkshopModel):
     update_counter.get()
-    solara.HTML(tag="div", classes=["fs-charts"], unsafe_innerHTML=views.to_svg(
-        views.charts_figure(model.run, model.baseline)))
+    with model.lock:
+        fig = views.charts_figure(model.run, model.baseline)
+    solara.HTML(tag="div", classes=["fs-charts"], unsafe_innerHTML=views.to_svg(fig))
 
 
 @solara.component_vue("upload.vue")
@@ -132,6 +136,11 @@ def _restart(reactive, setup: Setup) -> None:
     """Replace the session's model after a change of scenario or exercise."""
     reactive.value = WorkshopModel(setup)
     force_update()
+
+
+def _locked(model: WorkshopModel, make):
+    with model.lock:
+        return make(model.run)
 
 
 @solara.component
@@ -200,7 +209,7 @@ def SessionPanel(model: WorkshopModel):
             solara.Error(text)
         elif kind == "ok":
             solara.Success(text)
-        solara.FileDownload(lambda: tables_zip(model.run),
+        solara.FileDownload(lambda: _locked(model, tables_zip),
                             filename=f"flowsim-{model.run.scenario.name}-step{model.run.steps}"
                                      ".zip",
                             label="Download this run's tables (CSV)")

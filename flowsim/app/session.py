@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import zipfile
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -87,14 +88,18 @@ class WorkshopModel(Model):
         self.baseline: FlowModel | None = None
         self.feed = EventFeed(self.run)
         self.running = True
+        # Play steps in a thread while the page draws: drawing reads the ledger's rows,
+        # which are built lazily, so steps and drawings take turns
+        self.lock = threading.RLock()
         if setup.compare:
             self.set_compare(True)
 
     def step(self) -> None:
-        self.run.step()
-        self.feed.update()
-        self._catch_up()
-        self.running = self.run.running
+        with self.lock:
+            self.run.step()
+            self.feed.update()
+            self._catch_up()
+            self.running = self.run.running
 
     def _catch_up(self) -> None:
         if self.baseline is not None:
@@ -103,6 +108,10 @@ class WorkshopModel(Model):
 
     def set_compare(self, on: bool) -> None:
         """Run the baseline beside the participant's run (caught up to the same step)."""
+        with self.lock:
+            self._set_compare(on)
+
+    def _set_compare(self, on: bool) -> None:
         self.setup.compare = on
         if on and self.baseline is None:
             self.baseline = FlowModel(self.setup.scenario, seed=self.seed)

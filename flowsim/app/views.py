@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from flowsim.model.flow_model import FlowModel
-from flowsim.outputs.plots import FLOW_COLOURS, draw_network
+from flowsim.outputs.plots import FLOW_COLOURS, draw_network, network_figsize
 from flowsim.outputs.tables import borders_table
 
 RUN, BASE = "your run", "baseline"
@@ -40,12 +40,14 @@ def _borders(model: FlowModel) -> pd.DataFrame:
 def network_svg(model: FlowModel) -> str:
     """The network as inline SVG; each country and crossing carries a ``<title>`` with its
     figures (shown by the browser on hover) and a ``data-figures`` attribute."""
-    fig = Figure(figsize=(6.6, 5.6))
+    width, height = network_figsize(model, 6.6)
+    fig = Figure(figsize=(width, height))
     ax = fig.add_subplot()
     tips = draw_network(ax, model, _borders(model))
     ax.set_title(f"Weapons crossing borders in the last year (step {model.steps})",
                  fontsize=10)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.94, bottom=0.14)
+    # room for the title and the legend below (tight_layout measures every text: slow)
+    fig.subplots_adjust(left=0.01, right=0.99, top=1 - 0.35 / height, bottom=1.0 / height)
     svg = to_svg(fig)
 
     def titled(match: re.Match) -> str:

@@ -116,8 +116,9 @@ def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None
         f = flows[c.id]
         tips[gid] = (f"{c.label} ({c.id}), last {window} steps: {f['diverted']:,} diverted, "
                      f"{f['seized']:,} seized, {f['delivered']:,} delivered to end users")
-    ax.set_xlim(-0.18, 1.18)
-    ax.set_ylim(-0.14, 1.14)
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.18, max(xs) + 0.18)
+    ax.set_ylim(min(ys) - 0.12, max(ys) + 0.12)
     ax.axis("off")
     handles = [Line2D([], [], color="#b2182b", lw=width(v), alpha=0.8, label=f"{v:,} weapons")
                for v in nice_scale(top)]
@@ -131,9 +132,18 @@ def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None
     return tips
 
 
+def network_figsize(model: FlowModel, width: float) -> tuple[float, float]:
+    """Figure size whose drawing area has the network's proportions (plus room for the
+    title and legend), so a wide network is not drawn in a tall empty frame."""
+    pos = layout(model.scenario).values()
+    dx = max(p[0] for p in pos) - min(p[0] for p in pos) + 0.36
+    dy = max(p[1] for p in pos) - min(p[1] for p in pos) + 0.24
+    return width, min(max(width * dy / dx, 0.45 * width), 1.1 * width) + 1.4
+
+
 def plot_network(model: FlowModel, borders: pd.DataFrame, path) -> None:
     """The network of the last year's flows (see :func:`draw_network`), as a PNG."""
-    fig, ax = plt.subplots(figsize=(9, 7.5))
+    fig, ax = plt.subplots(figsize=network_figsize(model, 9))
     draw_network(ax, model, borders)
     ax.set_title(f"Weapons crossing borders in the last year (to step {model.steps})",
                  fontsize=11)
