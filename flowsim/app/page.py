@@ -6,9 +6,9 @@ because Mesa's defaults draw grids and a country network is not one:
   a participant's scenario, compare with baseline, download of the run's tables;
 * :func:`CountersPanel`: Diverted, Trafficked, Seized, Delivered, Traced share (with the
   baseline's values and the difference when comparing) and the feed of notable events;
-* :func:`NetworkPanel`: the network with this year's flows (:func:`.views.network_chart`);
-* :func:`ChartsPanel`: flows over time, seizures by place, prices;
-* :func:`LeversPanel` (sidebar): the workshop levers (:mod:`.levers`).
+* :func:`NetworkPanel`: the network with this year's flows (:func:`.views.network_svg`);
+* :func:`LeversPanel`: the workshop levers (:mod:`.levers`);
+* :func:`ChartsPanel`: flows over time, seizures by place, prices.
 
 ``Page`` creates one :class:`~flowsim.app.session.Setup` and one model per browser
 session (``solara.use_memo`` inside the page, never at module level), so participants do
