@@ -266,6 +266,20 @@ def _counter_values(rc) -> dict[str, str]:
                            r'<div class="value">([^<]*)<', html))
 
 
+def test_page_builds_on_mesas_solaraviz_with_every_lever():
+    """The whole page renders (Mesa's SolaraViz accepts our components and model
+    parameters) with one slider per lever of the teaching scenario."""
+    from flowsim.app.page import Page
+
+    _, rc = solara.render(Page(), handle_error=False)
+    sc = load_scenario(TEACHING)
+    n_crossings = sum(len(b.crossings) for b in sc.borders)
+    expected = (len(levers.COUNTRY_LEVERS) * len(sc.countries)
+                + len(levers.CROSSING_LEVERS) * n_crossings + len(levers.modes(sc)))
+    assert len(rc.find(v.Slider).widgets) == expected
+    assert _counter_values(rc)["diverted"] == "0"
+
+
 def test_step_button_updates_the_counters(teaching):
     model = WorkshopModel(_setup(teaching), seed=1)
 

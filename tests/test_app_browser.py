@@ -8,6 +8,7 @@ README's is ``docs/img/workshop-app.png``, made with
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -15,8 +16,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
@@ -152,6 +155,22 @@ def test_slider_and_compare_show_the_effect(session, shots):
     page.get_by_text(re.compile(r"^Step \d+ of")).scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "workshop-app.png"))
     assert session.errors == []
+
+
+def test_download_gives_the_run_tables(session, tmp_path):
+    session.step(2)
+    with session.page.expect_download(timeout=30_000) as info:
+        session.page.get_by_text("Download this run's tables").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.name == "flowsim-teaching.zip"
+    with zipfile.ZipFile(path) as z:
+        flows = pd.read_csv(z.open("flows.csv"))
+        assert json.loads(z.read("run.json"))["steps"] == 2
+        assert {"stocks.csv", "seizures.csv", "borders.csv", "summary.csv"} <= set(z.namelist())
+    assert flows["step"].max() == 2
+    weapons = flows[(flows["flow"] == "diverted") & (flows["category"] != "ammunition")]
+    assert weapons["count"].sum() == session.number("diverted")
 
 
 def test_play_runs_and_pause_stops(session):

@@ -210,8 +210,7 @@ def SessionPanel(model: WorkshopModel):
         elif kind == "ok":
             solara.Success(text)
         solara.FileDownload(lambda: _locked(model, tables_zip),
-                            filename=f"flowsim-{model.run.scenario.name}-step{model.run.steps}"
-                                     ".zip",
+                            filename=f"flowsim-{model.run.scenario.name}.zip",
                             label="Download this run's tables (CSV)")
         solara.Text(f"seed {model.seed}; changes apply from the next step; trafficker "
                     "numbers on Reset")
