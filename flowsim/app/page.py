@@ -265,9 +265,9 @@ def LeversPanel(model: WorkshopModel):
 #: Components, in the order of :data:`GRID` (Mesa's SolaraViz lays them out in a grid).
 COMPONENTS = [(CountersPanel, 0), (SessionPanel, 0), (NetworkPanel, 0), (LeversPanel, 0),
               (ChartsPanel, 0)]
-GRID = [{"i": 0, "x": 0, "y": 0, "w": 7, "h": 8}, {"i": 1, "x": 7, "y": 0, "w": 5, "h": 13},
-        {"i": 2, "x": 0, "y": 8, "w": 7, "h": 17}, {"i": 3, "x": 7, "y": 13, "w": 5, "h": 12},
-        {"i": 4, "x": 0, "y": 25, "w": 12, "h": 11}]
+GRID = [{"i": 0, "x": 0, "y": 0, "w": 7, "h": 8}, {"i": 1, "x": 7, "y": 0, "w": 5, "h": 12},
+        {"i": 2, "x": 0, "y": 8, "w": 7, "h": 13}, {"i": 3, "x": 7, "y": 12, "w": 5, "h": 9},
+        {"i": 4, "x": 0, "y": 21, "w": 12, "h": 11}]
 
 
 def _grid_layout(n: int) -> list[dict]:
