@@ -19,6 +19,7 @@ from collections import defaultdict
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from flowsim.model.flow_model import FlowModel
 from flowsim.outputs.plots import FLOW_COLOURS, draw_network, network_figsize
@@ -146,5 +147,8 @@ def charts_figure(model: FlowModel, baseline: FlowModel | None) -> Figure:
         ax3.legend(fontsize=6, frameon=False, ncol=2, loc="upper left")
     for ax in (ax1, ax2, ax3):
         ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(4, integer=ax is not ax2))  # ticks are slow
+        if ax is not ax2:
+            ax.yaxis.set_major_locator(MaxNLocator(4))
     fig.subplots_adjust(left=0.04, right=0.99, bottom=0.13, top=0.91, wspace=0.32)
     return fig
