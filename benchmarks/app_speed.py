@@ -33,22 +33,23 @@ def reference_ms() -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def redraw(model: WorkshopModel) -> None:
+def redraw(model: WorkshopModel, charts: views.Charts) -> None:
     counters_html(model)
     views.network_svg(model.run)
-    views.to_svg(views.charts_figure(model.run, model.baseline))
+    views.to_svg(charts.update())             # the page keeps its charts figure
 
 
 def step_and_redraw_ms(name: str, steps: int) -> tuple[float, float]:
     setup = Setup.from_file(SCENARIOS / f"{name}.yaml")
     setup.compare = True
     model = WorkshopModel(setup)
-    redraw(model)                       # warm-up (imports, font cache)
+    charts = views.Charts(model.run, model.baseline)
+    redraw(model, charts)               # warm-up (imports, font cache)
     times = []
     for _ in range(steps):
         t = time.perf_counter()
         model.step()
-        redraw(model)
+        redraw(model, charts)
         times.append((time.perf_counter() - t) * 1000)
     return float(np.median(times)), float(np.max(times))
 

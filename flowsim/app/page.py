@@ -122,8 +122,10 @@ def NetworkPanel(model: WorkshopModel):
 @solara.component
 def ChartsPanel(model: WorkshopModel):
     update_counter.get()
+    charts = solara.use_memo(lambda: views.Charts(model.run, model.baseline),
+                             [id(model.run), id(model.baseline)])
     with model.lock:
-        fig = views.charts_figure(model.run, model.baseline)
+        fig = charts.update()
     solara.HTML(tag="div", classes=["fs-charts"], unsafe_innerHTML=views.to_svg(fig))
 
 

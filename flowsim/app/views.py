@@ -19,6 +19,7 @@ from collections import defaultdict
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from flowsim.model.flow_model import FlowModel
@@ -93,62 +94,93 @@ def seizures_by_place(model: FlowModel) -> pd.Series:
     return pd.Series(by, dtype="int64")
 
 
-def price_series(model: FlowModel) -> pd.DataFrame:
-    """Price per step (rows) by "market category" (columns), weapons only."""
-    markets = model.market_list
-    rows = [(s, f"{markets[m].spec.id} {CATEGORY_NAMES[k]}", p)
-            for s, m, k, p, _b, _d in model.ledger.price_rows if k != AMMUNITION]
-    df = pd.DataFrame(rows, columns=["step", "market", "price"])
-    return df.pivot_table(index="step", columns="market", values="price") if len(df) else df
+def price_lines(model: FlowModel) -> dict[tuple[int, int], tuple[list[int], list[float]]]:
+    """(market index, category) -> (steps, prices), weapons only."""
+    out: dict[tuple[int, int], tuple[list[int], list[float]]] = {}
+    for s, m, k, p, _b, _d in model.ledger.price_rows:
+        if k != AMMUNITION:
+            steps, prices = out.setdefault((m, k), ([], []))
+            steps.append(s)
+            prices.append(p)
+    return out
+
+
+class Charts:
+    """Flows over time, seizures by place and prices of a run (and its baseline, dashed
+    lines and grey bars), as one figure kept between redraws: each redraw only replaces
+    the data, because building axes and their ticks was most of a redraw's cost."""
+
+    def __init__(self, model: FlowModel, baseline: FlowModel | None):
+        self.model, self.baseline = model, baseline
+        self.fig = fig = Figure(figsize=(14, 3.6))
+        self.axes = ax1, ax2, ax3 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 1]})
+        runs = [(RUN, model, "-", 1.5)] + ([(BASE, baseline, "--", 1.2)] if baseline else [])
+        self.flows = [(ax1.plot([], [], color=colour, lw=lw, ls=ls,
+                                label=name if run == RUN else None)[0], mod, name)
+                      for run, mod, ls, lw in runs for name, colour in FLOW_COLOURS.items()]
+        ax1.set_title("Flows over time" + (" (dashed: baseline)" if baseline else ""),
+                      fontsize=10)
+        ax1.set_xlabel(f"step ({model.sim.step_length})", fontsize=8)
+        ax1.set_ylabel("weapons per step", fontsize=8)
+        ax1.legend(fontsize=7, frameon=False, ncol=4, loc="upper left")   # "best" is slow
+        ax2.set_title("Seizures by place (weapons, so far)", fontsize=10)
+        if baseline is not None:
+            ax2.legend(handles=[Patch(color="#2166ac", label=RUN),
+                                Patch(color="#b0b0b0", label=BASE)],
+                       fontsize=7, frameon=False, loc="lower right")
+        wanted = [(i, k) for i, mk in enumerate(model.market_list) for k in range(AMMUNITION)
+                  if mk.demand[k] > 0]
+        self.prices = []
+        for n, (i, k) in enumerate(wanted):
+            label = f"{model.market_list[i].spec.id} {CATEGORY_NAMES[k]}"
+            for run, mod, ls, lw in runs:
+                line = ax3.plot([], [], lw=lw - 0.3, ls=ls, color=f"C{n % 10}",
+                                label=label if run == RUN else None)[0]
+                self.prices.append((line, mod, (i, k)))
+        ax3.set_title("Illicit market prices, USD", fontsize=10)
+        if wanted:
+            ax3.legend(fontsize=6, frameon=False, ncol=2, loc="upper left")
+        for ax in self.axes:
+            ax.tick_params(labelsize=7)
+            ax.xaxis.set_major_locator(MaxNLocator(4, integer=ax is not ax2))
+            if ax is not ax2:
+                ax.yaxis.set_major_locator(MaxNLocator(4))
+        fig.subplots_adjust(left=0.04, right=0.99, bottom=0.13, top=0.91, wspace=0.32)
+
+    def update(self) -> Figure:
+        """The figure with the runs' data as they are now."""
+        ax1, ax2, ax3 = self.axes
+        series = {id(m): flow_series(m) for m in (self.model, self.baseline) if m is not None}
+        for line, mod, name in self.flows:
+            df = series[id(mod)]
+            line.set_data(df.index, df[name])
+        prices = {id(m): price_lines(m) for m in (self.model, self.baseline) if m is not None}
+        for line, mod, key in self.prices:
+            line.set_data(*prices[id(mod)].get(key, ([], [])))
+        for ax in (ax1, ax3):
+            ax.relim()
+            ax.autoscale_view()
+        for bars in list(ax2.containers):
+            bars.remove()
+        s_now = seizures_by_place(self.model)
+        s_base = (seizures_by_place(self.baseline) if self.baseline is not None
+                  else pd.Series(dtype="int64"))
+        places = (list(s_now.add(s_base, fill_value=0).sort_values().tail(10).index)
+                  if len(s_now) or len(s_base) else [])
+        ypos = list(range(len(places)))
+        h = 0.4 if self.baseline is not None else 0.8
+        shift = h / 2 if self.baseline is not None else 0.0
+        ax2.barh([y + shift for y in ypos], [int(s_now.get(p, 0)) for p in places],
+                 height=h, color="#2166ac")
+        if self.baseline is not None:
+            ax2.barh([y - shift for y in ypos], [int(s_base.get(p, 0)) for p in places],
+                     height=h, color="#b0b0b0")
+        ax2.set_yticks(ypos, places, fontsize=7)
+        ax2.relim()
+        ax2.autoscale_view()
+        return self.fig
 
 
 def charts_figure(model: FlowModel, baseline: FlowModel | None) -> Figure:
-    """Flows over time, seizures by place and prices; the baseline dashed (lines) or grey
-    (bars) when comparing."""
-    fig = Figure(figsize=(14, 3.6))
-    ax1, ax2, ax3 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 1]})
-    now = flow_series(model)
-    base = flow_series(baseline) if baseline is not None else None
-    for name, colour in FLOW_COLOURS.items():
-        ax1.plot(now.index, now[name], color=colour, lw=1.5, label=name)
-        if base is not None:
-            ax1.plot(base.index, base[name], color=colour, lw=1.2, ls="--", alpha=0.8)
-    ax1.set_title("Flows over time" + (" (dashed: baseline)" if base is not None else ""),
-                  fontsize=10)
-    ax1.set_xlabel(f"step ({model.sim.step_length})", fontsize=8)
-    ax1.set_ylabel("weapons per step", fontsize=8)
-    ax1.legend(fontsize=7, frameon=False, ncol=4, loc="upper left")   # "best" is slow
-
-    s_now = seizures_by_place(model)
-    s_base = seizures_by_place(baseline) if baseline is not None else pd.Series(dtype="int64")
-    places = (s_now.add(s_base, fill_value=0).sort_values().tail(10).index
-              if len(s_now) or len(s_base) else [])
-    ypos = range(len(places))
-    h = 0.4 if baseline is not None else 0.8
-    ax2.barh([y + (h / 2 if baseline is not None else 0) for y in ypos],
-             [int(s_now.get(p, 0)) for p in places], height=h, color="#2166ac",
-             label=RUN)
-    if baseline is not None:
-        ax2.barh([y - h / 2 for y in ypos], [int(s_base.get(p, 0)) for p in places],
-                 height=h, color="#b0b0b0", label=BASE)
-        ax2.legend(fontsize=7, frameon=False, loc="lower right")
-    ax2.set_yticks(list(ypos), list(places), fontsize=7)
-    ax2.set_title("Seizures by place (weapons, so far)", fontsize=10)
-
-    p_now = price_series(model)
-    p_base = price_series(baseline) if baseline is not None else None
-    colours = [f"C{i}" for i in range(10)]
-    for i, col in enumerate(p_now.columns if len(p_now) else []):
-        ax3.plot(p_now.index, p_now[col], lw=1.2, color=colours[i % 10], label=col)
-        if p_base is not None and col in p_base:
-            ax3.plot(p_base.index, p_base[col], lw=1.0, ls="--", color=colours[i % 10])
-    ax3.set_title("Illicit market prices, USD", fontsize=10)
-    if len(p_now):
-        ax3.legend(fontsize=6, frameon=False, ncol=2, loc="upper left")
-    for ax in (ax1, ax2, ax3):
-        ax.tick_params(labelsize=7)
-        ax.xaxis.set_major_locator(MaxNLocator(4, integer=ax is not ax2))  # ticks are slow
-        if ax is not ax2:
-            ax.yaxis.set_major_locator(MaxNLocator(4))
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.13, top=0.91, wspace=0.32)
-    return fig
+    """The charts of a run (see :class:`Charts`), drawn once."""
+    return Charts(model, baseline).update()
