@@ -28,6 +28,7 @@ INTERRUPTED = {
               "the same command again",
     "discover": "nothing was written; run the same command again",
     "export": "the archive was not written; run the same command again",
+    "app": "the app stopped; participants' runs live only in their browser sessions",
 }
 
 
@@ -217,6 +218,36 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Solara loads the workshop page by module name; the command line does not import the app
+#: (``flowsim.cli`` and ``flowsim.app`` are independent top layers).
+APP_MODULE = "flowsim.app.page"
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the workshop app until Ctrl-C; the scenario is checked first (exit 2)."""
+    import os
+
+    from flowsim.inputs.scenario import load_scenario
+
+    if args.scenario:
+        load_scenario(args.scenario)
+        os.environ["FLOWSIM_APP_SCENARIO"] = os.path.abspath(args.scenario)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: binding to {args.host} makes the app reachable by anyone on this "
+              "network; every participant gets their own model, but there is no login. Use "
+              "it on a classroom network you trust and stop it (Ctrl-C) afterwards.",
+              file=sys.stderr)
+    os.environ.update(SOLARA_APP=APP_MODULE, SERVER_NAME=args.host,
+                      SERVER_PORT=str(args.port))
+    import uvicorn
+
+    shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
+    print(f"flowsim workshop app: http://{shown}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port,
+                log_level="warning")
+    return 0
+
+
 def _check_numbers(args: argparse.Namespace) -> str | None:
     """Range checks argparse does not do; a message for the first bad option, else None."""
     from flowsim.inputs.scenario import Simulation
@@ -323,6 +354,13 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=("ema",), default="ema")
     ex.add_argument("output", metavar="OUT.tar.gz")
     ex.set_defaults(func=cmd_export)
+    a = sub.add_parser("app", help="start the workshop app in the browser (Solara)")
+    a.add_argument("scenario", metavar="SCENARIO", nargs="?", default=None,
+                   help="scenario to start with (default: scenarios/teaching.yaml)")
+    a.add_argument("--host", default="127.0.0.1", help="address to bind (default "
+                   "127.0.0.1, this machine only; 0.0.0.0 for a classroom network)")
+    a.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    a.set_defaults(func=cmd_app)
     return p
 
 

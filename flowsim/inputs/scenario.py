@@ -243,6 +243,9 @@ class Country:
 
     id: str = param(doc="Unique identifier used by borders, traffickers and transfers.")
     name: str | None = param(None, "Display name (defaults to the id).")
+    position: list[float] | None = param(
+        None, "Where the country is drawn, [x, y] in any units (the workshop app and "
+        "network.png); without positions on every country a fixed automatic layout is used.")
     conflict_intensity: float = probability(
         0.0, "Armed conflict intensity; drives battlefield capture from state stockpiles and "
         "armed groups' demand (behaviour.armed_group.conflict_demand).",
@@ -567,6 +570,10 @@ def check_references(s: Scenario, file: str) -> None:
              for j, x in enumerate(b.crossings)], file, "crossing")
     _unique([(f"traffickers[{i}].id", t.id) for i, t in enumerate(s.traffickers)], file,
             "trafficker group")
+    for i, c in enumerate(s.countries):
+        if c.position is not None and len(c.position) != 2:
+            raise InputError(file, f"countries[{i}].position", f"expected [x, y], two "
+                             f"numbers, got {len(c.position)}")
     pairs = {}
     for i, b in enumerate(s.borders):
         if len(b.between) != 2:

@@ -9,8 +9,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from flowsim.outputs.network import (  # noqa: E402
+    crossing_flows,
+    layout,
+    nice_scale,
+    offset_segment,
+)
 
 if TYPE_CHECKING:
     from flowsim.model.flow_model import FlowModel
@@ -44,33 +51,102 @@ def plot_flows(flows: pd.DataFrame, steps: int, step_length: str, path) -> None:
     plt.close(fig)
 
 
-def plot_network(model: FlowModel, borders: pd.DataFrame, path) -> None:
-    """Countries as nodes, borders as edges with width proportional to the last year's flow."""
-    spy = model.sim.steps_per_year
-    last = borders[borders["step"] > model.steps - spy]
-    passed = (last.groupby(["from_country", "to_country"])["weapons_passed"].sum()
-              if len(last) else pd.Series(dtype=float))
-    g = model.scenario.graph()
-    pos = nx.kamada_kawai_layout(g) if len(g) > 2 else nx.spring_layout(g, seed=1)
-    fig, ax = plt.subplots(figsize=(9, 7))
-    delivered = {c: 0 for c in model.country_ids}
-    for m in model.market_list:
-        delivered[model.country_ids[m.country]] += m.holdings.total()
-    sizes = [200 + 1500 * (delivered[n] / (max(delivered.values()) or 1)) for n in g.nodes]
-    nx.draw_networkx_nodes(g, pos, node_size=sizes, node_color="#fddbc7", edgecolors="#444",
-                           ax=ax)
-    nx.draw_networkx_labels(g, pos, font_size=8, ax=ax)
-    nx.draw_networkx_edges(g, pos, edge_color="#ccc", width=1, ax=ax)
-    top = float(passed.max()) if len(passed) else 0.0
-    for (a, b), n in passed.items():
-        if n <= 0:
-            continue
-        nx.draw_networkx_edges(nx.DiGraph([(a, b)]), pos, edgelist=[(a, b)], ax=ax,
-                               width=0.5 + 8 * n / top, edge_color="#b2182b", alpha=0.8,
-                               arrows=True, arrowsize=12, connectionstyle="arc3,rad=0.08")
-    ax.set_title("Weapons crossing borders in the last year (width) and stock delivered to "
-                 "end users (node size)", fontsize=10)
+def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None = None
+                 ) -> dict[str, str]:
+    """Draw the country network on ``ax``: countries at their positions (labels boxed to
+    fit), each crossing as its own line whose width is the weapons that crossed in the last
+    ``window`` steps (default: a year), numbers on the main flows, seizures as blue crosses
+    sized by weapons seized, and a legend with the width scale.
+
+    Returns ``{gid: figures}`` for every country and crossing drawn: the artists carry
+    these gids, so an SVG of the figure can show the figures on hover."""
+    window = window or model.sim.steps_per_year
+    sc = model.scenario
+    pos = layout(sc)
+    since = max(0, model.steps - window)
+    edges = crossing_flows(sc, borders, since)
+    top = float(edges["passed"].max()) if len(edges) else 0.0
+    top_seized = float(edges["seized"].max()) if len(edges) else 0.0
+    tips: dict[str, str] = {}
+
+    def width(n: float) -> float:
+        return 1.0 + 11.0 * n / top if top else 1.0
+
+    labelled = set(edges.nlargest(6, "passed").index[edges.nlargest(6, "passed")["passed"] > 0]
+                   ) if len(edges) else set()
+    for i, r in edges.iterrows():
+        (x1, y1), (x2, y2) = offset_segment(pos[r.a], pos[r.b], r["index"], r.of)
+        moving = r.passed > 0
+        line, = ax.plot([x1, x2], [y1, y2], color="#b2182b" if moving else "#c8c8c8",
+                        lw=width(r.passed) if moving else 1.0, alpha=0.8 if moving else 1.0,
+                        ls="-" if r.official else (0, (4, 2)), solid_capstyle="round",
+                        zorder=2)
+        gid = f"crossing-{r.crossing}"
+        line.set_gid(gid)
+        tips[gid] = (f"{r.crossing} ({r.a}-{r.b}, {'official post' if r.official else 'path'}): "
+                     f"{r.weapons_passed_ab:,} weapons {r.a}->{r.b}, {r.weapons_passed_ba:,} "
+                     f"{r.b}->{r.a}; {r.seized:,} seized; {r.parcels_ab + r.parcels_ba:,} "
+                     f"parcels, {r.inspected_ab + r.inspected_ba:,} inspected")
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        if r.seized > 0:
+            ax.scatter([mx], [my], marker="X", s=40 + 260 * r.seized / (top_seized or 1),
+                       color="#2166ac", edgecolors="white", linewidths=0.8, zorder=4)
+        if i in labelled:          # parallel crossings get their numbers at different places
+            t = 0.3 + 0.4 * r["index"] / max(1, r.of - 1) if r.of > 1 else 0.5
+            at = (x1 + t * (x2 - x1), y1 + t * (y2 - y1))
+            ax.annotate(f"{int(r.passed):,}", at, xytext=(0, 7),
+                        textcoords="offset points", ha="center", fontsize=8,
+                        fontweight="bold", color="#67001f", zorder=5,
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                              "alpha": 0.8})
+    flows: dict[str, dict[str, int]] = {c: {"diverted": 0, "delivered": 0, "seized": 0}
+                                        for c in model.country_ids}
+    for step, country, flow, _m, cat, n in model.ledger.flow_rows:
+        if step > since and cat != 3:
+            name = "seized" if flow.startswith("seized") else flow
+            if name in flows[model.country_ids[country]]:
+                flows[model.country_ids[country]][name] += n
+    for c in sc.countries:
+        x, y = pos[c.id]
+        label = c.id if c.label == c.id else f"{c.label}\n({c.id})"
+        t = ax.text(x, y, label, ha="center", va="center", fontsize=8, zorder=6,
+                    bbox={"boxstyle": "round,pad=0.4", "fc": "#fddbc7", "ec": "#444"})
+        gid = f"country-{c.id}"
+        t.set_gid(gid)
+        f = flows[c.id]
+        tips[gid] = (f"{c.label} ({c.id}), last {window} steps: {f['diverted']:,} diverted, "
+                     f"{f['seized']:,} seized, {f['delivered']:,} delivered to end users")
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.18, max(xs) + 0.18)
+    ax.set_ylim(min(ys) - 0.12, max(ys) + 0.12)
     ax.axis("off")
+    handles = [Line2D([], [], color="#b2182b", lw=width(v), alpha=0.8, label=f"{v:,} weapons")
+               for v in nice_scale(top)]
+    handles += [Line2D([], [], color="#c8c8c8", lw=1, label="official post"),
+                Line2D([], [], color="#c8c8c8", lw=1, ls=(0, (4, 2)), label="unofficial path"),
+                Line2D([], [], marker="X", ls="none", color="#2166ac", markersize=9,
+                       label="seizures (size: weapons)")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
+              fontsize=8, frameon=False, title=f"weapons crossing in the last {window} steps "
+              "(line width)", title_fontsize=8)
+    return tips
+
+
+def network_figsize(model: FlowModel, width: float) -> tuple[float, float]:
+    """Figure size whose drawing area has the network's proportions (plus room for the
+    title and legend), so a wide network is not drawn in a tall empty frame."""
+    pos = layout(model.scenario).values()
+    dx = max(p[0] for p in pos) - min(p[0] for p in pos) + 0.36
+    dy = max(p[1] for p in pos) - min(p[1] for p in pos) + 0.24
+    return width, min(max(width * dy / dx, 0.45 * width), 1.1 * width) + 1.4
+
+
+def plot_network(model: FlowModel, borders: pd.DataFrame, path) -> None:
+    """The network of the last year's flows (see :func:`draw_network`), as a PNG."""
+    fig, ax = plt.subplots(figsize=network_figsize(model, 9))
+    draw_network(ax, model, borders)
+    ax.set_title(f"Weapons crossing borders in the last year (to step {model.steps})",
+                 fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
