@@ -23,6 +23,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.scenarios:
         try:
+            if _validate_patterns(path):
+                continue
             s = load_scenario(path)
         except InputError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -34,6 +36,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
               f"{n_sp} stockpiles, {n_tr} traffickers, {s.simulation.steps} "
               f"{s.simulation.step_length} steps")
     return EXIT_INPUT if failed else 0
+
+
+def _validate_patterns(path: str) -> bool:
+    """If ``path`` is a seed-patterns file (by its keys), check it and say so; else False."""
+    from flowsim.inputs.patterns import is_patterns_data, patterns_from_data
+    from flowsim.inputs.schema import load_yaml
+
+    data = load_yaml(path)
+    if not is_patterns_data(data):
+        return False
+    spec = patterns_from_data(data, path)
+    print(f"ok: {path}: seed patterns, {len(spec.patterns)} patterns")
+    return True
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -109,6 +124,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"\nOutputs in {out}/: posterior.csv, fitted-scenario.yaml, fit.csv, fit.png, "
           "posterior.png, diagnostics.csv, diagnostics.png, summary.json")
     return 0
+
+
+def cmd_patterns(args: argparse.Namespace) -> int:
+    from flowsim.inputs.scenario import load_scenario
+    from flowsim.studies.patterns import HOLDS, MISSES, NOT_APPLICABLE, check_patterns, format_table
+
+    out = Path(args.out) if args.out else Path("out") / load_scenario(args.scenario).name
+    table = check_patterns(args.scenario, args.patterns, replications=args.replications,
+                           steps=args.steps, jobs=args.jobs, out=out)
+    print(format_table(table))
+    n = table["status"].value_counts()
+    print(f"\n{n.get(HOLDS, 0)} hold, {n.get(MISSES, 0)} miss, {n.get(NOT_APPLICABLE, 0)} "
+          f"not applicable ({args.replications} replications); {out}/patterns.csv")
+    return 1 if args.strict and n.get(MISSES, 0) else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -188,6 +217,21 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
     c.add_argument("--address", default=None, help="Dask scheduler HOST:PORT")
     c.set_defaults(func=cmd_calibrate)
+
+    pt = sub.add_parser("patterns", help="compare a scenario with the seed documents' "
+                        "figures (calibration/seed-patterns.yaml) over replications")
+    pt.add_argument("scenario", metavar="SCENARIO")
+    pt.add_argument("--patterns", default=None, metavar="FILE", help="patterns file "
+                    "(default calibration/seed-patterns.yaml)")
+    pt.add_argument("--replications", type=int, default=10, help="runs (default 10)")
+    pt.add_argument("--steps", type=int, default=None, help="steps per run (default: the "
+                    "scenario's)")
+    pt.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    pt.add_argument("--strict", action="store_true", help="exit 1 if an applicable "
+                    "pattern misses")
+    pt.add_argument("--out", default=None, help="folder for patterns.csv (default "
+                    "out/<scenario name>)")
+    pt.set_defaults(func=cmd_patterns)
 
     rp = sub.add_parser("report", help="compare options from an experiment's results folder")
     rp.add_argument("results", metavar="RESULTS_DIR")
