@@ -119,13 +119,15 @@ class Intervention:
     type: str = param(doc="What is funded.", choices=tuple(TYPES))
     name: str | None = param(None, "Label in reports (default: the type).")
     targets: Targets = param(doc="Where it applies.")
-    strength: float = probability(0.5, "Size of the effect at full strength (see the type).")
+    strength: float = probability(0.5, "Size of the effect at full strength (see the type).",
+                                  assumption=True)
     start: int = param(0, "Step at which funding starts (0 = from the beginning).", lo=0)
     duration: int | None = param(None, "Funded steps (null = until the end of the run).", lo=1)
-    ramp_up: int = param(6, "Steps from start to full effect.", lo=0)
+    ramp_up: int = param(6, "Steps from start to full effect.", lo=0, assumption=True)
     half_life: float | None = param(
         12.0, "Steps for the effect to halve once funding ends (0 = stops at once, null = "
-        "lasts).", lo=0, source="001 part C; 002; 003 (sustainability of assistance)")
+        "lasts).", lo=0, source="001 part C; 002; 003 (sustainability of assistance)",
+        assumption=True)
     cost: Cost = param(factory=Cost, doc="Cost in USD.")
 
     @property

@@ -61,7 +61,7 @@ class CategoryRates:
 
 
 def _rates(doc: str = "", **values: float) -> Any:
-    return param(factory=lambda: CategoryRates(**values), doc=doc)
+    return param(factory=lambda: CategoryRates(**values), doc=doc, assumption=True)
 
 
 @dataclass(kw_only=True)
@@ -94,18 +94,22 @@ class Stockpile:
     holdings: CategoryCounts = param(factory=CategoryCounts, doc="Weapons held at the start.")
     security: float = probability(
         0.5, "Physical security and stockpile management (PSSM) level; 0 = open depot, "
-        "1 = fully secured. Scales theft, insider and capture rates.", "001 ¶35-38, 000 ¶59-60")
+        "1 = fully secured. Scales theft, insider and capture rates.", "001 ¶35-38, 000 ¶59-60",
+        assumption=True)
     marking: float = probability(
-        0.85, "Share of weapons marked.", "000 ¶33 (some 85% of seized firearms marked)")
+        0.85, "Share of weapons marked.", "000 ¶33 (some 85% of seized firearms marked)",
+        derivation="85 per cent of seized firearms marked appropriately (000 ¶33) = 0.85")
     record_keeping: float = probability(
         0.47, "Share of weapons with a record (traceable) and quality of the inventory; lowers "
-        "losses and insider theft.", "000 ¶32 (115,612 of 246,090 collected weapons recorded)")
+        "losses and insider theft.", "000 ¶32 (115,612 of 246,090 collected weapons recorded)",
+        derivation="115,612 recorded / 246,090 collected weapons (000 ¶32) = 0.47")
     audits_per_year: float = param(1.0, "Inventory audits per year; with records, deters "
                                    "insider theft and reports losses.", lo=0, hi=365,
-                                   source="000 ¶60")
+                                   source="000 ¶60", assumption=True)
     surplus_share: float = probability(
-        0.0, "Share of the holdings that is surplus (what surplus destruction can remove).",
-        "001 ¶36 (about 40% of military firearms are surplus)")
+        0.0, "Share of the holdings that is surplus (what surplus destruction can remove); "
+        "none unless set. The shipped scenarios give military arsenals 0.4, the share of "
+        "military firearms 001 ¶36 estimates to be surplus.", assumption=True)
     production: CategoryCounts = param(factory=CategoryCounts,
                                        doc="Weapons produced per year (manufacturers).")
 
@@ -121,7 +125,12 @@ class Market:
     price: CategoryRates = _rates("Base willingness to pay, USD per unit.", handguns=1500.0,
                                   rifles=2000.0, light_weapons=8000.0, ammunition=1.5)
     holdings: CategoryCounts = param(factory=CategoryCounts,
-                                     doc="Illicit weapons already held at the start.")
+                                     doc="Illicit weapons already held at the start (origin "
+                                     "label `pre_existing`: unrecorded, origin unknown).")
+    holdings_marked: float = probability(
+        0.85, "Share of the starting holdings that bears a marking.",
+        "000 ¶33 (some 85% of seized firearms marked)",
+        derivation="85 per cent of seized firearms marked appropriately (000 ¶33) = 0.85")
 
 
 @dataclass(kw_only=True)
@@ -129,45 +138,78 @@ class Controls:
     """Controls in force in a country (run by its regulator); interventions change these."""
 
     pssm: float = probability(0.0, "National PSSM programme: raises every state stockpile's "
-                              "effective security to 1-(1-security)(1-pssm).", "001 ¶35-39")
+                              "effective security to 1-(1-security)(1-pssm).", "001 ¶35-39",
+                              assumption=True)
     marking_programme: float = probability(
-        0.0, "Share of unmarked state-held weapons marked per year.", "000 ¶59; 004 ¶30")
+        0.0, "Share of unmarked state-held weapons marked per year.", "000 ¶59; 004 ¶30",
+        assumption=True)
     record_keeping_programme: float = probability(
-        0.0, "Share of unrecorded state-held weapons entered in records per year.", "000 ¶59-60")
+        0.0, "Share of unrecorded state-held weapons entered in records per year.", "000 ¶59-60",
+        assumption=True)
     tracing_capacity: float = probability(
-        0.05, "Share of seized marked weapons for which a tracing request is issued.",
-        "000 ¶32 (tracing requests for only 669 of 246,090 collected weapons), 000 ¶33")
+        0.0039, "Probability that a weapon in the authorities' hands (seized or collected) "
+        "on which they act and which bears a marking is the subject of a tracing request.",
+        "000 ¶32 (tracing requests for only 669 of 246,090 collected weapons), 000 ¶33",
+        derivation="669 requests / (246,090 collected - 75,531 with no action) = 669 / "
+        "170,559 (000 ¶32) = 0.0039")
     tracing_cooperation: float = probability(
-        0.4, "Probability this country answers a foreign tracing request (INTERPOL, registry).",
-        "000 ¶33 (79 States cooperate with INTERPOL; 15% foreign-registry success), 000 ¶61")
+        0.66, "Probability this country answers a foreign tracing request (INTERPOL, registry).",
+        "000 ¶33 (79 States cooperate with INTERPOL in tracing), 000 ¶32 (120 national "
+        "reports), ¶61", derivation="79 States cooperating with INTERPOL in tracing (000 ¶33) "
+        "/ 120 States reporting in 2018 (000 ¶32) = 0.66")
     licensing: float = probability(0.5, "Strength of civilian licensing; scales leakage from "
-                                   "licensed civilian holdings by (1 - licensing).", "000 ¶48")
+                                   "licensed civilian holdings by (1 - licensing).", "000 ¶48",
+                                   assumption=True)
     end_user_verification: float = probability(
         0.3, "Strength of end-user verification on exports; scales end-user fraud by "
-        "(1 - end_user_verification).", "000 ¶50-52, 004 ¶26")
+        "(1 - end_user_verification).", "000 ¶50-52, 004 ¶26", assumption=True)
     post_shipment_checks: float = probability(
-        0.1, "Post-shipment verification of exports; scales unauthorized re-export.", "000 ¶53")
+        0.1, "Post-shipment verification of exports; scales unauthorized re-export.", "000 ¶53",
+        assumption=True)
     information_exchange: float = probability(
-        0.2, "Sharing of seizure and route intelligence with other regulators.", "000 ¶20, ¶55")
+        0.2, "Sharing of seizure and route intelligence with other regulators.", "000 ¶20, ¶55",
+        assumption=True)
     mobile_inspection: float = param(
         0.0, "Extra inspection rate (mobile checkpoints) the regulator allocates across its "
-        "entry crossings by perceived risk.", lo=0, hi=10, source="000 ¶58")
+        "entry crossings by perceived risk.", lo=0, hi=10, source="000 ¶58",
+        assumption=True)
     anti_corruption: float = probability(
         0.0, "Integrity measures at borders; effective corruption = corruption x (1 - this).",
-        "004 ¶25 (rogue officials), 001 ¶11")
+        "004 ¶25 (rogue officials), 001 ¶11", assumption=True)
     inland_policing: float = probability(
         0.1, "Share per year of illicit weapons in the country (traffickers' and end users') "
         "seized inland; traffickers' shipments are stopped parcel by parcel, so a bulk "
         "consignment is lost whole or not at all.",
-        "000 ¶34 (two thirds seized for illicit possession); 004 ¶25")
+        "000 ¶34 (two thirds seized for illicit possession); 004 ¶25", assumption=True)
     collection: float = probability(0.0, "Share per year of end users' illicit weapons "
-                                    "collected (voluntary surrender, DDR) and destroyed.",
-                                    "000 ¶32, ¶69; 001 ¶41")
+                                    "collected (voluntary surrender, DDR); collected weapons "
+                                    "come into the authorities' hands like seized ones (see "
+                                    "no_action, destroy_in_hand).",
+                                    "000 ¶32, ¶69; 001 ¶41", assumption=True)
     surplus_destruction: float = probability(
-        0.0, "Share per year of state surplus destroyed.", "000 ¶35, 001 ¶39")
+        0.0, "Share per year of state surplus destroyed.", "000 ¶35, 001 ¶39", assumption=True)
     training: float = probability(0.0, "Training of officials: multiplies border detection "
                                   "and tracing success by (1 + 0.5 x training).",
-                                  "001 part C (training of officials), 002")
+                                  "001 part C (training of officials), 002", assumption=True)
+    # --- disposition of weapons in the authorities' hands (000 ¶32; issue #11) ----------
+    no_action: float = probability(
+        0.307, "Probability that no action is taken on a weapon that comes into the "
+        "authorities' hands (seized or collected): not marked, recorded, traced or destroyed.",
+        "000 ¶32", derivation="75,531 with no action / 246,090 collected (000 ¶32) = 0.307")
+    record_in_hand: float = probability(
+        0.678, "Probability the authorities record a weapon in their hands that they act on.",
+        "000 ¶32", derivation="115,612 recorded / (246,090 - 75,531 with no action) = "
+        "115,612 / 170,559 (000 ¶32) = 0.678")
+    mark_in_hand: float = probability(
+        0.129, "Probability the authorities mark a weapon in their hands that they act on.",
+        "000 ¶32", derivation="21,997 marked / (246,090 - 75,531 with no action) = "
+        "21,997 / 170,559 (000 ¶32) = 0.129")
+    destroy_in_hand: float = probability(
+        0.737, "Probability the authorities destroy a weapon in their hands that they act on "
+        "(in the step it comes in; the rest stay held).", "000 ¶32, ¶35",
+        derivation="125,764 destroyed / (246,090 - 75,531 with no action) = 125,764 / "
+        "170,559 (000 ¶32) = 0.737")
+    # --- end of disposition -----------------------------------------------------------
 
 
 @dataclass(kw_only=True)
@@ -177,8 +219,9 @@ class Country:
     id: str = param(doc="Unique identifier used by borders, traffickers and transfers.")
     name: str | None = param(None, "Display name (defaults to the id).")
     conflict_intensity: float = probability(
-        0.0, "Armed conflict intensity; drives battlefield capture from state stockpiles.",
-        "000 ¶6 (battlefield capture), ¶8, ¶30")
+        0.0, "Armed conflict intensity; drives battlefield capture from state stockpiles and "
+        "armed groups' demand (behaviour.armed_group.conflict_demand).",
+        "000 ¶6 (battlefield capture), ¶8, ¶30", assumption=True)
     stockpiles: list[Stockpile] = param(factory=list, doc="Stockpiles in the country.")
     markets: list[Market] = param(factory=list, doc="End-user markets in the country.")
     controls: Controls = param(factory=Controls, doc="Controls in force at the start.")
@@ -205,12 +248,14 @@ class Crossing:
     official: bool = param(True, "Official post (bulk and postal shipments need one) or an "
                            "unofficial path (ant trade only).", source="000 ¶58")
     travel_cost: float = param(20.0, "Cost per weapon in USD of moving through this crossing "
-                               "(distance, porters, transport).", lo=0)
-    inspection_rate: float = probability(0.1, "Share of passing parcels inspected.", "000 ¶58")
+                               "(distance, porters, transport).", lo=0, assumption=True)
+    inspection_rate: float = probability(0.1, "Share of passing parcels inspected.", "000 ¶58",
+                                         assumption=True)
     detection_probability: float = probability(
-        0.5, "Probability an inspected parcel with weapons is found (before mode visibility).")
+        0.5, "Probability an inspected parcel with weapons is found (before mode visibility).",
+        assumption=True)
     corruption: float = probability(0.2, "Probability a detected parcel is let through for a "
-                                    "bribe.", "004 ¶25; 001 ¶11")
+                                    "bribe.", "004 ¶25; 001 ¶11", assumption=True)
 
 
 @dataclass(kw_only=True)
@@ -229,15 +274,16 @@ class TraffickerGroup:
     """A group of traffickers sharing a base, a mode and a behaviour."""
 
     id: str = param(doc="Unique identifier of the group.")
-    count: int = param(1, "Number of traffickers.", lo=0, hi=1_000_000)
+    count: int = param(1, "Number of traffickers.", lo=0, hi=1_000_000, assumption=True)
     base: str = param(doc="Country where they acquire diverted weapons.")
-    capital: float = param(20000.0, "Starting capital per trafficker, USD.", lo=0)
+    capital: float = param(20000.0, "Starting capital per trafficker, USD.", lo=0,
+                           assumption=True)
     mode: str = param("ant", "Preferred mode: many small parcels, few large consignments, or "
                       "postal shipments of parts.", choices=MODES, source="000 ¶9, ¶58")
     capacity: int = param(0, "Transport units per trip (0 = the mode's default); one unit is "
                           "a rifle or handgun, see behaviour.transport_units.", lo=0)
     risk_aversion: float = param(1.0, "Weight of perceived seizure risk against cost in route "
-                                 "choice.", lo=0, hi=100)
+                                 "choice.", lo=0, hi=100, assumption=True)
 
 
 @dataclass(kw_only=True)
@@ -249,6 +295,10 @@ class Transfer:
     to_stockpile: str | None = param(None, "Receiving stockpile id (default: the importing "
                                      "country's first state stockpile).")
     per_year: CategoryCounts = param(factory=CategoryCounts, doc="Weapons transferred per year.")
+    reexport_to: list[str] = param(
+        factory=list, doc="Third States that weapons diverted by unauthorized re-export go "
+        "on to (their local illicit sellers); default: the importer's neighbours other than "
+        "the exporter's country, else any other country.", source="000 ¶65; 004 ¶26")
 
 
 @dataclass(kw_only=True)
@@ -260,21 +310,25 @@ class Mechanisms:
     """
 
     theft: float = probability(0.01, "Theft by outsiders, x (1 - security).",
-                               "000 ¶6; 004 ¶25 (attacks on stockpiles)")
-    loss: float = probability(0.004, "Loss, x (1 - record_keeping).", "001 ¶11; 000 ¶60")
+                               "000 ¶6; 004 ¶25 (attacks on stockpiles)", assumption=True)
+    loss: float = probability(0.004, "Loss, x (1 - record_keeping).", "001 ¶11; 000 ¶60",
+                              assumption=True)
     insider: float = probability(0.015, "Insider theft and corruption, x (1 - security/2) x "
-                                 "(1 - audit deterrence).", "001 ¶11; 004 ¶25 (rogue officials)")
+                                 "(1 - audit deterrence).", "001 ¶11; 004 ¶25 (rogue officials)",
+                                 assumption=True)
     battlefield_capture: float = probability(
-        0.08, "Capture at conflict intensity 1, x intensity x (1 - security/2).", "000 ¶6, ¶8")
+        0.08, "Capture at conflict intensity 1, x intensity x (1 - security/2).", "000 ¶6, ¶8",
+        assumption=True)
     civilian_leakage: float = probability(
         0.02, "Straw purchases and theft from licensed civilian holdings, x (1 - licensing).",
-        "000 ¶6 (leakage from private actors), ¶48")
+        "000 ¶6 (leakage from private actors), ¶48", assumption=True)
     transfer_fraud: float = probability(
         0.15, "Share of an authorized transfer diverted by end-user fraud, x (1 - exporter "
-        "end-user verification).", "000 ¶6, ¶50-52")
+        "end-user verification).", "000 ¶6, ¶50-52", assumption=True)
     reexport: float = probability(0.08, "Share of an authorized transfer re-exported without "
-                                  "authorization, x (1 - exporter post-shipment checks).",
-                                  "004 ¶26; 000 ¶53, ¶65")
+                                  "authorization, x (1 - exporter post-shipment checks); the "
+                                  "weapons go on to a third State (transfers[].reexport_to).",
+                                  "004 ¶26; 000 ¶53, ¶65", assumption=True)
     category_factor: CategoryRates = _rates("Multiplier of every leak rate by category "
                                             "(illustrative: ammunition leaks more easily).",
                                             handguns=1.0, rifles=1.0, light_weapons=0.5,
@@ -286,11 +340,31 @@ class ModeSettings:
     """How a trafficking mode behaves at borders."""
 
     parcel_size: int = param(5, "Transport units (weapon-equivalents) per parcel inspected as "
-                             "a unit.", lo=1)
+                             "a unit.", lo=1, assumption=True)
     visibility: float = param(0.3, "Multiplier of detection probability for its parcels.",
-                              lo=0, hi=10)
-    capacity: int = param(20, "Default transport units (weapon-equivalents) per trip.", lo=1)
+                              lo=0, hi=10, assumption=True)
+    capacity: int = param(20, "Default transport units (weapon-equivalents) per trip.", lo=1,
+                          assumption=True)
     official_only: bool = param(False, "Can use official crossings only.")
+
+
+@dataclass(kw_only=True)
+class MarketBehaviour:
+    """How one kind of end user (armed group or criminal market) demands and acquires."""
+
+    conflict_demand: float = param(
+        0.0, "Demand multiplier per unit of the country's conflict intensity: demand x (1 + "
+        "conflict_demand x conflict_intensity).", lo=0, hi=100,
+        source="000 ¶24, ¶30; 001 ¶35 (diversion feeds armed groups in conflict)",
+        assumption=True)
+    demand_elasticity: float = param(
+        0.3, "Price sensitivity of quantity wanted: each step's demand is scaled by (base "
+        "price / price) ** demand_elasticity.", lo=0, hi=5, assumption=True)
+    battlefield_capture: bool = param(
+        False, "Weapons captured in battle in the country go straight to these end users "
+        "(delivered, counting against their demand) instead of local illicit sellers.",
+        source="000 ¶6 (battlefield or other violent capture); 001 ¶11 (handouts to armed "
+        "groups)")
 
 
 @dataclass(kw_only=True)
@@ -299,23 +373,26 @@ class Behaviour:
 
     ant: ModeSettings = param(
         factory=lambda: ModeSettings(parcel_size=5, visibility=0.3, capacity=20),
-        doc="Ant trade: many small parcels, low detection (000 ¶9).")
+        doc="Ant trade: many small parcels, low detection (000 ¶9).", assumption=True)
     bulk: ModeSettings = param(
         factory=lambda: ModeSettings(parcel_size=500, visibility=1.5, capacity=500,
                                      official_only=True),
-        doc="Bulk consignments: one large parcel (000 ¶9).")
+        doc="Bulk consignments: one large parcel (000 ¶9).", assumption=True)
     postal: ModeSettings = param(
         factory=lambda: ModeSettings(parcel_size=2, visibility=0.5, capacity=10,
                                      official_only=True),
-        doc="Postal shipments of parts (000 ¶58).")
+        doc="Postal shipments of parts (000 ¶58).", assumption=True)
     learning_rate: float = probability(0.3, "Weight of a trafficker's own crossing outcome "
-                                       "in its perceived risk.")
-    shared_learning: float = probability(0.05, "Weight of news of others' seizures.")
+                                       "in its perceived risk.", assumption=True)
+    shared_learning: float = probability(0.05, "Weight of news of others' seizures.",
+                                         assumption=True)
     replan_steps: int = param(6, "Steps a trafficker keeps its habitual route and market "
-                              "before re-planning (it also re-plans after a seizure).", lo=1)
+                              "before re-planning (it also re-plans after a seizure).", lo=1,
+                              assumption=True)
     arrest_probability: float = probability(0.3, "Probability a trafficker is arrested when "
-                                            "its parcels are seized.")
-    arrest_steps: int = param(12, "Steps before an arrested trafficker is replaced.", lo=0)
+                                            "its parcels are seized.", assumption=True)
+    arrest_steps: int = param(12, "Steps before an arrested trafficker is replaced.", lo=0,
+                              assumption=True)
     transport_units: CategoryRates = _rates("Space a unit takes in a shipment, in weapon-"
                                             "equivalents (capacity, parcels, travel cost).",
                                             handguns=1.0, rifles=1.0, light_weapons=3.0,
@@ -323,19 +400,60 @@ class Behaviour:
     acquisition_price: CategoryRates = _rates(
         "Price in USD traffickers pay local illicit sellers per unit.", handguns=300.0,
         rifles=400.0, light_weapons=2000.0, ammunition=0.3)
-    price_elasticity: float = param(0.6, "Response of prices to shortage.", lo=0, hi=5)
-    max_price_factor: float = param(4.0, "Cap on price relative to base.", lo=1, hi=100)
-    backlog_steps: float = param(6.0, "Unmet demand carried forward, in steps of demand.", lo=0)
-    domestic_trace_success: float = probability(0.9, "Success of a domestic trace of a marked, "
-                                                "recorded weapon.", "000 ¶33 (13% domestic)")
+    price_elasticity: float = param(0.6, "Response of prices to shortage.", lo=0, hi=5,
+                                    assumption=True)
+    max_price_factor: float = param(4.0, "Cap on price relative to base.", lo=1, hi=100,
+                                    assumption=True)
+    backlog_steps: float = param(6.0, "Unmet demand carried forward, in steps of demand.", lo=0,
+                                 assumption=True)
+    domestic_trace_success: float = probability(
+        0.13, "Probability a tracing request on a marked weapon of domestic origin with a "
+        "record is traced through the national registry (x training).",
+        "000 ¶33 (13% domestic)", derivation="13 per cent of traces requested were "
+        "traced to a national registry (000 ¶33) = 0.13")
     foreign_trace_success: float = probability(
-        0.9, "Success of a foreign trace of a marked, recorded weapon, x the origin's "
-        "cooperation.", "000 ¶33 (15% foreign registry)")
-    trace_response: float = probability(0.1, "Share of its security gap an origin stockpile "
-                                        "closes in a step in which a trace identifies it.",
-                                        "000 ¶33, ¶61")
+        0.15, "Probability a tracing request on a marked weapon of foreign origin with a "
+        "record is traced through the origin's registry, x the origin's cooperation "
+        "(x training).", "000 ¶33 (15% foreign registry)", derivation="15 per cent of "
+        "traces requested were traced to a foreign registry (000 ¶33) = 0.15")
+    trace_response: float = probability(
+        0.05, "Share of its remaining room below trace_response_max that an origin "
+        "stockpile's trace boost gains when its authorities act on a trace identifying it "
+        "as a point of diversion.", "000 ¶33, ¶61 (tracing identifies points of diversion; "
+        "no magnitude given)", assumption=True)
+    # --- response to traces, bounded and fading (issue #11 defect 1) ------------------
+    trace_action_probability: float = probability(
+        0.3, "Probability the origin's authorities act on a trace that identifies one of its "
+        "stockpiles as a point of diversion (per stockpile and step).", assumption=True)
+    trace_response_max: float = probability(
+        0.1, "Upper bound of the trace boost: the share of a stockpile's security gap that "
+        "acting on traces can close, however often it is traced.", assumption=True)
+    trace_response_half_life: float = param(
+        12.0, "Steps for the trace boost to halve once traces stop (as funded programmes "
+        "fade, 001 part C; 002).", lo=0.1, assumption=True)
+    # --- legal ground recorded for a seizure (000 ¶34) --------------------------------
+    other_ground: float = probability(
+        0.24, "Probability a seizure is recorded on a legal ground other than illicit "
+        "possession or trafficking.", "000 ¶34", derivation="1 - 2/3 illicit possession - "
+        "9 per cent trafficking (000 ¶34) = 0.24")
+    trafficking_recorded: float = probability(
+        0.3, "Probability that a seizure from a trafficker's shipment not recorded on other "
+        "grounds is recorded as trafficking rather than illicit possession (possession is the "
+        "easier ground, 000 ¶34).", "000 ¶34", assumption=True)
+    # --- end-user kinds (issue #11 defect 3) -------------------------------------------
+    armed_group: MarketBehaviour = param(
+        factory=lambda: MarketBehaviour(conflict_demand=1.0, demand_elasticity=0.1,
+                                        battlefield_capture=True),
+        doc="Armed groups: demand grows with conflict, little price sensitivity, they take "
+        "weapons captured in battle (000 ¶6, ¶24; 004 ¶11).", assumption=True)
+    criminal_market: MarketBehaviour = param(
+        factory=lambda: MarketBehaviour(conflict_demand=0.0, demand_elasticity=0.5,
+                                        battlefield_capture=False),
+        doc="Criminal markets: demand independent of conflict, price-sensitive, supplied "
+        "through illicit sellers and traffickers only (000 ¶26; 004 ¶11-12).",
+        assumption=True)
     regulator_memory: float = probability(0.8, "Per-step retention of a regulator's perceived "
-                                          "risk of its crossings.")
+                                          "risk of its crossings.", assumption=True)
 
 
 @dataclass(kw_only=True)
@@ -439,6 +557,8 @@ def check_references(s: Scenario, file: str) -> None:
     for i, tr in enumerate(s.transfers):
         _known(tr.from_stockpile, stock_ids, file, f"transfers[{i}].from_stockpile", "stockpile")
         _known(tr.to_country, countries, file, f"transfers[{i}].to_country", "country")
+        for j, third in enumerate(tr.reexport_to):     # re-export goes on (000 ¶65)
+            _known(third, countries, file, f"transfers[{i}].reexport_to[{j}]", "country")
         dest = s.countries[countries[tr.to_country]]
         if tr.to_stockpile is not None:
             own = {sp.id: sp for sp in dest.stockpiles}

@@ -30,9 +30,18 @@ REQUIRED = dataclasses.MISSING
 
 def param(default: Any = REQUIRED, doc: str = "", *, lo: float | None = None,
           hi: float | None = None, choices: tuple[str, ...] | None = None,
-          source: str = "", factory: Any = None) -> Any:
-    """Declare an input field: default, meaning, bounds, choices and source citation."""
-    meta = {"doc": doc, "lo": lo, "hi": hi, "choices": choices, "source": source}
+          source: str = "", factory: Any = None, derivation: str = "",
+          assumption: bool = False) -> Any:
+    """Declare an input field: default, meaning, bounds, choices and source citation.
+
+    ``source`` cites where the mechanism or key comes from. How the *default value* is
+    grounded is said by exactly one of ``derivation`` (the arithmetic from the figures the
+    source gives, ending in ``= <default>``) or ``assumption=True`` (no seed gives the
+    number); ``flowsim schema`` prints either, and a test checks every numeric default
+    carries one (tests/test_fidelity.py).
+    """
+    meta = {"doc": doc, "lo": lo, "hi": hi, "choices": choices, "source": source,
+            "derivation": derivation, "assumption": assumption}
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=meta)
     if default is REQUIRED:
@@ -40,9 +49,11 @@ def param(default: Any = REQUIRED, doc: str = "", *, lo: float | None = None,
     return dataclasses.field(default=default, metadata=meta)
 
 
-def probability(default: float | object = REQUIRED, doc: str = "", source: str = "") -> Any:
+def probability(default: float | object = REQUIRED, doc: str = "", source: str = "", *,
+                derivation: str = "", assumption: bool = False) -> Any:
     """A field that must lie in [0, 1]."""
-    return param(default, doc, lo=0.0, hi=1.0, source=source)
+    return param(default, doc, lo=0.0, hi=1.0, source=source, derivation=derivation,
+                 assumption=assumption)
 
 
 def load_yaml(path: str | Path) -> Any:
@@ -238,6 +249,10 @@ def reference(cls: Any, title: str | None = None, _seen: set | None = None) -> s
             doc += f" Range [{lo}, {hi or '∞'}]."
         if meta.get("source"):
             doc += f" Source: {meta['source']}."
+        if meta.get("derivation"):
+            doc += f" Default derived: {meta['derivation']}."
+        elif meta.get("assumption"):
+            doc += " Default is an assumption (no seed figure)."
         lines.append(f"| `{f.name}` | {_type_name(tp)} | {default} | {doc.strip()} |")
         for arg in (tp, *typing.get_args(tp)):
             inner = typing.get_args(arg)

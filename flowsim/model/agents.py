@@ -21,6 +21,7 @@ from flowsim.inputs.scenario import (
     Stockpile,
     TraffickerGroup,
 )
+from flowsim.model.ledger import DISPOSITION_FIELDS
 from flowsim.model.lots import AMMUNITION, MECHANISMS, NO_STOCKPILE, LotBook, LotKey, split
 from flowsim.model.routes import Route
 
@@ -58,9 +59,15 @@ class StockpileAgent(Agent):
     ==================== =================================================================
 
     ``security`` is the effective PSSM level ``1 - (1 - own security)(1 - national pssm)
-    (1 - intervention boost)``; audit deterrence is ``record_keeping x (1 - exp(-audits_per_year
-    / 2))``. Leaked weapons that are recorded are reported as losses with probability
-    ``1 - exp(-audits_per_year)``, the chance an audit comes within the year (000 ¶60).
+    (1 - intervention boost)(1 - trace boost)``. The trace boost is the origin authorities'
+    response to traces naming this stockpile as a point of diversion (000 ¶33, ¶61): when
+    a trace identifies it, they act with probability ``trace_action_probability`` and the
+    boost gains ``trace_response x (trace_response_max - boost)``; it halves every
+    ``trace_response_half_life`` steps, so it stays below ``trace_response_max`` and fades
+    unless traces keep coming (:meth:`act_on_trace`). Audit deterrence is ``record_keeping x
+    (1 - exp(-audits_per_year / 2))``. Leaked weapons that are recorded are reported as
+    losses with probability ``1 - exp(-audits_per_year)``, the chance an audit comes within
+    the year (000 ¶60).
     """
 
     def __init__(self, model: FlowModel, spec: Stockpile, country: int, index: int):
@@ -70,6 +77,7 @@ class StockpileAgent(Agent):
         self.index = index
         self.security = spec.security
         self.security_boost = 0.0          # set by stockpile_security interventions
+        self.trace_boost = 0.0             # response to traces, bounded and fading
         self.audits_per_year = spec.audits_per_year
         h = np.zeros((4, 2, 2), dtype=np.int64)
         total = spec.holdings.array()
@@ -98,7 +106,7 @@ class StockpileAgent(Agent):
 
     def effective_security(self) -> float:
         return 1.0 - ((1.0 - self.security) * (1.0 - self.controls.pssm)
-                      * (1.0 - self.security_boost))
+                      * (1.0 - self.security_boost) * (1.0 - self.trace_boost))
 
     def annual_rates(self, record_quality: float) -> list[float]:
         """Annual leak probability per exposed mechanism (before category factors), given
@@ -120,6 +128,8 @@ class StockpileAgent(Agent):
         """Produce, run national programmes and destroy surplus. Leakage follows for all
         stockpiles at once (:class:`flowsim.leakage.Leakage`)."""
         rng = self.model.rng
+        if self.trace_boost:
+            self.trace_boost *= self.model.trace_fade
         self._produce(rng)
         self._programmes(rng)
         self._destroy_surplus(rng)
@@ -164,9 +174,13 @@ class StockpileAgent(Agent):
             self.model.destroyed[k] += int(gone.sum())
             self.model.ledger.flow(self.country, "destroyed", -1, int(k), int(gone.sum()))
 
-    def tighten(self, gain: float) -> None:
-        """A successful trace identified this stockpile as a point of diversion (000 ¶33)."""
-        self.security += gain * (1.0 - self.security)
+    def act_on_trace(self) -> None:
+        """A successful trace identified this stockpile as a point of diversion (000 ¶33,
+        ¶61): its authorities act on it with some probability, gaining a bounded share of
+        the security gap that fades unless sustained (all assumptions, see the reference)."""
+        b = self.model.scenario.behaviour
+        if self.model.rng.random() < b.trace_action_probability:
+            self.trace_boost += b.trace_response * (b.trace_response_max - self.trace_boost)
 
 
 class MarketAgent(Agent):
@@ -176,6 +190,19 @@ class MarketAgent(Agent):
     buys what local sellers and arriving traffickers offer up to what it wants. Price
     responds to shortage: ``base x (smoothed demand / smoothed supply) ** elasticity``,
     capped at ``max_price_factor`` either way, so prices rise when supply is cut.
+
+    The two kinds differ as the seeds describe (000 ¶6, ¶24-26; 001 ¶11, ¶35; 004 ¶11),
+    through ``behaviour.armed_group`` / ``behaviour.criminal_market``:
+
+    * demand per step is ``demand x (1 + conflict_demand x conflict_intensity)``: armed
+      groups want more where fighting is heavier, criminal markets do not;
+    * what is added to ``wanted`` each step is scaled by ``(base price / price) **
+      demand_elasticity``: criminal markets buy less when prices rise, armed groups barely;
+    * weapons captured in battle in the country go straight to its armed groups
+      (:meth:`capture`), not through local illicit sellers.
+
+    Starting holdings are ``pre_existing`` lots (origin unknown, unrecorded; a share
+    ``holdings_marked`` bears a marking).
     """
 
     def __init__(self, model: FlowModel, spec: Market, country: int, index: int):
@@ -183,7 +210,9 @@ class MarketAgent(Agent):
         self.spec = spec
         self.country = country
         self.index = index
-        self.demand = model.sim.per_step_count(spec.demand.array())
+        self.behaviour = getattr(model.scenario.behaviour, spec.kind)
+        self.demand = model.sim.per_step_count(spec.demand.array()) * (
+            1.0 + self.behaviour.conflict_demand * float(model.conflict[country]))
         self.base_price = spec.price.array()
         self.ema_supply = self.demand.copy()
         # read and written by traffickers many times a step: plain lists, not arrays
@@ -191,8 +220,11 @@ class MarketAgent(Agent):
         self.wanted: list[float] = self.demand.tolist()
         self.bought = [0, 0, 0, 0]
         self.holdings = LotBook()
-        for k, n in enumerate(spec.holdings.array()):
-            self.holdings.add(LotKey(k, MECH["theft"], country, NO_STOCKPILE, False, False), n)
+        for k, n in enumerate(spec.holdings.array().tolist()):
+            marked = math.floor(n * spec.holdings_marked + 0.5)
+            for is_marked, count in ((True, marked), (False, n - marked)):
+                self.holdings.add(LotKey(k, MECH["pre_existing"], country, NO_STOCKPILE,
+                                         is_marked, False), count)
 
     def accept(self, book: LotBook) -> float:
         """Take what is wanted from ``book`` (removed from it); return the payment in USD."""
@@ -209,6 +241,14 @@ class MarketAgent(Agent):
             model.ledger.flow_book(self.country, "delivered", got)
             self.holdings.absorb(got)
         return paid
+
+    def capture(self, key: LotKey, n: int) -> None:
+        """Weapons captured in battle join this armed group directly (000 ¶6)."""
+        k = key[0]
+        self.holdings.add(key, n)
+        self.wanted[k] = max(0.0, self.wanted[k] - n)
+        self.bought[k] += n
+        self.model.ledger.flow(self.country, "delivered", key[1], k, n)
 
     def wants_any(self) -> bool:
         return max(self.wanted) >= 1
@@ -231,7 +271,12 @@ class MarketAgent(Agent):
                                                  float(self.demand[k])))
         self.bought = [0, 0, 0, 0]
         cap = self.demand * (1.0 + b.backlog_steps)
-        self.wanted = np.minimum(np.array(self.wanted) + self.demand, cap).tolist()
+        e = self.behaviour.demand_elasticity
+        new = self.demand
+        if e:
+            cheap = np.divide(self.base_price, price, out=np.ones(4), where=price > 0)
+            new = new * cheap ** e
+        self.wanted = np.minimum(np.array(self.wanted) + new, cap).tolist()
 
 
 class BorderAgent(Agent):
@@ -494,17 +539,25 @@ class TraffickerAgent(Agent):
 
 
 class RegulatorAgent(Agent):
-    """A country's regulator: allocates inspection, traces seized weapons, shares intelligence.
+    """A country's regulator: allocates inspection, disposes of weapons in its hands, traces
+    them, collects weapons and shares intelligence.
 
     * Allocation: its mobile inspection capacity (000 ¶58) is spread over the crossings
       into the country in proportion to ``1 + perceived risk``, where perceived risk is a
       decaying sum of weapons seized there and of route intelligence received from other
       regulators, weighted by both sides' information exchange (000 ¶20, ¶55).
-    * Tracing (000 ¶32-33, ¶61; 003 tracing section): a share ``tracing_capacity`` of
-      seized marked weapons get a request; a request on a recorded weapon succeeds with
-      the domestic trace success, or for a foreign origin the foreign trace success x the
-      origin's cooperation; both x training. A success identifies the origin stockpile,
-      which tightens its security.
+    * Disposition (000 ¶32): every weapon that comes into the authorities' hands, seized or
+      collected, gets no action with probability ``no_action``; each other weapon is,
+      independently, recorded (``record_in_hand``), marked (``mark_in_hand``), destroyed
+      (``destroy_in_hand``; the rest stay held, state ``seized``) and, if it bears a
+      marking, the subject of a tracing request (``tracing_capacity``). Ammunition is
+      destroyed at the same rate but not tabulated (000 ¶32 counts weapons).
+    * Tracing (000 ¶32-33, ¶61; 003 tracing section): a request on a weapon with a record
+      at a known origin stockpile succeeds with the domestic trace success (national
+      registry), or for a foreign origin the foreign trace success x the origin's
+      cooperation (foreign registry); both x (1 + 0.5 training). A success names the
+      origin stockpile, whose authorities may act on it
+      (:meth:`StockpileAgent.act_on_trace`).
     """
 
     def __init__(self, model: FlowModel, country: int):
@@ -514,6 +567,7 @@ class RegulatorAgent(Agent):
         self.entry = np.flatnonzero(net.dst == country)   # directed crossings into country
         self.risk = np.zeros(len(self.entry))
         self.seized_today = LotBook()
+        self.collected_today = LotBook()
 
     @property
     def controls(self) -> Controls:
@@ -531,44 +585,86 @@ class RegulatorAgent(Agent):
         if pos < len(self.entry) and self.entry[pos] == directed:
             self.risk[pos] += weight
 
-    def trace(self) -> None:
-        model, rng = self.model, self.model.rng
-        b = model.scenario.behaviour
-        own = self.controls
-        train = 1 + 0.5 * own.training
-        binomial, capacity = rng.binomial, own.tracing_capacity
-        seized = marked = requested = traced = 0
-        tightened = set()
-        for k, lots in enumerate(self.seized_today.cats):
-            if k == AMMUNITION:              # tracing is of weapons (ITI; 000 ¶32-33)
-                continue
-            for key, n in lots.items():
-                seized += n
-                if not key.marked:
-                    continue
-                marked += n
-                req = int(binomial(n, capacity))
-                if not req:
-                    continue
-                requested += req
-                if not key.recorded or key.origin_stockpile == NO_STOCKPILE:
-                    continue
-                if key.origin_country == self.country:
-                    p = b.domestic_trace_success
-                else:
-                    p = (b.foreign_trace_success
-                         * model.controls[key.origin_country].tracing_cooperation)
-                ok = int(binomial(req, min(1.0, p * train)))
-                traced += ok
-                if ok and key.origin_stockpile not in tightened:
-                    tightened.add(key.origin_stockpile)
-                    model.stockpile_list[key.origin_stockpile].tighten(b.trace_response)
-        if seized:
-            model.ledger.tracing[self.country] += (seized, marked, requested, traced)
+    def dispose(self) -> None:
+        """What happens to this step's seized and collected weapons (000 ¶32-33)."""
+        acted_on: set[int] = set()
+        for source, book in enumerate((self.seized_today, self.collected_today)):
+            if book:
+                self._dispose(source, book, acted_on)
         self.seized_today = LotBook()
+        self.collected_today = LotBook()
+
+    def _dispose(self, source: int, book: LotBook, acted_on: set[int]) -> None:
+        model, c = self.model, self.controls
+        rng = model.rng
+        keys: list[LotKey] = []
+        counts: list[int] = []
+        for k, d in enumerate(book.cats):
+            if d and k != AMMUNITION:
+                keys.extend(d)
+                counts.extend(d.values())
+        destroyed = [0, 0, 0, 0]
+        flow = model.ledger.flow
+        ammo = book.cats[AMMUNITION]
+        if ammo:
+            p_ammo = (1.0 - c.no_action) * c.destroy_in_hand
+            for key, n in ammo.items():
+                gone = int(rng.binomial(n, p_ammo))
+                if gone:
+                    destroyed[AMMUNITION] += gone
+                    flow(self.country, "destroyed", key[1], AMMUNITION, gone)
+        if keys:
+            n = np.array(counts, dtype=np.int64)
+            none = rng.binomial(n, c.no_action)
+            acted = n - none
+            recorded = rng.binomial(acted, c.record_in_hand)
+            marked = rng.binomial(acted, c.mark_in_hand)
+            gone = rng.binomial(acted, c.destroy_in_hand)
+            bears_mark = np.array([key[4] for key in keys], dtype=np.int64)
+            requests = rng.binomial(acted * bears_mark, c.tracing_capacity)
+            domestic = np.zeros_like(n)
+            foreign = np.zeros_like(n)
+            for i in np.flatnonzero(requests).tolist():
+                self._trace(keys[i], int(requests[i]), i, domestic, foreign, acted_on)
+            cats = np.array([key[0] for key in keys], dtype=np.int64)
+            tally = np.zeros((AMMUNITION, len(DISPOSITION_FIELDS)), dtype=np.int64)
+            np.add.at(tally, cats, np.stack(
+                [n, marked, recorded, requests, domestic, foreign, gone, none], axis=1))
+            model.ledger.disposition[self.country, source] += tally
+            if source == 0:                 # tracing.csv: seized weapons (SDG 16.4.2)
+                model.ledger.tracing[self.country] += (
+                    int(n.sum()), int((n * bears_mark).sum()), int(requests.sum()),
+                    int(domestic.sum() + foreign.sum()))
+            for i in np.flatnonzero(gone).tolist():
+                key, g = keys[i], int(gone[i])
+                destroyed[key[0]] += g
+                flow(self.country, "destroyed", key[1], key[0], g)
+        if any(destroyed):
+            out = np.array(destroyed, dtype=np.int64)
+            model.seized -= out
+            model.destroyed += out
+
+    def _trace(self, key: LotKey, requested: int, i: int, domestic: np.ndarray,
+               foreign: np.ndarray, acted_on: set[int]) -> None:
+        if not key[5] or key[3] == NO_STOCKPILE:     # no record, or no known stockpile
+            return
+        model = self.model
+        b = model.scenario.behaviour
+        train = 1 + 0.5 * self.controls.training
+        if key[2] == self.country:
+            p, out = b.domestic_trace_success, domestic
+        else:
+            p = b.foreign_trace_success * model.controls[key[2]].tracing_cooperation
+            out = foreign
+        ok = int(model.rng.binomial(requested, min(1.0, p * train)))
+        out[i] = ok
+        if ok and key[3] not in acted_on:
+            acted_on.add(key[3])
+            model.stockpile_list[key[3]].act_on_trace()
 
     def collect(self) -> None:
-        """Weapons collection from end users (voluntary surrender, DDR), then destruction."""
+        """Weapons collection from end users (voluntary surrender, DDR; 000 ¶32, ¶69; 001
+        ¶41): collected weapons come into the authorities' hands (see :meth:`dispose`)."""
         model = self.model
         rate = model.sim.per_step_probability(self.controls.collection)
         if rate <= 0:
@@ -577,8 +673,8 @@ class RegulatorAgent(Agent):
             got = market.holdings.thin(rate, model.rng)
             if got:
                 model.ledger.flow_book(self.country, "collected", got)
-                model.ledger.flow_book(self.country, "destroyed", got)
-                model.destroyed += got.by_category()
+                model.seized += got.by_category()
+                self.collected_today.absorb(got)
 
     def police_end_users(self) -> None:
         """Inland seizures from end users and local illicit sellers (illicit possession)."""

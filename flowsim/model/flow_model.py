@@ -5,11 +5,13 @@ One step (a week, month, quarter or year, as the scenario says):
 1. regulators allocate mobile inspection across their entry crossings by perceived risk;
 2. stockpiles produce, run marking/record-keeping programmes and destroy surplus; then
    all leak (one draw for all, :mod:`flowsim.model.leakage`);
-3. authorized transfers move weapons between stockpiles, some diverted on the way;
+3. authorized transfers move weapons between stockpiles, some diverted on the way (end-user
+   fraud into the importer's illicit market, unauthorized re-export on to a third State);
 4. illicit production (craft, conversion/reactivation, 3D printing) adds weapons;
 5. markets buy from local illicit sellers;
 6. traffickers (in random order) buy, plan, cross one border, sell;
-7. regulators seize inland, collect from end users, and trace what was seized;
+7. regulators seize inland, collect from end users, and dispose of what came into their
+   hands: record, mark, trace, destroy or no action (000 ¶32);
 8. markets update prices; the step's flows are logged and stocks collected.
 
 Bookkeeping is exact: for every category, at every step,
@@ -77,6 +79,7 @@ class FlowModel(Model):
         self.destroyed = np.zeros(4, dtype=np.int64)
         self.mobile_extra = np.zeros(self.network.n)
         self.inland_rate = [0.0] * n_c        # per-step inland policing, by country
+        self.trace_fade = 0.5 ** (1.0 / scenario.behaviour.trace_response_half_life)
 
         self.stockpile_list = [StockpileAgent(self, sp, ci, i)
                                for i, (ci, sp) in enumerate(scenario.stockpiles())]
@@ -86,6 +89,7 @@ class FlowModel(Model):
                                 (ci, m) for ci, c in enumerate(scenario.countries)
                                 for m in c.markets)]
         self.markets_in = [[m for m in self.market_list if m.country == ci] for ci in range(n_c)]
+        self.leakage.bind_captors(self.markets_in)
         self.borders = [BorderAgent(self, self.network.crossings[self.network.crossing[d]][1], d)
                         for d in range(self.network.n)]
         self.regulator_list = [RegulatorAgent(self, ci) for ci in range(n_c)]
@@ -129,6 +133,7 @@ class FlowModel(Model):
     def _prepare_transfers(self) -> list[tuple]:
         by_id = {a.spec.id: a for a in self.stockpile_list}
         index = self.scenario.country_index()
+        graph = self.scenario.graph()
         out = []
         for tr in self.scenario.transfers:
             dest_country = index[tr.to_country]
@@ -137,9 +142,20 @@ class FlowModel(Model):
             else:
                 dest = next(a for a in self.stockpile_list if a.country == dest_country
                             and a.spec.owner != "civilian_licensed")
-            out.append((by_id[tr.from_stockpile], dest, self.sim.per_step_count(
-                tr.per_year.array())))
+            src = by_id[tr.from_stockpile]
+            out.append((src, dest, self.sim.per_step_count(tr.per_year.array()),
+                        self._third_states(tr, src.country, dest_country, graph, index)))
         return out
+
+    def _third_states(self, tr, exporter: int, importer: int, graph, index) -> list[int]:
+        """Where weapons re-exported without authorization go on to (000 ¶65; 004 ¶26)."""
+        if tr.reexport_to:
+            return [index[c] for c in tr.reexport_to]
+        ids = self.country_ids
+        near = sorted(index[c] for c in graph.neighbors(ids[importer]))
+        near = [c for c in near if c != exporter]
+        return near or [c for c in range(len(ids)) if c not in (exporter, importer)] or [
+            importer]
 
     def _prepare_illicit_production(self) -> list[tuple[int, int, np.ndarray]]:
         out = []
@@ -174,7 +190,7 @@ class FlowModel(Model):
         self.traffickers.shuffle_do("step")
         self.regulators.do("police_end_users")
         self.regulators.do("collect")
-        self.regulators.do("trace")
+        self.regulators.do("dispose")
         self.markets.do("update_price")
         self._record_end_user_stock()
         self.ledger.end_step()
@@ -199,7 +215,7 @@ class FlowModel(Model):
         (000 ¶6, ¶50-53; 004 ¶26)."""
         m, rng = self.scenario.mechanisms, self.rng
         binomial = rng.binomial
-        for src, dest, rate in self._transfers:
+        for src, dest, rate, third in self._transfers:
             exporter = self.controls[src.country]
             p_fraud = m.transfer_fraud * (1 - exporter.end_user_verification)
             p_reexport = m.reexport * (1 - exporter.post_shipment_checks)
@@ -216,12 +232,20 @@ class FlowModel(Model):
                     [c - f - r for c, f, r in zip(cells, fraud, reexport, strict=True)],
                     dtype=np.int64).reshape(2, 2)
                 self.ledger.flow(src.country, "transferred", -1, k, sum(cells))
-                for mech, drawn in ((MECH["transfer_fraud"], fraud), (MECH["reexport"], reexport)):
-                    for cell, count in enumerate(drawn):
-                        if count:
-                            market.add(LotKey(k, mech, src.country, src.index, cell > 1,
-                                              bool(cell & 1)), count)
-                            self.ledger.flow(dest.country, "diverted", mech, k, count)
+                for cell, count in enumerate(fraud):
+                    if count:
+                        market.add(LotKey(k, MECH["transfer_fraud"], src.country, src.index,
+                                          cell > 1, bool(cell & 1)), count)
+                        self.ledger.flow(dest.country, "diverted", MECH["transfer_fraud"], k,
+                                         count)
+                for cell, count in enumerate(reexport):
+                    if count:      # diverted in the importer, sold on in a third State
+                        to = third[int(rng.integers(len(third)))] if len(third) > 1 else third[0]
+                        self.black_market[to].add(LotKey(k, MECH["reexport"], src.country,
+                                                         src.index, cell > 1, bool(cell & 1)),
+                                                  count)
+                        self.ledger.flow(dest.country, "diverted", MECH["reexport"], k, count)
+                        self.ledger.flow(to, "reexported", MECH["reexport"], k, count)
 
     def _illicit_production(self) -> None:
         """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded."""
@@ -242,7 +266,8 @@ class FlowModel(Model):
         n = book.total()
         self.seized += book.by_category()
         mode = trafficker.mode_name if trafficker is not None else "none"
-        self.ledger.seizure(country, place, place_type, mode, book)   # flows and event log
+        self.ledger.seizure(country, place, place_type, mode, book,   # flows and event log
+                            self._legal_ground(trafficker is not None))
         self.regulator_list[country].seized_today.absorb(book)
         ship = trafficker.shipment if trafficker is not None else None
         if ship is not None:
@@ -253,6 +278,19 @@ class FlowModel(Model):
                     info, self.controls[entered].information_exchange)
                 if share > 0:
                     self.regulator_list[entered].learn(d, n * share)
+
+    def _legal_ground(self, trafficking: bool) -> int:
+        """The legal ground recorded for a seizure (index into ``LEGAL_GROUNDS``): other
+        grounds with ``other_ground``; a trafficker's shipment is recorded as trafficking
+        with ``trafficking_recorded``, else as illicit possession, the easier ground
+        (000 ¶34); weapons held by end users and local sellers as illicit possession."""
+        b = self.scenario.behaviour
+        u = self.rng.random()
+        if u < b.other_ground:
+            return 2
+        if trafficking and u < b.other_ground + (1 - b.other_ground) * b.trafficking_recorded:
+            return 1
+        return 0
 
     # --- accounting -------------------------------------------------------------------------
     def stock_by_state(self) -> np.ndarray:

@@ -6,7 +6,9 @@ battlefield capture, civilian leakage; 000 ¶6; 001 ¶11; 004 ¶25). Stockpiles 
 independently, so their draws are made together: one multinomial over every (stockpile,
 category, marked/recorded cell) and one binomial for which recorded losses are reported.
 That is the same law as drawing each stockpile alone, without paying numpy's per-call
-cost a dozen times a step. The stockpiles' holdings live in one array here; each
+cost a dozen times a step. Weapons captured in battle go straight to the country's armed
+groups when there are any (000 ¶6; :meth:`MarketAgent.capture`), everything else to its
+local illicit sellers (the black market). The stockpiles' holdings live in one array here; each
 :class:`~flowsim.agents.StockpileAgent` keeps a view of its own row.
 """
 
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from flowsim.model.lots import LotKey
+from flowsim.model.lots import MECHANISMS, LotKey
 
 if TYPE_CHECKING:
     from flowsim.model.agents import StockpileAgent
@@ -48,11 +50,20 @@ class Leakage:
                      if j < len(s.mechanisms) else None
                      for s in stockpiles for cat in range(4) for cell in range(4)
                      for j in range(self.slots)]
+        self.captors: list = [None] * len(self.keys)   # set by bind_captors
         # flow keys of each (stockpile, category, slot): diverted, reported loss
         self.flow_keys = [((s.country, "diverted", s.mechanisms[j], cat),
                            (s.country, "reported_loss", s.mechanisms[j], cat))
                           if j < len(s.mechanisms) else None
                           for s in stockpiles for cat in range(4) for j in range(self.slots)]
+
+    def bind_captors(self, markets_in: list[list]) -> None:
+        """Route battlefield capture to the armed groups of the stockpile's country."""
+        for i, key in enumerate(self.keys):
+            if key is not None and MECHANISMS[key[1]] == "battlefield_capture":
+                takers = [m for m in markets_in[key[2]]         # active armed groups
+                          if m.behaviour.battlefield_capture and m.demand.any()]
+                self.captors[i] = takers or None
 
     def step(self) -> None:
         """Leak weapons from every stockpile into its country's black market."""
@@ -79,9 +90,15 @@ class Leakage:
             return
         h -= leaked.sum(axis=3).reshape(n, 4, 2, 2)
         np.minimum(self.surplus, h.sum(axis=(2, 3)), out=self.surplus)
-        markets, keys = model.black_market, self.keys
+        markets, keys, captors = model.black_market, self.keys, self.captors
         for i, count in zip(hit.tolist(), leaked.ravel()[hit].tolist(), strict=True):
             key = keys[i]
+            takers = captors[i]
+            if takers is not None:
+                taker = takers[0] if len(takers) == 1 else takers[
+                    int(rng.integers(len(takers)))]
+                taker.capture(key, count)
+                continue
             book = markets[key[2]]
             d = book.cats[key[0]]
             d[key] = d.get(key, 0) + count

@@ -17,11 +17,17 @@ from flowsim.model.lots import LotBook, LotKey
 
 #: Flows between holder states, recorded per step, country, mechanism and category.
 FLOWS = ("diverted", "reported_loss", "produced", "transferred", "trafficked", "seized_border",
-         "seized_inland", "delivered", "collected", "destroyed")
+         "seized_inland", "delivered", "collected", "destroyed", "reexported")
 
 BORDER_FIELDS = ("parcels", "inspected", "detected", "bribed", "seized_parcels",
                  "weapons_passed", "weapons_seized", "rounds_passed", "rounds_seized")
 TRACING_FIELDS = ("seized", "marked", "requests", "successes")
+#: What happened to weapons that came into the authorities' hands, in the shape of 000 ¶32.
+DISPOSITION_FIELDS = ("count", "marked", "recorded", "trace_requests", "traced_domestic",
+                      "traced_foreign", "destroyed", "no_action")
+DISPOSITION_SOURCES = ("seized", "collected")
+#: Legal ground recorded for a seizure (000 ¶34).
+LEGAL_GROUNDS = ("illicit_possession", "trafficking", "other")
 _SEIZED_FLOW = {"border": "seized_border", "inland": "seized_inland"}
 
 
@@ -36,7 +42,7 @@ class Ledger:
         self._flow_rows: list[tuple] = []
         # Seizure events, stored compactly: one header per event and three parallel lists
         # per seized lot; :attr:`seizure_rows` spells them out when asked.
-        self._events: list[tuple] = []         # (step, country, place, place_type, mode)
+        self._events: list[tuple] = []  # (step, country, place, place_type, mode, ground)
         self._lot_event: list[int] = []
         self._lot_key: list[LotKey] = []
         self._lot_n: list[int] = []
@@ -46,6 +52,10 @@ class Ledger:
         self.border_rows: list[tuple] = []     # (step, directed crossing, *BORDER_FIELDS)
         self.tracing = np.zeros((n_countries, len(TRACING_FIELDS)), dtype=np.int64)
         self.tracing_rows: list[tuple] = []    # (step, country, *TRACING_FIELDS)
+        # (country, source, category) -> DISPOSITION_FIELDS, weapons only
+        self.disposition = np.zeros((n_countries, len(DISPOSITION_SOURCES), 3,
+                                     len(DISPOSITION_FIELDS)), dtype=np.int64)
+        self.disposition_rows: list[tuple] = []  # (step, country, source, category, *fields)
         self.price_rows: list[tuple] = []      # (step, market, category, price, bought, wanted)
         self.end_user_rows: list[tuple] = []   # (step, country, category, held)
         self._n_directed = n_directed_crossings
@@ -61,10 +71,11 @@ class Ledger:
                 flows[(country, flow, key[1], k)] += n
 
     def seizure(self, country: int, place: str, place_type: str, mode: str,
-                book: LotBook) -> None:
-        """Log a seizure event and its lots; counted in the ``seized_<place_type>`` flow."""
+                book: LotBook, ground: int = 0) -> None:
+        """Log a seizure event and its lots; counted in the ``seized_<place_type>`` flow.
+        ``ground`` indexes :data:`LEGAL_GROUNDS`: the legal ground recorded for it."""
         event = len(self._events)
-        self._events.append((self.step, country, place, place_type, mode))
+        self._events.append((self.step, country, place, place_type, mode, ground))
         for d in book.cats:
             if d:
                 self._lot_key.extend(d)
@@ -79,7 +90,7 @@ class Ledger:
             events = self._events
             self._seizure_rows.extend(
                 (*events[e][:4], key[0], n, key[4], key[5], key[1], key[2], key[3],
-                 events[e][4])
+                 events[e][4], LEGAL_GROUNDS[events[e][5]])
                 for e, key, n in zip(self._lot_event[done:], self._lot_key[done:],
                                      self._lot_n[done:], strict=True))
         return self._seizure_rows
@@ -119,3 +130,9 @@ class Ledger:
         for c in np.flatnonzero(self.tracing.any(axis=1)):
             self.tracing_rows.append((s, int(c), *self.tracing[c].tolist()))
         self.tracing[:] = 0
+        disp = self.disposition
+        if disp.any():
+            for c, src, k in zip(*np.nonzero(disp[..., 0]), strict=True):
+                self.disposition_rows.append((s, int(c), int(src), int(k),
+                                              *disp[c, src, k].tolist()))
+            disp[:] = 0

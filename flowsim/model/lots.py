@@ -17,9 +17,12 @@ import numpy as np
 
 from flowsim.inputs.scenario import CATEGORIES
 
-#: Ways weapons enter the illicit realm (000 ¶6; 001 ¶11; 004 ¶25-26; 003).
+#: Ways weapons enter the illicit realm (000 ¶6; 001 ¶11; 004 ¶25-26; 003), and
+#: ``pre_existing``: illicit holdings end users already have at the start, of unknown origin.
 MECHANISMS = ("theft", "loss", "insider", "battlefield_capture", "civilian_leakage",
-              "transfer_fraud", "reexport", "craft", "conversion", "printed")
+              "transfer_fraud", "reexport", "craft", "conversion", "printed", "pre_existing")
+#: Mechanisms whose weapons are not industrially made (000 ¶33: ~90% of seized are).
+NOT_INDUSTRIAL = ("craft", "conversion", "printed")
 N_CAT = len(CATEGORIES)
 AMMUNITION = CATEGORIES.index("ammunition")     # counted in rounds; not traced
 NO_STOCKPILE = -1

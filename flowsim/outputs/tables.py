@@ -5,20 +5,46 @@ Tables (one row per observation; a missing row means zero). Schema, by file:
 ``flows.csv``      step, country, flow, mechanism, category, count
                    flow: diverted, reported_loss, produced, transferred, trafficked
                    (left the country with a trafficker), seized_border, seized_inland,
-                   delivered (to end users), collected, destroyed. mechanism: the diversion
-                   mechanism of the weapons (``none`` for legal production/transfers).
+                   delivered (to end users), collected, destroyed, reexported (weapons
+                   diverted by unauthorized re-export arriving at the third State's illicit
+                   sellers; their ``diverted`` row is in the importing country). mechanism:
+                   the diversion mechanism of the weapons (``none`` for legal
+                   production/transfers; ``pre_existing`` for end users' starting holdings).
 ``stocks.csv``     step, state, category, count — weapons by holder state: stockpiles,
                    black_market, traffickers, in_transit, seized, end_users, destroyed.
                    Step 0 is the initial state.
 ``seizures.csv``   the seizure event log: step, country, place (crossing id or ``inland``),
                    place_type (border/inland), category, count, marked, recorded,
-                   mechanism, origin_country, origin_stockpile, mode (ant/bulk/postal/none).
+                   mechanism, origin_country, origin_stockpile, mode (ant/bulk/postal/none),
+                   legal_ground. ``legal_ground`` is the ground *recorded* for the seizure:
+                   ``illicit_possession``, ``trafficking`` or ``other`` (000 ¶34). A
+                   trafficker's shipment (mode not ``none``) is really trafficking but is
+                   often recorded as illicit possession, the easier ground; weapons taken
+                   from end users and local sellers (mode ``none``) are recorded as illicit
+                   possession or other. Whether a seized weapon is industrially made
+                   follows from ``mechanism``: ``craft``, ``conversion`` and ``printed`` are
+                   not (000 ¶33: ~90% of seized firearms are); ``pre_existing`` holdings
+                   are taken to be industrial.
 ``borders.csv``    step, border, crossing, from_country, to_country, parcels, inspected,
                    detected, bribed, seized_parcels, weapons_passed, weapons_seized,
                    rounds_passed, rounds_seized (weapons exclude ammunition; rounds are it).
 ``tracing.csv``    step, country, seized, marked, requests, successes, traced_share
                    (weapons, not ammunition; successes / seized: the SDG 16.4.2 idea,
                    000 ¶32).
+``disposition.csv`` step, country, source, category, count, marked, recorded,
+                   trace_requests, traced_domestic, traced_foreign, destroyed, no_action —
+                   what happened to the weapons that came into the authorities' hands in
+                   that step, in the shape of 000 ¶32. source: ``seized`` or ``collected``;
+                   category: handguns, rifles, light_weapons (ammunition excluded: 000 ¶32
+                   counts weapons, and rounds are not traced). count: weapons that came in;
+                   marked, recorded: weapons the authorities marked / recorded (actions, not
+                   the weapon's own marking, which is ``seizures.csv`` ``marked``);
+                   trace_requests: weapons bearing a marking that were the subject of a
+                   tracing request; traced_domestic / traced_foreign: requests traced
+                   through the national / a foreign registry; destroyed: destroyed in that
+                   step (the rest stay held, stock state ``seized``); no_action: weapons on
+                   which no action was taken (the others may overlap: a weapon can be
+                   recorded, marked and destroyed).
 ``prices.csv``     step, country, market, category, price (USD), bought, demand (per step).
 ``end_users.csv``  step, country, category, count — illicit weapons held by end users at the
                    end of each step (initial holdings plus deliveries, less seizures and
@@ -45,7 +71,12 @@ import pandas as pd
 
 from flowsim.inputs.scenario import CATEGORIES
 from flowsim.model.flow_model import STATES, FlowModel
-from flowsim.model.ledger import BORDER_FIELDS, TRACING_FIELDS
+from flowsim.model.ledger import (
+    BORDER_FIELDS,
+    DISPOSITION_FIELDS,
+    DISPOSITION_SOURCES,
+    TRACING_FIELDS,
+)
 from flowsim.model.lots import MECHANISMS
 
 SUMMARY_FLOWS = ("diverted", "trafficked", "seized_border", "seized_inland", "delivered")
@@ -75,7 +106,7 @@ def stocks_table(model: FlowModel) -> pd.DataFrame:
 
 def seizures_table(model: FlowModel) -> pd.DataFrame:
     cols = ["step", "country", "place", "place_type", "category", "count", "marked", "recorded",
-            "mechanism", "origin_country", "origin_stockpile", "mode"]
+            "mechanism", "origin_country", "origin_stockpile", "mode", "legal_ground"]
     df = pd.DataFrame(model.ledger.seizure_rows, columns=cols)
     stock_ids = [s.spec.id for s in model.stockpile_list]
     df["country"] = _names(df["country"], model.country_ids)
@@ -89,7 +120,7 @@ def seizures_table(model: FlowModel) -> pd.DataFrame:
 def borders_table(model: FlowModel) -> pd.DataFrame:
     df = pd.DataFrame(model.ledger.border_rows, columns=["step", "directed", *BORDER_FIELDS])
     net = model.network
-    d = df.pop("directed").to_numpy()
+    d = df.pop("directed").to_numpy(dtype=np.int64)
     labels = [net.label(int(x)) for x in d]
     df.insert(1, "border", [b for b, _ in labels])
     df.insert(2, "crossing", [c for _, c in labels])
@@ -102,6 +133,16 @@ def tracing_table(model: FlowModel) -> pd.DataFrame:
     df = pd.DataFrame(model.ledger.tracing_rows, columns=["step", "country", *TRACING_FIELDS])
     df["country"] = _names(df["country"], model.country_ids)
     df["traced_share"] = df["successes"] / df["seized"].where(df["seized"] > 0)
+    return df
+
+
+def disposition_table(model: FlowModel) -> pd.DataFrame:
+    """Weapons that came into the authorities' hands and what was done with them (000 ¶32)."""
+    df = pd.DataFrame(model.ledger.disposition_rows,
+                      columns=["step", "country", "source", "category", *DISPOSITION_FIELDS])
+    df["country"] = _names(df["country"], model.country_ids)
+    df["source"] = _names(df["source"], DISPOSITION_SOURCES)
+    df["category"] = _names(df["category"], CATEGORIES)
     return df
 
 
@@ -137,7 +178,8 @@ def summary_table(flows: pd.DataFrame) -> pd.DataFrame:
 
 TABLES: dict[str, Callable[[FlowModel], pd.DataFrame]] = {
     "flows": flows_table, "stocks": stocks_table, "seizures": seizures_table,
-    "borders": borders_table, "tracing": tracing_table, "prices": prices_table,
+    "borders": borders_table, "tracing": tracing_table, "disposition": disposition_table,
+    "prices": prices_table,
     "end_users": end_users_table,
 }
 
