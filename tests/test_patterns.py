@@ -5,6 +5,7 @@ deterministic, and the shipped regional scenario holds every applicable pattern.
 from __future__ import annotations
 
 import copy
+import math
 
 import pandas as pd
 import pytest
@@ -221,3 +222,65 @@ def test_regional_holds_every_applicable_seed_pattern(tmp_path, run_cli):
     assert code == 0, f"patterns missed:\n{missed.to_string()}"
     assert (table["status"] == HOLDS).sum() >= 3
     assert table.loc[table["status"] == HOLDS, "mean"].notna().all()
+
+
+def test_patterns_reference_is_up_to_date():
+    from flowsim.inputs.patterns import patterns_reference
+
+    doc = (ROOT / "docs" / "patterns.md").read_text()
+    assert doc.strip() == patterns_reference().strip(), \
+        "regenerate with: python -m flowsim.inputs.patterns > docs/patterns.md"
+
+
+# --- calibration with the patterns as the data ----------------------------------------------
+def test_pattern_distance_sums_misses_in_range_widths():
+    from flowsim.calibration.pattern_targets import TARGET_PULL, pattern_distance
+
+    p = _pattern()                                    # target 0.85, range [0.75, 0.95]
+    rows = [p, p, p, p]
+    values = [0.85, 1.05, None, math.nan]             # on target, 0.5 widths out, no events,
+    d = pattern_distance(rows, values, [0, 1, 2, 3])  # no such output
+    assert d == pytest.approx(0 + (0.5 + TARGET_PULL * 1.0) + 1.0 + 0)
+
+
+def test_fitted_values_are_written_in_place_keeping_comments():
+    from flowsim.calibration.pattern_targets import set_values_in_text
+
+    text = ("# header comment\nname: x\ncountries:\n  - id: A\n    stockpiles:\n"
+            "      - {id: a1, marking: 0.5}   # flow style\n      - id: a2\n"
+            "        marking: 0.6        # cited\n")
+    out = set_values_in_text(text, {"countries.A.stockpiles.a2.marking": 0.91234,
+                                    "countries.A.stockpiles.a1.marking": 0.7})
+    assert out == text.replace("0.6 ", "0.9123 ").replace("marking: 0.5}", "marking: 0.7}")
+    with pytest.raises(InputError, match="does not write this key"):
+        set_values_in_text(text, {"countries.A.stockpiles.a2.security": 0.5})
+
+
+def test_calibrate_to_a_pattern_moves_the_parameter_into_the_range(tmp_path, run_cli):
+    """A seized-marked-share pattern the scenario misses (Estria's army 20% marked) is met
+    by fitting that marking: the fit must find marking high enough, and the fitted scenario
+    keeps the original comments and names the pattern in its header."""
+    text = (SCENARIOS / "teaching.yaml").read_text()
+    scenario_text = text.replace("        marking: 0.6\n", "        marking: 0.2\n", 1)
+    assert scenario_text != text
+    (tmp_path / "scenario.yaml").write_text(scenario_text)
+    pats = yaml.safe_load(SEED_PATTERNS.read_text())
+    marked = next(p for p in pats["patterns"] if p["id"] == "marked-share")
+    marked.update(target=0.8, range=[0.7, 0.9], min_denominator=5)
+    write_yaml(tmp_path, {"patterns": [marked]}, "p.yaml")
+    write_yaml(tmp_path, {
+        "name": "t", "scenario": "scenario.yaml", "patterns": "p.yaml", "horizon": 24,
+        "parameters": [{"path": "countries.EST.stockpiles.est-army.marking",
+                        "range": [0.05, 1.0]}],
+        "method": "point", "seed": 3, "point": {"popsize": 3, "maxiter": 3,
+                                                "replications": 1},
+        "predictive_runs": 2}, "cal.yaml")
+    code, _, err = run_cli("calibrate", tmp_path / "cal.yaml", "--out", tmp_path / "res")
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "res" / "patterns.csv")
+    assert table.loc[0, "status"] == HOLDS
+    fitted = (tmp_path / "res" / "fitted-scenario.yaml").read_text()
+    assert "# teaching.yaml — four fictional countries" in fitted        # comments kept
+    assert "Fitted to the seed patterns" in fitted and "marked-share" in fitted
+    fitted_marking = yaml.safe_load(fitted)["countries"][1]["stockpiles"][0]["marking"]
+    assert fitted_marking > 0.5

@@ -318,4 +318,5 @@ def _wrap(line: str, width: int = 95) -> str:
 
 def pattern_calibration_reference() -> str:
     return ("## Calibrating to seed patterns\n\n" + (__doc__ or "").split("\n\n", 1)[1].strip()
-            + "\n\n" + reference(PatternCalibrationSpec, "patterns calibration set-up"))
+            + "\n\n" + reference(PatternCalibrationSpec, "patterns calibration set-up",
+                                  {FreeParameter, AbcSettings, PointSettings}))
