@@ -20,7 +20,9 @@ HEADER = """\
 # licensed civilian market), about a third are destination markets, the rest transit.
 # Magnitudes are illustrative: stockpile sizes are of the order of a national arsenal,
 # with about 40% surplus in military stockpiles (001 ¶36) and weak post-conflict security
-# (001 ¶38); most seizures happen inland (004 ¶25).
+# (001 ¶38); most seizures happen inland (004 ¶25). Post-conflict sources destroy a tenth
+# of their surplus a year (001 ¶39; 000 ¶35); destination markets run amnesties collecting
+# 2% of end users' illicit weapons a year (000 ¶32, ¶69).
 """
 
 
@@ -34,7 +36,7 @@ def make_scenario(n_countries: int = 64, traffickers_per_source: int = 40, seed:
     for cid, role in zip(ids, roles, strict=True):
         c: dict = {"id": cid, "controls": {
             "inland_policing": round(float(rng.uniform(0.03, 0.15)), 3),
-            "tracing_capacity": round(float(rng.uniform(0.01, 0.2)), 3),
+            "tracing_capacity": round(float(rng.uniform(0.001, 0.02)), 4),
             "tracing_cooperation": round(float(rng.uniform(0.1, 0.9)), 3),
             "mobile_inspection": round(float(rng.uniform(0, 0.1)), 3)}}
         if role == "source":
@@ -48,6 +50,7 @@ def make_scenario(n_countries: int = 64, traffickers_per_source: int = 40, seed:
                     "security": round(float(rng.uniform(0.1, 0.4)), 2),
                     "record_keeping": round(float(rng.uniform(0.1, 0.5)), 2),
                     "surplus_share": 0.4}]
+                c["controls"]["surplus_destruction"] = 0.1
             else:                         # producer with a licensed civilian market
                 c["stockpiles"] = [
                     {"id": f"{cid}-factory", "owner": "manufacturer",
@@ -64,6 +67,7 @@ def make_scenario(n_countries: int = 64, traffickers_per_source: int = 40, seed:
                                              "rifles": int(rng.integers(2_000, 10_000))},
                                 "security": round(float(rng.uniform(0.3, 0.8)), 2)}]
         if role == "market":
+            c["controls"]["collection"] = 0.02
             c["markets"] = [{"id": f"{cid}-market", "demand": {
                 "handguns": int(rng.integers(200, 3000)), "rifles": int(rng.integers(100, 2000)),
                 "ammunition": int(rng.integers(10_000, 500_000))}}]
