@@ -13,7 +13,7 @@ from tests.conftest import SCENARIOS
 
 EXPECTED = {"flows.csv", "stocks.csv", "seizures.csv", "borders.csv", "tracing.csv",
             "prices.csv", "summary.csv", "end_users.csv", "run.json", "flows.png", "network.png",
-            "seizures.png", "prices.png"}
+            "seizures.png", "prices.png", "disposition.csv"}
 
 
 def test_run_writes_tables_plots_and_summary(tmp_path, run_cli):

@@ -352,3 +352,32 @@ def test_legal_ground_recorded_differs_from_what_happened_as_000_34_says():
     share = float((ship == "trafficking").mean())
     expected = 0.76 * 0.3
     assert abs(share - expected) < 4 * (expected * (1 - expected) / len(ship)) ** 0.5
+
+
+# --- docs/odd.md names only parameters that exist ---------------------------------------
+def _key_paths(cls, prefix: str = "") -> set[str]:
+    hints = typing.get_type_hints(cls)
+    out = set()
+    for f in dataclasses.fields(cls):
+        path = f"{prefix}.{f.name}" if prefix else f.name
+        out.add(path)
+        for cand in (hints[f.name], *typing.get_args(hints[f.name])):
+            for inner in (cand, *typing.get_args(cand)):
+                if dataclasses.is_dataclass(inner):
+                    out |= _key_paths(inner, path)
+    return out
+
+
+def test_every_parameter_named_in_the_odd_exists_in_the_scenario_reference():
+    odd = (ROOT / "docs" / "odd.md").read_text()
+    reference = (ROOT / "docs" / "scenario-reference.md").read_text()
+    known = _key_paths(Scenario)
+    spans = re.findall(r"`([^`]+)`", odd)
+    named = {m for span in spans for m in re.findall(r"\b[a-z_]+(?:\.[a-z_]+)+\b", span)
+             if not re.search(r"\.(csv|yaml|md|py|json|png)$", m)}
+    # a key path may start at any level: `controls.tracing_capacity` is a country's
+    unknown = sorted(p for p in named if not any(k == p or k.endswith("." + p) for k in known))
+    assert not unknown, unknown
+    missing = sorted(p for p in named if f"| `{p.rsplit('.', 1)[-1]}` |" not in reference)
+    assert not missing, missing
+    assert len(named) >= 40                       # the submodels name their parameters

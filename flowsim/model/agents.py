@@ -21,8 +21,7 @@ from flowsim.inputs.scenario import (
     Stockpile,
     TraffickerGroup,
 )
-from flowsim.model.ledger import DISPOSITION_FIELDS
-from flowsim.model.lots import AMMUNITION, MECHANISMS, NO_STOCKPILE, LotBook, LotKey, split
+from flowsim.model.lots import MECHANISMS, NO_STOCKPILE, LotBook, LotKey, split
 from flowsim.model.routes import Route
 
 if TYPE_CHECKING:
@@ -546,18 +545,10 @@ class RegulatorAgent(Agent):
       into the country in proportion to ``1 + perceived risk``, where perceived risk is a
       decaying sum of weapons seized there and of route intelligence received from other
       regulators, weighted by both sides' information exchange (000 ¶20, ¶55).
-    * Disposition (000 ¶32): every weapon that comes into the authorities' hands, seized or
-      collected, gets no action with probability ``no_action``; each other weapon is,
-      independently, recorded (``record_in_hand``), marked (``mark_in_hand``), destroyed
-      (``destroy_in_hand``; the rest stay held, state ``seized``) and, if it bears a
-      marking, the subject of a tracing request (``tracing_capacity``). Ammunition is
-      destroyed at the same rate but not tabulated (000 ¶32 counts weapons).
-    * Tracing (000 ¶32-33, ¶61; 003 tracing section): a request on a weapon with a record
-      at a known origin stockpile succeeds with the domestic trace success (national
-      registry), or for a foreign origin the foreign trace success x the origin's
-      cooperation (foreign registry); both x (1 + 0.5 training). A success names the
-      origin stockpile, whose authorities may act on it
-      (:meth:`StockpileAgent.act_on_trace`).
+    * Weapons in hand: what it seizes and collects in a step it keeps in ``seized_today``
+      and ``collected_today``; :mod:`flowsim.model.disposition` then records, marks,
+      traces (000 ¶32-33, ¶61) and destroys them or takes no action (000 ¶32), for all
+      countries at once.
     """
 
     def __init__(self, model: FlowModel, country: int):
@@ -585,82 +576,11 @@ class RegulatorAgent(Agent):
         if pos < len(self.entry) and self.entry[pos] == directed:
             self.risk[pos] += weight
 
-    def dispose(self) -> None:
-        """What happens to this step's seized and collected weapons (000 ¶32-33)."""
-        acted_on: set[int] = set()
-        for source, book in enumerate((self.seized_today, self.collected_today)):
-            if book:
-                self._dispose(source, book, acted_on)
+    def clear_in_hand(self) -> None:
+        """Start the next step with empty books (:mod:`flowsim.model.disposition` has
+        disposed of this step's)."""
         self.seized_today = LotBook()
         self.collected_today = LotBook()
-
-    def _dispose(self, source: int, book: LotBook, acted_on: set[int]) -> None:
-        model, c = self.model, self.controls
-        rng = model.rng
-        keys: list[LotKey] = []
-        counts: list[int] = []
-        for k, d in enumerate(book.cats):
-            if d and k != AMMUNITION:
-                keys.extend(d)
-                counts.extend(d.values())
-        destroyed = [0, 0, 0, 0]
-        flow = model.ledger.flow
-        ammo = book.cats[AMMUNITION]
-        if ammo:
-            p_ammo = (1.0 - c.no_action) * c.destroy_in_hand
-            for key, n in ammo.items():
-                gone = int(rng.binomial(n, p_ammo))
-                if gone:
-                    destroyed[AMMUNITION] += gone
-                    flow(self.country, "destroyed", key[1], AMMUNITION, gone)
-        if keys:
-            n = np.array(counts, dtype=np.int64)
-            none = rng.binomial(n, c.no_action)
-            acted = n - none
-            recorded = rng.binomial(acted, c.record_in_hand)
-            marked = rng.binomial(acted, c.mark_in_hand)
-            gone = rng.binomial(acted, c.destroy_in_hand)
-            bears_mark = np.array([key[4] for key in keys], dtype=np.int64)
-            requests = rng.binomial(acted * bears_mark, c.tracing_capacity)
-            domestic = np.zeros_like(n)
-            foreign = np.zeros_like(n)
-            for i in np.flatnonzero(requests).tolist():
-                self._trace(keys[i], int(requests[i]), i, domestic, foreign, acted_on)
-            cats = np.array([key[0] for key in keys], dtype=np.int64)
-            tally = np.zeros((AMMUNITION, len(DISPOSITION_FIELDS)), dtype=np.int64)
-            np.add.at(tally, cats, np.stack(
-                [n, marked, recorded, requests, domestic, foreign, gone, none], axis=1))
-            model.ledger.disposition[self.country, source] += tally
-            if source == 0:                 # tracing.csv: seized weapons (SDG 16.4.2)
-                model.ledger.tracing[self.country] += (
-                    int(n.sum()), int((n * bears_mark).sum()), int(requests.sum()),
-                    int(domestic.sum() + foreign.sum()))
-            for i in np.flatnonzero(gone).tolist():
-                key, g = keys[i], int(gone[i])
-                destroyed[key[0]] += g
-                flow(self.country, "destroyed", key[1], key[0], g)
-        if any(destroyed):
-            out = np.array(destroyed, dtype=np.int64)
-            model.seized -= out
-            model.destroyed += out
-
-    def _trace(self, key: LotKey, requested: int, i: int, domestic: np.ndarray,
-               foreign: np.ndarray, acted_on: set[int]) -> None:
-        if not key[5] or key[3] == NO_STOCKPILE:     # no record, or no known stockpile
-            return
-        model = self.model
-        b = model.scenario.behaviour
-        train = 1 + 0.5 * self.controls.training
-        if key[2] == self.country:
-            p, out = b.domestic_trace_success, domestic
-        else:
-            p = b.foreign_trace_success * model.controls[key[2]].tracing_cooperation
-            out = foreign
-        ok = int(model.rng.binomial(requested, min(1.0, p * train)))
-        out[i] = ok
-        if ok and key[3] not in acted_on:
-            acted_on.add(key[3])
-            model.stockpile_list[key[3]].act_on_trace()
 
     def collect(self) -> None:
         """Weapons collection from end users (voluntary surrender, DDR; 000 ¶32, ¶69; 001

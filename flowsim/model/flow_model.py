@@ -38,6 +38,7 @@ from flowsim.model.agents import (
     TraffickerAgent,
     draw_cells,
 )
+from flowsim.model.disposition import Disposition
 from flowsim.model.leakage import Leakage
 from flowsim.model.ledger import Ledger
 from flowsim.model.lots import NO_STOCKPILE, LotBook, LotKey
@@ -93,6 +94,7 @@ class FlowModel(Model):
         self.borders = [BorderAgent(self, self.network.crossings[self.network.crossing[d]][1], d)
                         for d in range(self.network.n)]
         self.regulator_list = [RegulatorAgent(self, ci) for ci in range(n_c)]
+        self.disposition = Disposition(self)
         index = scenario.country_index()
         self.trafficker_list: list[TraffickerAgent] = []
         for group in scenario.traffickers:
@@ -190,7 +192,7 @@ class FlowModel(Model):
         self.traffickers.shuffle_do("step")
         self.regulators.do("police_end_users")
         self.regulators.do("collect")
-        self.regulators.do("dispose")
+        self.disposition.step()
         self.markets.do("update_price")
         self._record_end_user_stock()
         self.ledger.end_step()

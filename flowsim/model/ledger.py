@@ -131,8 +131,10 @@ class Ledger:
             self.tracing_rows.append((s, int(c), *self.tracing[c].tolist()))
         self.tracing[:] = 0
         disp = self.disposition
-        if disp.any():
-            for c, src, k in zip(*np.nonzero(disp[..., 0]), strict=True):
-                self.disposition_rows.append((s, int(c), int(src), int(k),
-                                              *disp[c, src, k].tolist()))
+        cells = np.argwhere(disp[..., 0])
+        if len(cells):
+            values = disp[tuple(cells.T)]
+            self.disposition_rows.extend(
+                (s, *cell, *row) for cell, row in zip(cells.tolist(), values.tolist(),
+                                                      strict=True))
             disp[:] = 0

@@ -11,7 +11,8 @@ Tables (one row per observation; a missing row means zero). Schema, by file:
                    the diversion mechanism of the weapons (``none`` for legal
                    production/transfers; ``pre_existing`` for end users' starting holdings).
 ``stocks.csv``     step, state, category, count — weapons by holder state: stockpiles,
-                   black_market, traffickers, in_transit, seized, end_users, destroyed.
+                   black_market, traffickers, in_transit, seized (held by the authorities
+                   after seizure or collection, not destroyed), end_users, destroyed.
                    Step 0 is the initial state.
 ``seizures.csv``   the seizure event log: step, country, place (crossing id or ``inland``),
                    place_type (border/inland), category, count, marked, recorded,
