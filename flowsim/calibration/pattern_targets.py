@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,7 @@ import yaml
 
 from flowsim.calibration.fit import (
     AbcSettings,
+    Calibration,
     FreeParameter,
     PointSettings,
     _seed,
@@ -44,9 +45,9 @@ from flowsim.calibration.fit import (
 )
 from flowsim.errors import InputError
 from flowsim.inputs.patterns import Pattern, check_countries, load_patterns
-from flowsim.inputs.scenario import Scenario, scenario_from_data
+from flowsim.inputs.scenario import scenario_from_data
 from flowsim.inputs.schema import build, param, reference
-from flowsim.studies.experiment import check_path_range, load_scenario_beside, scenario_for_sample
+from flowsim.studies.experiment import check_path_range, load_scenario_beside
 from flowsim.studies.patterns import (
     HOLDS,
     NOT_APPLICABLE,
@@ -120,41 +121,17 @@ def _width(p: Pattern) -> float:
 
 
 @dataclass
-class PatternCalibration:
-    """Duck-types :class:`flowsim.calibration.fit.Calibration` for the fit engine."""
+class PatternCalibration(Calibration):
+    """A :class:`flowsim.calibration.fit.Calibration` whose rows are the patterns that
+    apply to the scenario; the fit engine calls its ``simulate``, ``distance`` and
+    ``write_outputs``."""
 
-    spec: PatternCalibrationSpec
-    file: str
-    scenario_data: dict
-    scenario: Scenario
-    scenario_path: Path
-    rows: list[Pattern]                     # the patterns that apply to the scenario
-    fit: list[int] = field(default_factory=list)
-    holdout: list[int] = field(default_factory=list)
+    scenario_path: Path = Path()
     simulate = staticmethod(simulate_patterns)
 
     @property
     def horizon(self) -> int:
         return self.spec.horizon or self.scenario.simulation.steps
-
-    @property
-    def paths(self) -> list[str]:
-        return [p.path for p in self.spec.parameters]
-
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        lo = [math.log(p.range[0]) if p.prior == "loguniform" else p.range[0]
-              for p in self.spec.parameters]
-        hi = [math.log(p.range[1]) if p.prior == "loguniform" else p.range[1]
-              for p in self.spec.parameters]
-        return np.array(lo), np.array(hi)
-
-    def to_theta(self, z: np.ndarray) -> list[float]:
-        return [float(math.exp(v)) if p.prior == "loguniform" else float(v)
-                for p, v in zip(self.spec.parameters, z, strict=True)]
-
-    def data_for(self, theta: list[float]) -> dict:
-        return scenario_for_sample(self.scenario_data, dict(zip(self.paths, theta,
-                                                                strict=True)), self.file)
 
     def distance(self, sim: dict, which: list[int]) -> float:
         return pattern_distance(self.rows, sim["counts"], which)
@@ -196,8 +173,8 @@ def load_pattern_calibration(path: str | Path, data: dict) -> PatternCalibration
     if not rows:
         raise InputError(file, "patterns", f"no pattern in {spec.patterns} applies to "
                          f"scenario '{scenario.name}'")
-    return PatternCalibration(spec, file, scenario_data, scenario, path.parent / spec.scenario,
-                              rows, list(range(len(rows))), [])
+    return PatternCalibration(spec, file, scenario_data, scenario, rows,
+                              list(range(len(rows))), [], path.parent / spec.scenario)
 
 
 def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_opts: dict,
