@@ -81,7 +81,9 @@ TYPES: dict[str, InterventionType] = {
         (Lever("country", "collection", "add"), Lever("country", "surplus_destruction", "add")),
         ("countries",), "000 ¶32, ¶35, ¶69; 001 ¶39, ¶41",
         "Weapons collection (voluntary surrender, DDR) and surplus destruction; strength is "
-        "the share collected and destroyed per year at full effect."),
+        "the share of end users' weapons collected and of state surplus destroyed per year "
+        "at full effect (collected weapons are then disposed of like seized ones: "
+        "controls.destroy_in_hand)."),
     "training": InterventionType(
         (Lever("country", "training", "raise"),), ("countries",),
         "001 part C; 002", "Training of officials (detection and tracing)."),

@@ -119,8 +119,11 @@ class Market:
     """End users in a country: armed groups or criminal markets that absorb weapons."""
 
     id: str = param(doc="Unique identifier of the market.")
-    kind: str = param("criminal_market", "Kind of end user.",
-                      choices=("armed_group", "criminal_market"))
+    kind: str = param("criminal_market", "Kind of end user; sets how demand follows "
+                      "conflict, how price-sensitive it is and whether it takes weapons "
+                      "captured in battle (behaviour.armed_group, behaviour.criminal_market).",
+                      choices=("armed_group", "criminal_market"),
+                      source="000 ¶24-26; 004 ¶11")
     demand: CategoryRates = param(factory=CategoryRates, doc="Weapons wanted per year.")
     price: CategoryRates = _rates("Base willingness to pay, USD per unit.", handguns=1500.0,
                                   rifles=2000.0, light_weapons=8000.0, ammunition=1.5)

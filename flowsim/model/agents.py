@@ -165,13 +165,18 @@ class StockpileAgent(Agent):
         rate = self.controls.surplus_destruction
         if rate <= 0 or not self.surplus.any():
             return
-        n = rng.binomial(self.surplus, self.model.sim.per_step_probability(rate))
-        for k in np.flatnonzero(n):
-            gone = draw_cells(self.holdings[k], int(n[k]), rng)
-            self.holdings[k] -= gone
-            self.surplus[k] -= int(gone.sum())
-            self.model.destroyed[k] += int(gone.sum())
-            self.model.ledger.flow(self.country, "destroyed", -1, int(k), int(gone.sum()))
+        n = rng.binomial(self.surplus, self.model.sim.per_step_probability(rate)).tolist()
+        if not any(n):
+            return
+        cells = self.holdings.reshape(4, 4).tolist()
+        gone = [split(c, min(m, sum(c)), rng) if m else [0, 0, 0, 0]
+                for c, m in zip(cells, n, strict=True)]
+        self.holdings -= np.array(gone, dtype=np.int64).reshape(4, 2, 2)
+        total = [sum(g) for g in gone]
+        self.surplus -= total
+        self.model.destroyed += total
+        for k, t in enumerate(total):
+            self.model.ledger.flow(self.country, "destroyed", -1, k, t)
 
     def act_on_trace(self) -> None:
         """A successful trace identified this stockpile as a point of diversion (000 ¶33,
@@ -271,10 +276,8 @@ class MarketAgent(Agent):
         self.bought = [0, 0, 0, 0]
         cap = self.demand * (1.0 + b.backlog_steps)
         e = self.behaviour.demand_elasticity
-        new = self.demand
-        if e:
-            cheap = np.divide(self.base_price, price, out=np.ones(4), where=price > 0)
-            new = new * cheap ** e
+        # (base price / price) ** e, and price = base price x factor
+        new = self.demand * factor ** -e if e else self.demand
         self.wanted = np.minimum(np.array(self.wanted) + new, cap).tolist()
 
 
@@ -299,8 +302,20 @@ class BorderAgent(Agent):
         self.inspection_rate = spec.inspection_rate
         self.detection_probability = spec.detection_probability
         self.corruption = spec.corruption
+        self._cached_at, self._cached = -1, {}
 
     def catch_probabilities(self, mode: ModeSettings) -> tuple[float, float, float]:
+        """(inspect, detect, bribe) probabilities for a parcel of ``mode``; they change only
+        between steps (interventions, mobile allocation), so they are kept for the step."""
+        steps = self.model.steps
+        if self._cached_at != steps:
+            self._cached_at, self._cached = steps, {}
+        found = self._cached.get(id(mode))
+        if found is None:
+            found = self._cached[id(mode)] = self._catch_probabilities(mode)
+        return found
+
+    def _catch_probabilities(self, mode: ModeSettings) -> tuple[float, float, float]:
         c = self.model.controls[self.country]
         p_inspect = min(1.0, self.inspection_rate + float(self.model.mobile_extra[self.directed]))
         p_detect = min(1.0, self.detection_probability * mode.visibility * (1 + 0.5 * c.training))
@@ -582,26 +597,33 @@ class RegulatorAgent(Agent):
         self.seized_today = LotBook()
         self.collected_today = LotBook()
 
-    def collect(self) -> None:
-        """Weapons collection from end users (voluntary surrender, DDR; 000 ¶32, ¶69; 001
-        ¶41): collected weapons come into the authorities' hands (see :meth:`dispose`)."""
-        model = self.model
-        rate = model.sim.per_step_probability(self.controls.collection)
-        if rate <= 0:
-            return
-        for market in model.markets_in[self.country]:
-            got = market.holdings.thin(rate, model.rng)
-            if got:
-                model.ledger.flow_book(self.country, "collected", got)
-                model.seized += got.by_category()
-                self.collected_today.absorb(got)
+    def police_and_collect(self) -> None:
+        """Inland seizures from local illicit sellers and end users (illicit possession,
+        000 ¶34), then collection from end users (voluntary surrender, amnesties, DDR; 000
+        ¶32, ¶69; 001 ¶41): collected weapons come into the authorities' hands like seized
+        ones (:mod:`flowsim.model.disposition`).
 
-    def police_end_users(self) -> None:
-        """Inland seizures from end users and local illicit sellers (illicit possession)."""
+        Each of an end user's weapons is seized with the per-step inland policing rate
+        ``q`` and, if not, collected with the per-step collection rate ``c``. Both are drawn
+        from one thinning of the holdings with ``q + (1 - q) c``, the removed weapons then
+        split with ``(1 - q) c / (q + (1 - q) c)`` collected: the same law as seizing then
+        collecting, at half the cost on large holdings.
+        """
         model = self.model
-        rate = model.inland_rate[self.country]
-        for book in (model.black_market[self.country],
-                     *(m.holdings for m in model.markets_in[self.country])):
-            seized = book.thin(rate, model.rng)
+        q = model.inland_rate[self.country]
+        c = float(model.sim.per_step_probability(self.controls.collection))
+        removed_p = q + (1.0 - q) * c
+        seized = model.black_market[self.country].thin(q, model.rng)
+        if seized:
+            model.record_seizure(self.country, "inland", "inland", None, seized)
+        for market in model.markets_in[self.country]:
+            seized = market.holdings.thin(removed_p, model.rng)
+            if not seized:
+                continue
+            collected = seized.thin((1.0 - q) * c / removed_p, model.rng) if c > 0 else None
             if seized:
                 model.record_seizure(self.country, "inland", "inland", None, seized)
+            if collected:
+                model.ledger.flow_book(self.country, "collected", collected)
+                model.seized += collected.by_category()
+                self.collected_today.absorb(collected)

@@ -17,9 +17,9 @@ destroyed, no action on 75,531, tracing requests for 669):
   (:meth:`flowsim.model.agents.StockpileAgent.act_on_trace`, once per stockpile and step).
 
 Ammunition is destroyed like weapons but not tabulated: 000 ¶32 counts weapons, and rounds
-are not traced. All lots of all countries are drawn together, one vectorised draw per
-quantity and step: the same law as drawing country by country, without numpy's per-call
-cost for every small book.
+are not traced. All countries are drawn together, one vectorised draw per quantity and
+step, and only tracing requests are drawn lot by lot (:meth:`Disposition._dispose` says
+why that is the same law).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from flowsim.model.flow_model import FlowModel
 
 _SOURCES = len(DISPOSITION_SOURCES)
-_MARKED, _MECHANISM = itemgetter(4), itemgetter(1)
+_MECHANISM, _ORIGIN_COUNTRY, _ORIGIN_STOCKPILE, _MARKED, _RECORDED = (
+    itemgetter(i) for i in range(1, 6))
 
 
 class Disposition:
@@ -67,79 +68,117 @@ class Disposition:
                           np.array(groups, dtype=np.int64))
 
     def _dispose(self, keys: list[LotKey], n: np.ndarray, group: np.ndarray) -> None:
+        """Draw the disposition of the step's lots.
+
+        Once in the authorities' hands a weapon's lot matters only if it is traced, so
+        tracing requests are drawn per lot and everything else per cell of (country,
+        source, category, mechanism, bears a marking). A request is an action, so a weapon
+        bearing a marking gets one with probability ``(1 - no_action) x tracing_capacity``;
+        of the weapons without one, no action is taken with ``no_action / (1 - (1 -
+        no_action) x tracing_capacity)`` (``no_action`` if it bears no marking). That is
+        the same joint law as deciding no action first, then requests among the weapons
+        acted on; destruction is then drawn among all the weapons acted on.
+        """
         model = self.model
         binomial = model.rng.binomial
         controls = model.controls
+        n_mech = len(MECHANISMS)
+
+        def per_country(name: str) -> np.ndarray:
+            return np.array([getattr(c, name) for c in controls])
+
+        a, t = per_country("no_action"), per_country("tracing_capacity")
+        mech = np.fromiter(map(_MECHANISM, keys), dtype=np.int64, count=len(keys))
+        bears = np.fromiter(map(_MARKED, keys), dtype=np.int64, count=len(keys))
+        bears *= group % N_CAT != AMMUNITION
         country = group // (_SOURCES * N_CAT)
-        cat = group % N_CAT
-
-        def per_lot(name: str) -> np.ndarray:
-            return np.array([getattr(c, name) for c in controls])[country]
-
-        none = binomial(n, per_lot("no_action"))
-        acted = n - none
-        gone = binomial(acted, per_lot("destroy_in_hand"))
-        bears_mark = np.fromiter(map(_MARKED, keys), dtype=bool, count=len(keys))
-        bears_mark &= cat != AMMUNITION
-        requests = binomial(acted * bears_mark, per_lot("tracing_capacity"))
-        domestic = np.zeros(self.n_groups, dtype=np.int64)
-        foreign = np.zeros(self.n_groups, dtype=np.int64)
-        acted_on: set[int] = set()
-        for i in np.flatnonzero(requests).tolist():
-            self._trace(keys[i], int(requests[i]), int(country[i]), int(group[i]), domestic,
-                        foreign, acted_on)
+        requests = np.zeros_like(n)
+        markable = np.flatnonzero(bears)
+        p_request = (1.0 - a) * t
+        requests[markable] = binomial(n[markable], p_request[country[markable]])
+        cell = (group * n_mech + mech) * 2 + bears
+        n_cells = self.n_groups * n_mech * 2
+        size_all = np.bincount(cell, weights=n, minlength=n_cells)
+        live = np.flatnonzero(size_all)
+        size = size_all[live].astype(np.int64)
+        req = np.bincount(cell, weights=requests, minlength=n_cells)[live].astype(np.int64)
+        cell_bears = live % 2
+        cell_mech = (live // 2) % n_mech
+        cell_group = live // (2 * n_mech)
+        cell_country = cell_group // (_SOURCES * N_CAT)
+        rest = np.divide(a, 1.0 - p_request, out=np.zeros_like(a), where=p_request < 1)
+        p_none = np.where(cell_bears == 1, rest[cell_country], a[cell_country])
+        none = binomial(size - req, np.minimum(p_none, 1.0))
+        acted = size - none
+        gone = binomial(acted, per_country("destroy_in_hand")[cell_country])
+        domestic, foreign = self._trace(keys, requests, group)
 
         def by_group(x: np.ndarray) -> np.ndarray:
-            return np.bincount(group, weights=x, minlength=self.n_groups).astype(np.int64)
+            return np.bincount(cell_group, weights=x, minlength=self.n_groups).astype(np.int64)
 
-        count, acted_g, gone_g = by_group(n), by_group(acted), by_group(gone)
-        requests_g = by_group(requests)
+        count, acted_g, gone_g = by_group(size), by_group(acted), by_group(gone)
         group_country = np.arange(self.n_groups) // (_SOURCES * N_CAT)
-        rec = np.array([c.record_in_hand for c in controls])[group_country]
-        mark = np.array([c.mark_in_hand for c in controls])[group_country]
-        recorded, marked = binomial(acted_g, rec), binomial(acted_g, mark)
-        table = np.stack([count, marked, recorded, requests_g, domestic, foreign, gone_g,
-                          count - acted_g], axis=1)
-        assert table.shape[1] == len(DISPOSITION_FIELDS)
-        table = table.reshape(len(controls), _SOURCES, N_CAT, -1)
+        recorded = binomial(acted_g, per_country("record_in_hand")[group_country])
+        marked = binomial(acted_g, per_country("mark_in_hand")[group_country])
+        table = np.stack([count, marked, recorded, by_group(req), domestic, foreign,
+                          gone_g, count - acted_g], axis=1)
+        table = table.reshape(len(controls), _SOURCES, N_CAT, len(DISPOSITION_FIELDS))
         ledger = model.ledger
         ledger.disposition += table[:, :, :AMMUNITION]          # weapons only
-        seized = table[:, 0, :AMMUNITION]                        # tracing.csv (SDG 16.4.2)
-        mask = bears_mark & ((group // N_CAT) % _SOURCES == 0)
-        marked_seized = np.bincount(country[mask], weights=n[mask],
-                                    minlength=len(controls)).astype(np.int64)
-        ledger.tracing += np.stack([seized[..., 0].sum(axis=1), marked_seized,
-                                    seized[..., 3].sum(axis=1),
-                                    seized[..., 4].sum(axis=1) + seized[..., 5].sum(axis=1)],
-                                   axis=1)
-        if gone_g.any():                # destroyed flows by (country, mechanism, category)
-            mech = np.fromiter(map(_MECHANISM, keys), dtype=np.int64, count=len(keys))
-            n_mech = len(MECHANISMS)
-            cell = (country * n_mech + mech) * N_CAT + cat
-            tally = np.bincount(cell, weights=gone, minlength=len(controls) * n_mech * N_CAT)
+        # tracing.csv (SDG 16.4.2 idea): seized weapons, marked ones, requests, successes
+        seized = table[:, 0, :AMMUNITION].sum(axis=1)
+        mask = (cell_bears == 1) & ((cell_group // N_CAT) % _SOURCES == 0)
+        tracing = ledger.tracing
+        tracing[:, 0] += seized[:, 0]
+        tracing[:, 1] += np.bincount(cell_country[mask], weights=size[mask],
+                                     minlength=len(controls)).astype(np.int64)
+        tracing[:, 2] += seized[:, 3]
+        tracing[:, 3] += seized[:, 4] + seized[:, 5]
+        hit = np.flatnonzero(gone)
+        if len(hit):                    # destroyed flows by (country, mechanism, category)
             flows = ledger.flows
-            for i in np.flatnonzero(tally).tolist():
-                c, rest = divmod(i, n_mech * N_CAT)
-                flows[(c, "destroyed", rest // N_CAT, rest % N_CAT)] += int(tally[i])
+            for c, m, k, g in zip(cell_country[hit].tolist(), cell_mech[hit].tolist(),
+                                  (cell_group[hit] % N_CAT).tolist(), gone[hit].tolist(),
+                                  strict=True):
+                flows[(c, "destroyed", m, k)] += g
             out = gone_g.reshape(-1, N_CAT).sum(axis=0)
             model.seized -= out
             model.destroyed += out
 
-    def _trace(self, key: LotKey, requested: int, country: int, group: int,
-               domestic: np.ndarray, foreign: np.ndarray, acted_on: set[int]) -> None:
-        """Successes of ``requested`` tracing requests on lot ``key`` made by ``country``."""
-        if not key[5] or key[3] == NO_STOCKPILE:     # no record, or no known stockpile
-            return
+    def _trace(self, keys: list[LotKey], requests: np.ndarray, group: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Successes of the tracing requests through the national registry and through
+        foreign ones (by group); the origins' authorities may act on each success."""
         model = self.model
+        domestic = np.zeros(self.n_groups, dtype=np.int64)
+        foreign = np.zeros(self.n_groups, dtype=np.int64)
+        lots = np.flatnonzero(requests)
+        if not len(lots):
+            return domestic, foreign
+        rng, controls = model.rng, model.controls
         b = model.scenario.behaviour
-        train = 1 + 0.5 * model.controls[country].training
-        if key[2] == country:
-            p, out = b.domestic_trace_success, domestic
-        else:
-            p = b.foreign_trace_success * model.controls[key[2]].tracing_cooperation
-            out = foreign
-        ok = int(model.rng.binomial(requested, min(1.0, p * train)))
-        out[group] += ok
-        if ok and key[3] not in acted_on:
-            acted_on.add(key[3])
-            model.stockpile_list[key[3]].act_on_trace()
+        chosen = [keys[i] for i in lots.tolist()]
+        origin = np.fromiter(map(_ORIGIN_COUNTRY, chosen), dtype=np.int64, count=len(chosen))
+        stockpile = np.fromiter(map(_ORIGIN_STOCKPILE, chosen), dtype=np.int64,
+                                count=len(chosen))
+        recorded = np.fromiter(map(_RECORDED, chosen), dtype=bool, count=len(chosen))
+        where = group[lots]
+        by = where // (_SOURCES * N_CAT)
+        at_home = origin == by
+        cooperation = np.array([c.tracing_cooperation for c in controls])[origin]
+        p = np.where(at_home, b.domestic_trace_success, b.foreign_trace_success * cooperation)
+        training = np.array([c.training for c in controls])[by]
+        p = np.minimum(1.0, p * (1 + 0.5 * training))
+        p *= recorded & (stockpile != NO_STOCKPILE)   # no record or unknown origin: fails
+        ok = rng.binomial(requests[lots], p)
+        domestic += np.bincount(where[at_home], weights=ok[at_home],
+                                minlength=self.n_groups).astype(np.int64)
+        foreign += np.bincount(where[~at_home], weights=ok[~at_home],
+                               minlength=self.n_groups).astype(np.int64)
+        acted_on: set[int] = set()
+        for j in np.flatnonzero(ok).tolist():
+            origin_stockpile = int(stockpile[j])
+            if origin_stockpile not in acted_on:
+                acted_on.add(origin_stockpile)
+                model.stockpile_list[origin_stockpile].act_on_trace()
+        return domestic, foreign

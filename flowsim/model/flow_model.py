@@ -10,8 +10,9 @@ One step (a week, month, quarter or year, as the scenario says):
 4. illicit production (craft, conversion/reactivation, 3D printing) adds weapons;
 5. markets buy from local illicit sellers;
 6. traffickers (in random order) buy, plan, cross one border, sell;
-7. regulators seize inland, collect from end users, and dispose of what came into their
-   hands: record, mark, trace, destroy or no action (000 ¶32);
+7. regulators seize inland and collect from end users, then what came into the
+   authorities' hands is recorded, marked, traced, destroyed or left with no action
+   (000 ¶32; :mod:`flowsim.model.disposition`);
 8. markets update prices; the step's flows are logged and stocks collected.
 
 Bookkeeping is exact: for every category, at every step,
@@ -190,8 +191,7 @@ class FlowModel(Model):
         self._illicit_production()
         self.markets.do("buy_local")
         self.traffickers.shuffle_do("step")
-        self.regulators.do("police_end_users")
-        self.regulators.do("collect")
+        self.regulators.do("police_and_collect")
         self.disposition.step()
         self.markets.do("update_price")
         self._record_end_user_stock()
@@ -238,16 +238,19 @@ class FlowModel(Model):
                     if count:
                         market.add(LotKey(k, MECH["transfer_fraud"], src.country, src.index,
                                           cell > 1, bool(cell & 1)), count)
-                        self.ledger.flow(dest.country, "diverted", MECH["transfer_fraud"], k,
-                                         count)
+                self.ledger.flow(dest.country, "diverted", MECH["transfer_fraud"], k, sum(fraud))
+                if not any(reexport):
+                    continue
+                # diverted in the importer, the consignment sold on in one third State
+                to = third[int(rng.integers(len(third)))] if len(third) > 1 else third[0]
+                onward = self.black_market[to]
                 for cell, count in enumerate(reexport):
-                    if count:      # diverted in the importer, sold on in a third State
-                        to = third[int(rng.integers(len(third)))] if len(third) > 1 else third[0]
-                        self.black_market[to].add(LotKey(k, MECH["reexport"], src.country,
-                                                         src.index, cell > 1, bool(cell & 1)),
-                                                  count)
-                        self.ledger.flow(dest.country, "diverted", MECH["reexport"], k, count)
-                        self.ledger.flow(to, "reexported", MECH["reexport"], k, count)
+                    if count:
+                        onward.add(LotKey(k, MECH["reexport"], src.country, src.index,
+                                          cell > 1, bool(cell & 1)), count)
+                total = sum(reexport)
+                self.ledger.flow(dest.country, "diverted", MECH["reexport"], k, total)
+                self.ledger.flow(to, "reexported", MECH["reexport"], k, total)
 
     def _illicit_production(self) -> None:
         """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded."""
