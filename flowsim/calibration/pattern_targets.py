@@ -258,12 +258,13 @@ def set_values_in_text(text: str, values: dict[str, float]) -> str:
 def fitted_scenario_text(cal: PatternCalibration, medians: list[float], summary: dict) -> str:
     """The scenario file with fitted values and a header naming the patterns fitted to."""
     text = cal.scenario_path.read_text(encoding="utf-8")
-    text = re.sub(rf"{re.escape(HEADER_START)}.*?{re.escape(HEADER_END)}[^\n]*\n", "",
-                  text, flags=re.S)
+    start = f"{HEADER_START}: flowsim calibrate calibration/{Path(cal.file).name} "
+    # a re-fit by the same set-up replaces its block; other set-ups' blocks stay
+    text = re.sub(rf"{re.escape(start)}.*?{re.escape(HEADER_END)}[^\n]*\n", "", text,
+                  flags=re.S)
     text = set_values_in_text(text, dict(zip(cal.paths, medians, strict=True)))
     hold, missed = summary["patterns_hold"], summary["patterns_miss"]
-    lines = [f"{HEADER_START} (`flowsim calibrate calibration/{Path(cal.file).name}`, "
-             f"{cal.spec.method}) ---",
+    lines = [f"{start}({cal.spec.method}) ---",
              f"# Fitted to the seed patterns that apply to '{cal.scenario.name}' "
              f"(calibration/{Path(cal.spec.patterns).name}). Over {cal.spec.predictive_runs} "
              f"runs at the fitted values these hold: {', '.join(hold) or 'none'}."]
@@ -281,7 +282,7 @@ def fitted_scenario_text(cal: PatternCalibration, medians: list[float], summary:
 
 
 def _wrap(line: str, width: int = 95) -> str:
-    if len(line) <= width:
+    if len(line) <= width or line.startswith(HEADER_START):
         return line
     words, out, cur = line[2:].split(" "), [], "#"
     for word in words:
