@@ -149,6 +149,19 @@ class Calibration:
         return distance(self.spec.statistics, self.rows, sim, which)
 
 
+def check_parameters(parameters: list[FreeParameter], scenario_data: dict, file: str) -> None:
+    """Each free parameter's range is [low, high] (low > 0 for log-uniform) and both ends
+    give a valid scenario; raises InputError."""
+    for i, p in enumerate(parameters):
+        where = f"parameters[{i}]"
+        if len(p.range) != 2 or not p.range[0] < p.range[1]:
+            raise InputError(file, f"{where}.range", f"expected [low, high] with low < high, "
+                             f"got {p.range}")
+        if p.prior == "loguniform" and p.range[0] <= 0:
+            raise InputError(file, f"{where}.range", "a loguniform prior needs low > 0")
+        check_path_range(scenario_data, p.path, p.range, file, f"{where}.path")
+
+
 def load_calibration(path: str | Path) -> Calibration:
     """Read and check a calibration set-up, its scenario and its data; raises InputError."""
     path = Path(path)
@@ -162,14 +175,7 @@ def load_calibration(path: str | Path) -> Calibration:
     if not spec.parameters:
         raise InputError(file, "parameters", "expected at least one free parameter")
     scenario_data, scenario = load_scenario_beside(path, spec.scenario)
-    for i, p in enumerate(spec.parameters):
-        where = f"parameters[{i}]"
-        if len(p.range) != 2 or not p.range[0] < p.range[1]:
-            raise InputError(file, f"{where}.range", f"expected [low, high] with low < high, "
-                             f"got {p.range}")
-        if p.prior == "loguniform" and p.range[0] <= 0:
-            raise InputError(file, f"{where}.range", "a loguniform prior needs low > 0")
-        check_path_range(scenario_data, p.path, p.range, file, f"{where}.path")
+    check_parameters(spec.parameters, scenario_data, file)
     rows = load_seizures(path.parent / spec.data, scenario, spec.start_year)
     periods = {r.period for r in rows}
     for i, period in enumerate(spec.holdout_periods):

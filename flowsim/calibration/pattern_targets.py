@@ -40,6 +40,7 @@ from flowsim.calibration.fit import (
     FreeParameter,
     PointSettings,
     _seed,
+    check_parameters,
     evaluate,
     weighted_quantile,
 )
@@ -47,7 +48,7 @@ from flowsim.errors import InputError
 from flowsim.inputs.patterns import Pattern, check_countries, load_patterns
 from flowsim.inputs.scenario import scenario_from_data
 from flowsim.inputs.schema import build, param, reference
-from flowsim.studies.experiment import check_path_range, load_scenario_beside
+from flowsim.studies.experiment import load_scenario_beside
 from flowsim.studies.patterns import (
     HOLDS,
     NOT_APPLICABLE,
@@ -154,14 +155,7 @@ def load_pattern_calibration(path: str | Path, data: dict) -> PatternCalibration
     if not spec.parameters:
         raise InputError(file, "parameters", "expected at least one free parameter")
     scenario_data, scenario = load_scenario_beside(path, spec.scenario)
-    for i, p in enumerate(spec.parameters):
-        where = f"parameters[{i}]"
-        if len(p.range) != 2 or not p.range[0] < p.range[1]:
-            raise InputError(file, f"{where}.range", f"expected [low, high] with low < high, "
-                             f"got {p.range}")
-        if p.prior == "loguniform" and p.range[0] <= 0:
-            raise InputError(file, f"{where}.range", "a loguniform prior needs low > 0")
-        check_path_range(scenario_data, p.path, p.range, file, f"{where}.path")
+    check_parameters(spec.parameters, scenario_data, file)
     patterns_file = path.parent / spec.patterns
     if not patterns_file.exists():
         raise InputError(file, "patterns", f"patterns file '{spec.patterns}' not found "
