@@ -28,13 +28,19 @@ INTERRUPTED = {
               "the same command again",
     "discover": "nothing was written; run the same command again",
     "export": "the archive was not written; run the same command again",
+    "patterns": "the patterns table was not written (it is written whole or not at all); run "
+                "the same command again",
     "app": "the app stopped; participants' runs live only in their browser sessions",
 }
 
 
 def input_kind(data: object) -> str:
     """Which flowsim format a file's YAML data is, told by its keys: ``scenario``,
-    ``experiment`` or ``calibration`` (a scenario when nothing tells)."""
+    ``experiment``, ``calibration`` or ``patterns`` (a scenario when nothing tells)."""
+    from flowsim.inputs.patterns import is_patterns_data
+
+    if is_patterns_data(data):
+        return "patterns"
     keys = set(data) if isinstance(data, dict) else set()
     if "countries" in keys:
         return "scenario"
@@ -46,12 +52,18 @@ def input_kind(data: object) -> str:
 
 
 def _validate_one(path: str) -> str:
-    """Check one scenario, experiment or calibration file; a one-line summary if valid."""
+    """Check one scenario, experiment, calibration or seed-patterns file; a one-line
+    summary if valid."""
     from flowsim.inputs.scenario import scenario_from_data
     from flowsim.inputs.schema import load_yaml
 
     data = load_yaml(path)
     kind = input_kind(data)
+    if kind == "patterns":
+        from flowsim.inputs.patterns import patterns_from_data
+
+        spec = patterns_from_data(data, path)
+        return f"seed patterns, {len(spec.patterns)} patterns"
     if kind == "experiment":
         from flowsim.studies.experiment import load_experiment
 
@@ -164,6 +176,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"\nOutputs in {out}/: posterior.csv, fitted-scenario.yaml, fit.csv, fit.png, "
           "posterior.png, diagnostics.csv, diagnostics.png, summary.json")
     return 0
+
+
+def cmd_patterns(args: argparse.Namespace) -> int:
+    from flowsim.inputs.scenario import load_scenario
+    from flowsim.studies.patterns import HOLDS, MISSES, NOT_APPLICABLE, check_patterns, format_table
+
+    out = Path(args.out) if args.out else Path("out") / load_scenario(args.scenario).name
+    table = check_patterns(args.scenario, args.patterns, replications=args.replications,
+                           steps=args.steps, jobs=args.jobs, out=out)
+    print(format_table(table))
+    n = table["status"].value_counts()
+    print(f"\n{n.get(HOLDS, 0)} hold, {n.get(MISSES, 0)} miss, {n.get(NOT_APPLICABLE, 0)} "
+          f"not applicable ({args.replications} replications); {out}/patterns.csv")
+    return 1 if args.strict and n.get(MISSES, 0) else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -316,6 +342,21 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
     c.add_argument("--address", default=None, help="Dask scheduler HOST:PORT")
     c.set_defaults(func=cmd_calibrate)
+
+    pt = sub.add_parser("patterns", help="compare a scenario with the seed documents' "
+                        "figures (calibration/seed-patterns.yaml) over replications")
+    pt.add_argument("scenario", metavar="SCENARIO")
+    pt.add_argument("--patterns", default=None, metavar="FILE", help="patterns file "
+                    "(default calibration/seed-patterns.yaml)")
+    pt.add_argument("--replications", type=int, default=10, help="runs (default 10)")
+    pt.add_argument("--steps", type=int, default=None, help="steps per run (default: the "
+                    "scenario's)")
+    pt.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    pt.add_argument("--strict", action="store_true", help="exit 1 if an applicable "
+                    "pattern misses")
+    pt.add_argument("--out", default=None, help="folder for patterns.csv (default "
+                    "out/<scenario name>)")
+    pt.set_defaults(func=cmd_patterns)
 
     rp = sub.add_parser("report", help="compare options from an experiment's results folder")
     rp.add_argument("results", metavar="RESULTS_DIR")

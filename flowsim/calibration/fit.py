@@ -149,15 +149,10 @@ class Calibration:
         return distance(self.spec.statistics, self.rows, sim, which)
 
 
-def load_calibration(path: str | Path) -> Calibration:
-    """Read and check a calibration set-up, its scenario and its data; raises InputError."""
-    path = Path(path)
-    file = str(path)
-    spec = build(CalibrationSpec, load_yaml(path), file)
-    if not spec.parameters:
-        raise InputError(file, "parameters", "expected at least one free parameter")
-    scenario_data, scenario = load_scenario_beside(path, spec.scenario)
-    for i, p in enumerate(spec.parameters):
+def check_parameters(parameters: list[FreeParameter], scenario_data: dict, file: str) -> None:
+    """Each free parameter's range is [low, high] (low > 0 for log-uniform) and both ends
+    give a valid scenario; raises InputError."""
+    for i, p in enumerate(parameters):
         where = f"parameters[{i}]"
         if len(p.range) != 2 or not p.range[0] < p.range[1]:
             raise InputError(file, f"{where}.range", f"expected [low, high] with low < high, "
@@ -165,6 +160,22 @@ def load_calibration(path: str | Path) -> Calibration:
         if p.prior == "loguniform" and p.range[0] <= 0:
             raise InputError(file, f"{where}.range", "a loguniform prior needs low > 0")
         check_path_range(scenario_data, p.path, p.range, file, f"{where}.path")
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    """Read and check a calibration set-up, its scenario and its data; raises InputError."""
+    path = Path(path)
+    file = str(path)
+    raw = load_yaml(path)
+    from flowsim.calibration import pattern_targets
+
+    if pattern_targets.is_pattern_setup(raw):           # seed patterns as the data
+        return pattern_targets.load_pattern_calibration(path, raw)
+    spec = build(CalibrationSpec, raw, file)
+    if not spec.parameters:
+        raise InputError(file, "parameters", "expected at least one free parameter")
+    scenario_data, scenario = load_scenario_beside(path, spec.scenario)
+    check_parameters(spec.parameters, scenario_data, file)
     rows = load_seizures(path.parent / spec.data, scenario, spec.start_year)
     periods = {r.period for r in rows}
     for i, period in enumerate(spec.holdout_periods):
@@ -256,7 +267,7 @@ def evaluate(cal: Calibration, progress: Progress, jobs: list[tuple[str, list[fl
     todo = [j for j in jobs if j[0] not in progress.cache]
     args = [(cal.data_for(theta), seed, cal.horizon, cal.rows, key) for key, theta, seed in todo]
     thetas = {key: theta for key, theta, _ in todo}
-    for sim in run_parallel(simulate, args, **run_opts):
+    for sim in run_parallel(getattr(cal, "simulate", simulate), args, **run_opts):
         rec = {"key": sim["key"], "theta": thetas[sim["key"]], "counts": sim["counts"],
                "traced": sim["traced"], "distance": cal.distance(sim, cal.fit)}
         progress.append(rec)
@@ -472,6 +483,7 @@ def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
 def calibration_reference() -> str:
     """Markdown reference: the seizure data format, the distance, the set-up keys."""
     from flowsim.calibration import seizure_data
+    from flowsim.calibration.pattern_targets import pattern_calibration_reference
     from flowsim.inputs.schema import reference
 
     return "\n".join([
@@ -487,6 +499,7 @@ def calibration_reference() -> str:
         "## Method", "", (__doc__ or "").split("\n\n", 1)[1].strip(), "",
         "## Seizure data format", "", (seizure_data.__doc__ or "").split("\n\n", 1)[1].strip(),
         "", reference(CalibrationSpec, "calibration set-up (top level)"),
+        pattern_calibration_reference(),
     ])
 
 
@@ -521,6 +534,7 @@ def calibrate(calibration: str | Path, *, method: str | None = None, jobs: int =
 
     run = run_abc if cal.spec.method == "abc" else run_point
     fitted = run(cal, progress, run_opts, bar)
-    summary = write_outputs(cal, fitted, out, run_opts, progress, bar)
+    summary = getattr(cal, "write_outputs", write_outputs)(cal, fitted, out, run_opts,
+                                                           progress, bar)
     summary["out"] = str(out)
     return summary

@@ -1,0 +1,172 @@
+"""The seed-patterns format: figures from the seed documents that a run's outputs can be
+compared with (pattern-oriented validation).
+
+A patterns file (``calibration/seed-patterns.yaml``) lists patterns. Each names a figure in
+the seeds (statement and citation, e.g. ``000 ¶33``), the **statistic** that computes the
+comparable quantity from a run's output tables (one of :data:`STATISTICS`, documented
+below: a fixed formula over named tables, not free code), the seed's figure (``target``),
+the acceptable ``range`` and why that range, and where it applies: a mapping of scenario
+names to the countries whose outputs are pooled (an empty list means every country).
+A scenario not named there gets "not applicable".
+
+``flowsim patterns`` (:mod:`flowsim.studies.patterns`) computes each applicable
+statistic over replications; a pattern **holds** when the mean over replications lies in
+its range. ``flowsim calibrate`` can fit a scenario to a patterns file
+(:mod:`flowsim.calibration.pattern_targets`).
+
+Print this reference with ``python -m flowsim.inputs.patterns`` (it is
+``docs/patterns.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.schema import build, load_yaml, param, reference
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A named statistic: a pooled ratio ``numerator / denominator`` over named tables."""
+
+    name: str
+    tables: tuple[str, ...]
+    numerator: str
+    denominator: str
+
+
+#: Every statistic a pattern can name. Shares pool the pattern's countries (ratio of sums,
+#: not mean of ratios) over the steps ``from_step``..end of the run; weapons exclude
+#: ammunition throughout.
+STATISTICS: dict[str, Statistic] = {s.name: s for s in (
+    Statistic("border_seizure_share", ("seizures",),
+              "weapons seized with place_type = border",
+              "weapons seized (all places) in the countries"),
+    Statistic("industrial_share_seized", ("seizures",),
+              "weapons seized whose mechanism is not craft, conversion or printed "
+              "(industrially made)",
+              "weapons seized"),
+    Statistic("marked_share_seized", ("seizures",),
+              "weapons seized with marked = true", "weapons seized"),
+    Statistic("illicit_possession_ground_share", ("seizures",),
+              "weapons seized with legal_ground = illicit_possession", "weapons seized"),
+    Statistic("trafficking_ground_share", ("seizures",),
+              "weapons seized with legal_ground = trafficking", "weapons seized"),
+    Statistic("trace_success", ("disposition",),
+              "traced_domestic + traced_foreign", "trace_requests (rows of the pattern's "
+              "source)"),
+    Statistic("trace_success_domestic", ("disposition",),
+              "traced_domestic", "trace_requests (rows of the pattern's source)"),
+    Statistic("trace_success_foreign", ("disposition",),
+              "traced_foreign", "trace_requests (rows of the pattern's source)"),
+    Statistic("trace_requests_per_weapon", ("disposition",),
+              "trace_requests", "count (rows of the pattern's source)"),
+    Statistic("disposition_marked_share", ("disposition",),
+              "marked", "count (rows of the pattern's source)"),
+    Statistic("disposition_recorded_share", ("disposition",),
+              "recorded", "count (rows of the pattern's source)"),
+    Statistic("disposition_destroyed_share", ("disposition",),
+              "destroyed", "count (rows of the pattern's source)"),
+    Statistic("disposition_no_action_share", ("disposition",),
+              "no_action", "count (rows of the pattern's source)"),
+    Statistic("military_surplus_share", ("scenario",),
+              "surplus weapons (holdings x surplus_share) of military stockpiles at step 0",
+              "weapons held by military stockpiles at step 0"),
+    Statistic("surplus_destroyed_per_collected", ("flows",),
+              "weapons destroyed with mechanism = none (state surplus)",
+              "weapons with flow = collected"),
+)}
+
+SOURCES = ("seized", "collected", "any")
+
+
+@dataclass(kw_only=True)
+class Pattern:
+    """One figure from the seed documents and how a run is compared with it."""
+
+    id: str = param(doc="Short unique name.")
+    statement: str = param(doc="What the seed says, in words.")
+    citation: str = param(doc="Seed file prefix and paragraph, e.g. '000 ¶33'.")
+    statistic: str = param(doc="How the figure is computed from a run's outputs (see the "
+                           "statistics table).", choices=tuple(STATISTICS))
+    source: str = param("any", "For disposition statistics: which weapons' disposition rows "
+                        "(seized, collected or any).", choices=SOURCES)
+    target: float = param(doc="The seed's figure, as a ratio.", lo=0)
+    range: list[float] = param(doc="[low, high]: the acceptable range of the model's mean.")
+    range_reason: str = param(doc="Why that range.")
+    applies_to: dict[str, list[str]] = param(
+        doc="Scenario name -> country ids whose outputs are pooled ([] = all countries). "
+            "Scenarios not named: not applicable.")
+    from_step: int = param(1, "First step counted (a burn-in before it is ignored).", lo=1)
+    min_denominator: float = param(
+        1.0, "Below this mean denominator over replications the pattern is not applicable "
+        "(too few events to compare).", lo=0)
+
+
+@dataclass(kw_only=True)
+class PatternFile:
+    """A file of seed patterns (pattern-oriented validation)."""
+
+    description: str = param("", "What these patterns are.")
+    patterns: list[Pattern] = param(doc="The patterns.")
+
+
+def patterns_from_data(data: object, file: str) -> PatternFile:
+    """Build and check a patterns file's data; raises InputError with file and key path."""
+    spec = build(PatternFile, data, file)
+    if not spec.patterns:
+        raise InputError(file, "patterns", "expected at least one pattern")
+    seen: set[str] = set()
+    for i, p in enumerate(spec.patterns):
+        where = f"patterns[{i}]"
+        if p.id in seen:
+            raise InputError(file, f"{where}.id", f"duplicate pattern id '{p.id}'")
+        seen.add(p.id)
+        if len(p.range) != 2 or not 0 <= p.range[0] <= p.range[1]:
+            raise InputError(file, f"{where}.range", f"expected [low, high] with "
+                             f"0 <= low <= high, got {p.range}")
+        if not p.range[0] <= p.target <= p.range[1]:
+            raise InputError(file, f"{where}.target", f"expected the target inside the range "
+                             f"{p.range}, got {p.target:g}")
+        if not p.applies_to:
+            raise InputError(file, f"{where}.applies_to", "expected at least one scenario")
+    return spec
+
+
+def load_patterns(path: str | Path) -> PatternFile:
+    """Read and check a patterns file; raises InputError naming the file and key path."""
+    return patterns_from_data(load_yaml(path), str(path))
+
+
+def check_countries(spec: PatternFile, scenario_name: str, countries: set[str],
+                    file: str) -> None:
+    """Every country a pattern names for ``scenario_name`` must exist in that scenario."""
+    for i, p in enumerate(spec.patterns):
+        for j, c in enumerate(p.applies_to.get(scenario_name, [])):
+            if c not in countries:
+                raise InputError(file, f"patterns[{i}].applies_to.{scenario_name}[{j}]",
+                                 f"unknown country '{c}' in scenario '{scenario_name}'"
+                                 f"{did_you_mean(c, countries)}")
+
+
+def is_patterns_data(data: object) -> bool:
+    """Whether YAML data looks like a patterns file (its top-level keys), for ``validate``."""
+    return isinstance(data, dict) and "patterns" in data and "scenario" not in data
+
+
+def patterns_reference() -> str:
+    """Markdown reference: the patterns file format and every statistic."""
+    lines = ["# Seed patterns reference", "", (__doc__ or "").split("\n\n", 1)[1].strip(), "",
+             "## Statistics", "",
+             "Each is a pooled ratio over the pattern's countries and steps (weapons, not "
+             "ammunition).", "",
+             "| statistic | tables | numerator | denominator |", "|---|---|---|---|"]
+    lines += [f"| `{s.name}` | {', '.join(f'`{t}`' for t in s.tables)} | {s.numerator} | "
+              f"{s.denominator} |" for s in STATISTICS.values()]
+    return "\n".join(lines) + "\n\n" + reference(PatternFile, "patterns file (top level)")
+
+
+if __name__ == "__main__":
+    print(patterns_reference())
