@@ -8,6 +8,7 @@ that every such block quotes its file exactly, and that each generated file is q
 
     .venv/bin/python docs/results/generate.py              # all
     .venv/bin/python docs/results/generate.py patterns     # one
+    .venv/bin/python docs/results/generate.py --splice-only  # re-quote the existing files
 """
 
 from __future__ import annotations
@@ -57,6 +58,15 @@ def splice(text: str, name: str, generated: str) -> str:
 
 def main(argv: list[str]) -> int:
     known = generators()
+    if argv[:1] == ["--splice-only"]:
+        for path in documents():
+            if path.exists():
+                text = path.read_text()
+                for name in known:
+                    if (HERE / f"{name}.md").exists():
+                        text = splice(text, name, (HERE / f"{name}.md").read_text())
+                path.write_text(text)
+        return 0
     names = argv or list(known)
     unknown = [n for n in names if n not in known]
     if unknown:
