@@ -148,15 +148,13 @@ class StockpileAgent(Agent):
 
     def _programmes(self, rng: np.random.Generator) -> None:
         """National marking and record-keeping programmes (000 ¶59-60)."""
-        c, sim = self.controls, self.model.sim
+        c, per_step = self.controls, self.model.per_step
         if c.marking_programme > 0 and self.spec.owner != "civilian_licensed":
-            moved = rng.binomial(self.holdings[:, 0, :], sim.per_step_probability(
-                c.marking_programme))
+            moved = rng.binomial(self.holdings[:, 0, :], per_step(c.marking_programme))
             self.holdings[:, 0, :] -= moved
             self.holdings[:, 1, :] += moved
         if c.record_keeping_programme > 0:
-            moved = rng.binomial(self.holdings[:, :, 0], sim.per_step_probability(
-                c.record_keeping_programme))
+            moved = rng.binomial(self.holdings[:, :, 0], per_step(c.record_keeping_programme))
             self.holdings[:, :, 0] -= moved
             self.holdings[:, :, 1] += moved
 
@@ -165,7 +163,7 @@ class StockpileAgent(Agent):
         rate = self.controls.surplus_destruction
         if rate <= 0 or not self.surplus.any():
             return
-        n = rng.binomial(self.surplus, self.model.sim.per_step_probability(rate)).tolist()
+        n = rng.binomial(self.surplus, self.model.per_step(rate)).tolist()
         if not any(n):
             return
         cells = self.holdings.reshape(4, 4).tolist()
@@ -611,7 +609,7 @@ class RegulatorAgent(Agent):
         """
         model = self.model
         q = model.inland_rate[self.country]
-        c = float(model.sim.per_step_probability(self.controls.collection))
+        c = model.per_step(self.controls.collection)
         removed_p = q + (1.0 - q) * c
         seized = model.black_market[self.country].thin(q, model.rng)
         if seized:

@@ -114,6 +114,7 @@ class FlowModel(Model):
         self.acquisition_list = scenario.behaviour.acquisition_price.array().tolist()
         self.cargo_value = self._cargo_value()
         self._foreign: dict[int, list[MarketAgent]] = {}
+        self._per_step: dict[float, float] = {}
         self._transfers = self._prepare_transfers()
         self._illicit = self._prepare_illicit_production()
         self.schedule = Schedule(self, [*scenario.interventions, *(interventions or [])])
@@ -176,6 +177,14 @@ class FlowModel(Model):
             found = [m for m in self.market_list if m.country != base and m.demand.any()]
             self._foreign[base] = found
         return found
+
+    def per_step(self, per_year: float) -> float:
+        """``sim.per_step_probability`` of one annual rate, remembered by value: agents ask
+        for the same few rates every step, and numpy's scalar overhead was the larger cost."""
+        p = self._per_step.get(per_year)
+        if p is None:
+            p = self._per_step[per_year] = float(self.sim.per_step_probability(per_year))
+        return p
 
     # --- the step ----------------------------------------------------------------------
     def step(self) -> None:
