@@ -422,9 +422,8 @@ class TraffickerAgent(Agent):
         budget = self.capital
         for k, n in load:
             afford = int(budget // prices[k]) if prices[k] > 0 else n
-            got = supply.take(min(n, afford), model.rng, category=k)
-            budget -= got.totals[k] * prices[k]
-            cargo.absorb(got)
+            supply.take(min(n, afford), model.rng, category=k, out=cargo)  # k not loaded yet
+            budget -= cargo.totals[k] * prices[k]
         if not cargo:
             return
         self.capital = budget

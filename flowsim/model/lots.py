@@ -159,9 +159,12 @@ class LotBook:
         self._move(keys, drawn, out)
         return out
 
-    def take(self, n: int, rng: np.random.Generator, category: int) -> LotBook:
-        """Remove ``n`` weapons of ``category`` drawn at random; return them."""
-        out = LotBook()
+    def take(self, n: int, rng: np.random.Generator, category: int,
+             out: LotBook | None = None) -> LotBook:
+        """Remove ``n`` weapons of ``category`` drawn at random; return them, in ``out`` if
+        given (which must hold none of ``category``: a cargo being loaded saves a merge)."""
+        if out is None:
+            out = LotBook()
         have_total = self.totals[category]
         if n <= 0 or not have_total:
             return out
