@@ -236,12 +236,12 @@ class MarketAgent(Agent):
             if not have or wanted[k] < 1:
                 continue
             got = book.take(int(wanted[k]), model.rng, category=k)
-            n = got.totals[k]
+            n, lots = got.totals[k], got.cats[k]
             wanted[k] -= n
             self.bought[k] += n
             paid += n * self.price[k]
-            model.ledger.flow_book(self.country, "delivered", got)
-            self.holdings.absorb(got)
+            model.ledger.flow_lots(self.country, "delivered", k, lots)
+            self.holdings.add_lots(k, lots, n)
         return paid
 
     def capture(self, key: LotKey, n: int) -> None:

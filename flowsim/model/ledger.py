@@ -70,6 +70,13 @@ class Ledger:
             for key, n in d.items():
                 flows[(country, flow, key[1], k)] += n
 
+    def flow_lots(self, country: int, flow: str, category: int, lots: dict[LotKey, int]
+                  ) -> None:
+        """:meth:`flow_book` for the lots of one category."""
+        flows = self.flows
+        for key, n in lots.items():
+            flows[(country, flow, key[1], category)] += n
+
     def seizure(self, country: int, place: str, place_type: str, mode: str,
                 book: LotBook, ground: int = 0) -> None:
         """Log a seizure event and its lots; counted in the ``seized_<place_type>`` flow.

@@ -72,7 +72,8 @@ class LotBook:
         self.totals = [0, 0, 0, 0]
 
     def __bool__(self) -> bool:
-        return any(self.totals)
+        t = self.totals
+        return bool(t[0] or t[1] or t[2] or t[3])
 
     def __iter__(self) -> Iterator[tuple[LotKey, int]]:
         for d in self.cats:
@@ -88,16 +89,21 @@ class LotBook:
         """Move all of ``other``'s lots into this book, leaving ``other`` empty."""
         for k, n_other in enumerate(other.totals):
             if n_other:
-                mine = self.cats[k]
-                if not mine:
-                    self.cats[k] = other.cats[k]
-                else:
-                    get = mine.get
-                    for key, n in other.cats[k].items():
-                        mine[key] = get(key, 0) + n
+                self.add_lots(k, other.cats[k], n_other)
                 other.cats[k] = {}
                 other.totals[k] = 0
-                self.totals[k] += n_other
+
+    def add_lots(self, category: int, lots: dict[LotKey, int], total: int) -> None:
+        """Add ``lots`` (of ``category``, ``total`` weapons; the dict may be kept) to this
+        book."""
+        mine = self.cats[category]
+        if not mine:
+            self.cats[category] = lots
+        else:
+            get = mine.get
+            for key, n in lots.items():
+                mine[key] = get(key, 0) + n
+        self.totals[category] += total
 
     def total(self) -> int:
         return sum(self.totals)
