@@ -459,7 +459,8 @@ class TraffickerAgent(Agent):
         scale = self.spec.risk_aversion * model.cargo_value
         weights = [c + scale * r for c, r in zip(model.network.travel_cost, risk,
                                                  strict=True)]
-        paths = model.network.shortest(self.base, weights, risk, self.official_only)
+        paths = model.network.shortest(self.base, weights, risk, self.official_only,
+                                       {m.country for m in candidates})
         best_market, best_load, best_profit = None, None, 0.0
         for market in candidates:
             to = market.country
