@@ -115,18 +115,18 @@ class LotBook:
         t = self.totals
         return prices[0] * t[0] + prices[1] * t[1] + prices[2] * t[2] + prices[3] * t[3]
 
-    def _move(self, keys: list[LotKey], drawn: list[int], out: LotBook) -> None:
-        """Move ``drawn[i]`` weapons of ``keys[i]`` from this book to ``out`` (empty)."""
+    def _move(self, keys: list[LotKey], counts: list[int], drawn: list[int], out: LotBook
+              ) -> None:
+        """Move ``drawn[i]`` of the ``counts[i]`` weapons of ``keys[i]`` from this book to
+        ``out`` (empty)."""
         cats, got, mine, theirs = self.cats, out.cats, self.totals, out.totals
-        for key, n in zip(keys, drawn, strict=True):
+        for key, have, n in zip(keys, counts, drawn, strict=True):
             if n:
                 k = key[0]
-                d = cats[k]
-                left = d[key] - n
-                if left:
-                    d[key] = left
+                if have - n:
+                    cats[k][key] = have - n
                 else:
-                    del d[key]
+                    del cats[k][key]
                 got[k][key] = n
                 mine[k] -= n
                 theirs[k] += n
@@ -162,7 +162,7 @@ class LotBook:
                 drawn = [binomial(n, p) for n in counts]
                 if any(drawn):
                     break
-        self._move(keys, drawn, out)
+        self._move(keys, counts, drawn, out)
         return out
 
     def take(self, n: int, rng: np.random.Generator, category: int,
@@ -179,9 +179,22 @@ class LotBook:
             out.cats[category], self.cats[category] = d, {}
             out.totals[category], self.totals[category] = have_total, 0
             return out
-        keys = list(d)
-        drawn = [n] if len(keys) == 1 else split(list(d.values()), n, rng)
-        self._move(keys, drawn, out)
+        if len(d) == 1:
+            (key, have), = d.items()
+            d[key] = have - n
+            out.cats[category][key] = n
+        else:
+            counts = list(d.values())
+            got = out.cats[category]
+            for key, have, m in zip(list(d), counts, split(counts, n, rng), strict=True):
+                if m:
+                    if have - m:
+                        d[key] = have - m
+                    else:
+                        del d[key]
+                    got[key] = m
+        self.totals[category] -= n         # split() draws exactly n
+        out.totals[category] += n
         return out
 
     def pop_all(self) -> LotBook:
