@@ -468,9 +468,10 @@ class TraffickerAgent(Agent):
         paths = model.network.shortest(self.base, weights, risk, self.official_only,
                                        {m.country for m in candidates})
         best_market, best_load, best_profit = None, None, 0.0
+        via, capacity = paths.via, float(self.capacity)
         for market in candidates:
             to = market.country
-            if not paths.reaches(to):
+            if via[to] < 0:               # not paths.reaches(to): markets are foreign
                 continue
             survive, travel = paths.survive[to], paths.travel_cost[to]
             price, wanted = market.price, market.wanted
@@ -479,7 +480,7 @@ class TraffickerAgent(Agent):
                 margin = price[k] * survive - acq[k] - travel * units[k]
                 if margin > 0 and wanted[k] >= 1:
                     options.append((margin / units[k], k, margin))
-            profit, load, room = 0.0, [], float(self.capacity)
+            profit, load, room = 0.0, [], capacity
             for _, k, margin in sorted(options, reverse=True):   # best margin per unit of space
                 n = int(min(supply[k], wanted[k], room / units[k]))
                 if n > 0:
@@ -576,6 +577,7 @@ class RegulatorAgent(Agent):
         net = model.network
         self.entry = np.flatnonzero(net.dst == country)   # directed crossings into country
         self.risk = np.zeros(len(self.entry))
+        self._entry_pos = {d: i for i, d in enumerate(self.entry.tolist())}
         self.seized_today = LotBook()
         self.collected_today = LotBook()
 
@@ -591,8 +593,8 @@ class RegulatorAgent(Agent):
         self.risk *= self.model.scenario.behaviour.regulator_memory
 
     def learn(self, directed: int, weight: float) -> None:
-        pos = np.searchsorted(self.entry, directed)
-        if pos < len(self.entry) and self.entry[pos] == directed:
+        pos = self._entry_pos.get(directed)
+        if pos is not None:
             self.risk[pos] += weight
 
     def clear_in_hand(self) -> None:
