@@ -259,26 +259,35 @@ class MarketAgent(Agent):
         self.accept(self.model.black_market[self.country])
 
     def update_price(self) -> None:
+        """Price from the smoothed shortage; what is wanted next step.
+
+        Four numbers each, so the arithmetic is done on Python floats (the same IEEE
+        operations, in the same order, as on numpy arrays) and only the powers on numpy
+        arrays, whose results may differ from Python's in the last bit: numpy's per-call
+        cost on four numbers was the larger part of this method's time.
+        """
         b = self.model.scenario.behaviour
-        bought = np.array(self.bought, dtype=float)
-        self.ema_supply = 0.8 * self.ema_supply + 0.2 * bought
-        ratio = np.divide(self.demand, np.maximum(self.ema_supply, 1e-9),
-                          out=np.ones(4), where=self.demand > 0)
-        # np.clip's wrapper costs more than the two ufuncs it amounts to here (no NaN)
-        factor = np.minimum(np.maximum(ratio ** b.price_elasticity, 1 / b.max_price_factor),
-                            b.max_price_factor)
-        price = self.base_price * factor
-        self.price = price.tolist()
-        for k in np.flatnonzero(self.demand > 0).tolist():
-            self.model.ledger.price_rows.append((self.model.steps, self.index, k,
-                                                 self.price[k], self.bought[k],
-                                                 float(self.demand[k])))
+        demand = self.demand.tolist()
+        ema = [0.8 * s + 0.2 * n for s, n in zip(self.ema_supply.tolist(), self.bought,
+                                                 strict=True)]
+        self.ema_supply = np.array(ema)
+        ratio = [d / (s if s > 1e-9 else 1e-9) if d > 0 else 1.0
+                 for d, s in zip(demand, ema, strict=True)]
+        lo, hi = 1 / b.max_price_factor, b.max_price_factor
+        factor = [min(max(f, lo), hi) for f in (np.array(ratio) ** b.price_elasticity).tolist()]
+        self.price = [p * f for p, f in zip(self.base_price.tolist(), factor, strict=True)]
+        rows, step = self.model.ledger.price_rows, self.model.steps
+        for k, d in enumerate(demand):
+            if d > 0:
+                rows.append((step, self.index, k, self.price[k], self.bought[k], d))
         self.bought = [0, 0, 0, 0]
-        cap = self.demand * (1.0 + b.backlog_steps)
+        backlog = 1.0 + b.backlog_steps
         e = self.behaviour.demand_elasticity
         # (base price / price) ** e, and price = base price x factor
-        new = self.demand * factor ** -e if e else self.demand
-        self.wanted = np.minimum(np.array(self.wanted) + new, cap).tolist()
+        new = ([d * f for d, f in zip(demand, (np.array(factor) ** -e).tolist(), strict=True)]
+               if e else demand)
+        self.wanted = [min(w + n, d * backlog)
+                       for w, n, d in zip(self.wanted, new, demand, strict=True)]
 
 
 class BorderAgent(Agent):
