@@ -246,11 +246,14 @@ class MarketAgent(Agent):
 
     def capture(self, key: LotKey, n: int) -> None:
         """Weapons captured in battle join this armed group directly (000 ¶6)."""
-        k = key[0]
-        self.holdings.add(key, n)
-        self.wanted[k] = max(0.0, self.wanted[k] - n)
+        k = key[0]                   # n > 0: called for every capture the leakage draws
+        d = self.holdings.cats[k]
+        d[key] = d.get(key, 0) + n
+        self.holdings.totals[k] += n
+        left = self.wanted[k] - n
+        self.wanted[k] = left if left > 0.0 else 0.0
         self.bought[k] += n
-        self.model.ledger.flow(self.country, "delivered", key[1], k, n)
+        self.model.ledger.flows[(self.country, "delivered", key[1], k)] += n
 
     def wants_any(self) -> bool:
         return max(self.wanted) >= 1
