@@ -339,8 +339,9 @@ class BorderAgent(Agent):
         return p_i * p_d * (1 - p_b)
 
     def inspect(self, book: LotBook, mode: ModeSettings, rng: np.random.Generator
-                ) -> tuple[LotBook, float]:
-        """Inspect a shipment; remove and return what is seized and the share of parcels lost."""
+                ) -> tuple[LotBook | None, float]:
+        """Inspect a shipment; remove and return what is seized (None if no parcel is) and
+        the share of parcels lost."""
         parcels = count_parcels(book, mode, self.model.units_list)
         found = self._cached.get(id(mode)) if self._cached_at == self.model.steps else None
         p_i, p_d, p_b = found or self.catch_probabilities(mode)
@@ -349,13 +350,15 @@ class BorderAgent(Agent):
         bribed = rng.binomial(detected, p_b) if detected else 0
         seized_parcels = detected - bribed
         # each weapon is in a seized parcel with probability seized_parcels / parcels
-        seized = book.thin(seized_parcels / parcels, rng) if seized_parcels else LotBook()
-        passed, caught = book.totals, seized.totals        # book now holds the rest
+        lost = seized_parcels / parcels
+        seized = book.thin(lost, rng) if seized_parcels else None
+        passed = book.totals                                 # book now holds the rest
+        caught = seized.totals if seized is not None else (0, 0, 0, 0)
         self.model.ledger.inspections.append((
             self.directed, parcels, inspected, detected, bribed, seized_parcels,
             passed[0] + passed[1] + passed[2], caught[0] + caught[1] + caught[2],
             passed[3], caught[3]))
-        return seized, seized_parcels / parcels
+        return seized, lost
 
 
 def count_parcels(book: LotBook, mode: ModeSettings, units: list[float]) -> int:
