@@ -30,14 +30,15 @@ if TYPE_CHECKING:
 MECH = {m: i for i, m in enumerate(MECHANISMS)}
 
 
-def draw_cells(cells: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Draw ``n`` weapons without replacement from a holdings array of any shape."""
+def draw_cells(cells: np.ndarray, n: int, rng: np.random.Generator) -> list[int]:
+    """Draw ``n`` weapons without replacement from a holdings array of any shape: how many
+    from each cell, flattened (a list: the caller needs the numbers more than an array)."""
     flat = cells.reshape(-1).tolist()
     if n >= sum(flat):
-        return cells.copy()
+        return flat
     if n <= 0:
-        return np.zeros_like(cells)
-    return np.array(split(flat, n, rng), dtype=np.int64).reshape(cells.shape)
+        return [0] * len(flat)
+    return split(flat, n, rng)
 
 
 class StockpileAgent(Agent):

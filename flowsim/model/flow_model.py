@@ -234,9 +234,8 @@ class FlowModel(Model):
             for k, n in enumerate(rng.poisson(rate).tolist()):
                 if not n:
                     continue
-                moved = draw_cells(src.holdings[k], n, rng)       # [marked, recorded]
-                src.holdings[k] -= moved
-                cells = moved.ravel().tolist()
+                cells = draw_cells(src.holdings[k], n, rng)       # [marked, recorded], flat
+                src.holdings[k] -= np.array(cells, dtype=np.int64).reshape(2, 2)
                 fraud = [binomial(c, p_fraud) for c in cells]
                 reexport = [binomial(c - f, p_reexport) for c, f in zip(cells, fraud, strict=True)]
                 dest.holdings[k] += np.array(
