@@ -594,6 +594,7 @@ class RegulatorAgent(Agent):
         self.entry = np.flatnonzero(net.dst == country)   # directed crossings into country
         self.risk = np.zeros(len(self.entry))
         self._entry_pos = {d: i for i, d in enumerate(self.entry.tolist())}
+        self._allocated = False            # mobile inspection written to its entries
         self.seized_today = LotBook()
         self.collected_today = LotBook()
 
@@ -604,8 +605,11 @@ class RegulatorAgent(Agent):
     def allocate_inspection(self) -> None:
         if not len(self.entry):
             return
-        w = 1.0 + self.risk
-        self.model.mobile_extra[self.entry] = self.controls.mobile_inspection * w / w.sum()
+        share = self.controls.mobile_inspection
+        if share or self._allocated:       # no capacity: its entries stay at zero once zeroed
+            w = 1.0 + self.risk
+            self.model.mobile_extra[self.entry] = share * w / w.sum()
+            self._allocated = bool(share)
         self.risk *= self.model.scenario.behaviour.regulator_memory
 
     def learn(self, directed: int, weight: float) -> None:
