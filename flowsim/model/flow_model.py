@@ -264,11 +264,11 @@ class FlowModel(Model):
         """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded."""
         for ci, mech, rate in self._illicit:
             made = self.rng.poisson(rate)
-            for k in np.flatnonzero(made):
-                self.black_market[ci].add(LotKey(int(k), mech, ci, NO_STOCKPILE, False, False),
-                                          int(made[k]))
-                self.ledger.flow(ci, "diverted", mech, int(k), int(made[k]))
-                self.ledger.flow(ci, "produced", mech, int(k), int(made[k]))
+            for k, n in enumerate(made.tolist()):
+                if n:
+                    self.black_market[ci].add(LotKey(k, mech, ci, NO_STOCKPILE, False, False), n)
+                    self.ledger.flow(ci, "diverted", mech, k, n)
+                    self.ledger.flow(ci, "produced", mech, k, n)
             self.produced += made
 
     # --- events reported by agents ----------------------------------------------------------
