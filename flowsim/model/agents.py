@@ -236,8 +236,7 @@ class MarketAgent(Agent):
         for k, have in enumerate(book.totals):
             if not have or wanted[k] < 1:
                 continue
-            got = book.take(int(wanted[k]), model.rng, category=k)
-            n, lots = got.totals[k], got.cats[k]
+            lots, n = book.take_lots(int(wanted[k]), model.rng, k)
             wanted[k] -= n
             self.bought[k] += n
             paid += n * self.price[k]
@@ -444,8 +443,10 @@ class TraffickerAgent(Agent):
         budget = self.capital
         for k, n in load:
             afford = int(budget // prices[k]) if prices[k] > 0 else n
-            supply.take(min(n, afford), model.rng, category=k, out=cargo)  # k not loaded yet
-            budget -= cargo.totals[k] * prices[k]
+            lots, got = supply.take_lots(min(n, afford), model.rng, k)
+            if got:                                     # k is not in the cargo yet
+                cargo.cats[k], cargo.totals[k] = lots, got
+            budget -= got * prices[k]
         if not cargo:
             return
         self.capital = budget

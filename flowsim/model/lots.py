@@ -165,27 +165,34 @@ class LotBook:
         self._move(keys, counts, drawn, out)
         return out
 
-    def take(self, n: int, rng: np.random.Generator, category: int,
-             out: LotBook | None = None) -> LotBook:
-        """Remove ``n`` weapons of ``category`` drawn at random; return them, in ``out`` if
-        given (which must hold none of ``category``: a cargo being loaded saves a merge)."""
-        if out is None:
-            out = LotBook()
+    def take(self, n: int, rng: np.random.Generator, category: int) -> LotBook:
+        """Remove ``n`` weapons of ``category`` drawn at random; return them."""
+        out = LotBook()
+        lots, taken = self.take_lots(n, rng, category)
+        if taken:
+            out.cats[category] = lots
+            out.totals[category] = taken
+        return out
+
+    def take_lots(self, n: int, rng: np.random.Generator, category: int
+                  ) -> tuple[dict[LotKey, int], int]:
+        """:meth:`take` without the book around the lots: ``(lots, weapons taken)`` (the
+        hot paths, loading a cargo and a market's purchase, want the lots)."""
         have_total = self.totals[category]
         if n <= 0 or not have_total:
-            return out
+            return {}, 0
         d = self.cats[category]
         if n >= have_total:                 # everything: hand the whole lot table over
-            out.cats[category], self.cats[category] = d, {}
-            out.totals[category], self.totals[category] = have_total, 0
-            return out
+            self.cats[category] = {}
+            self.totals[category] = 0
+            return d, have_total
         if len(d) == 1:
             (key, have), = d.items()
             d[key] = have - n
-            out.cats[category][key] = n
+            got = {key: n}
         else:
             counts = list(d.values())
-            got = out.cats[category]
+            got = {}
             for key, have, m in zip(list(d), counts, split(counts, n, rng), strict=True):
                 if m:
                     if have - m:
@@ -194,8 +201,7 @@ class LotBook:
                         del d[key]
                     got[key] = m
         self.totals[category] -= n         # split() draws exactly n
-        out.totals[category] += n
-        return out
+        return got, n
 
     def pop_all(self) -> LotBook:
         out = LotBook()
