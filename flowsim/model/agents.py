@@ -498,7 +498,8 @@ class TraffickerAgent(Agent):
                 if margin > 0 and wanted[k] >= 1:
                     options.append((margin / units[k], k, margin))
             profit, load, room = 0.0, [], capacity
-            for _, k, margin in sorted(options, reverse=True):   # best margin per unit of space
+            options.sort(reverse=True)                          # best margin per unit of space
+            for _, k, margin in options:
                 n = int(min(supply[k], wanted[k], room / units[k]))
                 if n > 0:
                     load.append((k, n))

@@ -217,7 +217,7 @@ class FlowModel(Model):
         """Illicit weapons held by end users, per country and category, this step."""
         for country, markets in enumerate(self.markets_in):
             if markets:
-                held = [sum(m.holdings.totals[k] for m in markets) for k in range(4)]
+                held = [sum(n) for n in zip(*(m.holdings.totals for m in markets), strict=True)]
                 self.ledger.end_user_rows.extend(
                     (self.steps, country, k, n) for k, n in enumerate(held) if n)
 
@@ -320,8 +320,9 @@ class FlowModel(Model):
         for b in self.black_market:
             add(rows[1], b.totals)
         for t in self.trafficker_list:
-            if t.shipment is not None:
-                add(rows[2 if t.shipment.arrived else 3], t.shipment.book.totals)
+            ship = t.shipment
+            if ship is not None:
+                add(rows[2 if ship.arrived else 3], ship.book.totals)
         for m in self.market_list:
             add(rows[5], m.holdings.totals)
         out = np.array(rows, dtype=np.int64)
