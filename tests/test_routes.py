@@ -48,3 +48,20 @@ def test_official_only_modes_keep_to_official_crossings():
     official = NET.shortest(EST, weights, risk, official_only=True).route(MER)
     assert all(NET.official[d] for d in official.crossings)
     assert official.nodes == [EST, TRA, MER]
+
+
+def test_search_stopped_at_the_targets_gives_their_full_search_routes():
+    """Fails if stopping early (once the targets are settled) returned a tentative route,
+    cost or survival for a target, e.g. by stopping when a target is first reached."""
+    regional = RouteNetwork(load_scenario(SCENARIOS / "regional.yaml"))
+    risk = [0.01 * (d % 7) for d in range(regional.n)]
+    weights = [c + 500 * r for c, r in zip(regional.travel_cost, risk, strict=True)]
+    for source in range(regional.n_countries):
+        full = regional.shortest(source, weights, risk)
+        for target in range(regional.n_countries):
+            if not full.reaches(target):
+                continue
+            early = regional.shortest(source, weights, risk, targets={target})
+            assert early.route(target) == full.route(target)
+            assert (early.survive[target], early.travel_cost[target]) == (
+                full.survive[target], full.travel_cost[target])

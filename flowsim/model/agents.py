@@ -30,14 +30,15 @@ if TYPE_CHECKING:
 MECH = {m: i for i, m in enumerate(MECHANISMS)}
 
 
-def draw_cells(cells: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Draw ``n`` weapons without replacement from a holdings array of any shape."""
+def draw_cells(cells: np.ndarray, n: int, rng: np.random.Generator) -> list[int]:
+    """Draw ``n`` weapons without replacement from a holdings array of any shape: how many
+    from each cell, flattened (a list: the caller needs the numbers more than an array)."""
     flat = cells.reshape(-1).tolist()
     if n >= sum(flat):
-        return cells.copy()
+        return flat
     if n <= 0:
-        return np.zeros_like(cells)
-    return np.array(split(flat, n, rng), dtype=np.int64).reshape(cells.shape)
+        return [0] * len(flat)
+    return split(flat, n, rng)
 
 
 class StockpileAgent(Agent):
@@ -148,15 +149,13 @@ class StockpileAgent(Agent):
 
     def _programmes(self, rng: np.random.Generator) -> None:
         """National marking and record-keeping programmes (000 ¶59-60)."""
-        c, sim = self.controls, self.model.sim
+        c, per_step = self.controls, self.model.per_step
         if c.marking_programme > 0 and self.spec.owner != "civilian_licensed":
-            moved = rng.binomial(self.holdings[:, 0, :], sim.per_step_probability(
-                c.marking_programme))
+            moved = rng.binomial(self.holdings[:, 0, :], per_step(c.marking_programme))
             self.holdings[:, 0, :] -= moved
             self.holdings[:, 1, :] += moved
         if c.record_keeping_programme > 0:
-            moved = rng.binomial(self.holdings[:, :, 0], sim.per_step_probability(
-                c.record_keeping_programme))
+            moved = rng.binomial(self.holdings[:, :, 0], per_step(c.record_keeping_programme))
             self.holdings[:, :, 0] -= moved
             self.holdings[:, :, 1] += moved
 
@@ -165,7 +164,7 @@ class StockpileAgent(Agent):
         rate = self.controls.surplus_destruction
         if rate <= 0 or not self.surplus.any():
             return
-        n = rng.binomial(self.surplus, self.model.sim.per_step_probability(rate)).tolist()
+        n = rng.binomial(self.surplus, self.model.per_step(rate)).tolist()
         if not any(n):
             return
         cells = self.holdings.reshape(4, 4).tolist()
@@ -237,22 +236,24 @@ class MarketAgent(Agent):
         for k, have in enumerate(book.totals):
             if not have or wanted[k] < 1:
                 continue
-            got = book.take(int(wanted[k]), model.rng, category=k)
-            n = got.totals[k]
+            lots, n = book.take_lots(int(wanted[k]), model.rng, k)
             wanted[k] -= n
             self.bought[k] += n
             paid += n * self.price[k]
-            model.ledger.flow_book(self.country, "delivered", got)
-            self.holdings.absorb(got)
+            model.ledger.flow_lots(self.country, "delivered", k, lots)
+            self.holdings.add_lots(k, lots, n)
         return paid
 
     def capture(self, key: LotKey, n: int) -> None:
         """Weapons captured in battle join this armed group directly (000 ¶6)."""
-        k = key[0]
-        self.holdings.add(key, n)
-        self.wanted[k] = max(0.0, self.wanted[k] - n)
+        k = key[0]                   # n > 0: called for every capture the leakage draws
+        d = self.holdings.cats[k]
+        d[key] = d.get(key, 0) + n
+        self.holdings.totals[k] += n
+        left = self.wanted[k] - n
+        self.wanted[k] = left if left > 0.0 else 0.0
         self.bought[k] += n
-        self.model.ledger.flow(self.country, "delivered", key[1], k, n)
+        self.model.ledger.flows[(self.country, "delivered", key[1], k)] += n
 
     def wants_any(self) -> bool:
         return max(self.wanted) >= 1
@@ -261,24 +262,35 @@ class MarketAgent(Agent):
         self.accept(self.model.black_market[self.country])
 
     def update_price(self) -> None:
+        """Price from the smoothed shortage; what is wanted next step.
+
+        Four numbers each, so the arithmetic is done on Python floats (the same IEEE
+        operations, in the same order, as on numpy arrays) and only the powers on numpy
+        arrays, whose results may differ from Python's in the last bit: numpy's per-call
+        cost on four numbers was the larger part of this method's time.
+        """
         b = self.model.scenario.behaviour
-        bought = np.array(self.bought, dtype=float)
-        self.ema_supply = 0.8 * self.ema_supply + 0.2 * bought
-        ratio = np.divide(self.demand, np.maximum(self.ema_supply, 1e-9),
-                          out=np.ones(4), where=self.demand > 0)
-        factor = np.clip(ratio ** b.price_elasticity, 1 / b.max_price_factor, b.max_price_factor)
-        price = self.base_price * factor
-        self.price = price.tolist()
-        for k in np.flatnonzero(self.demand > 0).tolist():
-            self.model.ledger.price_rows.append((self.model.steps, self.index, k,
-                                                 self.price[k], self.bought[k],
-                                                 float(self.demand[k])))
+        demand = self.demand.tolist()
+        ema = [0.8 * s + 0.2 * n for s, n in zip(self.ema_supply.tolist(), self.bought,
+                                                 strict=True)]
+        self.ema_supply = np.array(ema)
+        ratio = [d / (s if s > 1e-9 else 1e-9) if d > 0 else 1.0
+                 for d, s in zip(demand, ema, strict=True)]
+        lo, hi = 1 / b.max_price_factor, b.max_price_factor
+        factor = [min(max(f, lo), hi) for f in (np.array(ratio) ** b.price_elasticity).tolist()]
+        self.price = [p * f for p, f in zip(self.base_price.tolist(), factor, strict=True)]
+        rows, step = self.model.ledger.price_rows, self.model.steps
+        for k, d in enumerate(demand):
+            if d > 0:
+                rows.append((step, self.index, k, self.price[k], self.bought[k], d))
         self.bought = [0, 0, 0, 0]
-        cap = self.demand * (1.0 + b.backlog_steps)
+        backlog = 1.0 + b.backlog_steps
         e = self.behaviour.demand_elasticity
         # (base price / price) ** e, and price = base price x factor
-        new = self.demand * factor ** -e if e else self.demand
-        self.wanted = np.minimum(np.array(self.wanted) + new, cap).tolist()
+        new = ([d * f for d, f in zip(demand, (np.array(factor) ** -e).tolist(), strict=True)]
+               if e else demand)
+        self.wanted = [min(w + n, d * backlog)
+                       for w, n, d in zip(self.wanted, new, demand, strict=True)]
 
 
 class BorderAgent(Agent):
@@ -327,27 +339,34 @@ class BorderAgent(Agent):
         return p_i * p_d * (1 - p_b)
 
     def inspect(self, book: LotBook, mode: ModeSettings, rng: np.random.Generator
-                ) -> tuple[LotBook, float]:
-        """Inspect a shipment; remove and return what is seized and the share of parcels lost."""
+                ) -> tuple[LotBook | None, float]:
+        """Inspect a shipment; remove and return what is seized (None if no parcel is) and
+        the share of parcels lost."""
         parcels = count_parcels(book, mode, self.model.units_list)
-        p_i, p_d, p_b = self.catch_probabilities(mode)
+        found = self._cached.get(id(mode)) if self._cached_at == self.model.steps else None
+        p_i, p_d, p_b = found or self.catch_probabilities(mode)
         inspected = rng.binomial(parcels, p_i)
         detected = rng.binomial(inspected, p_d) if inspected else 0
         bribed = rng.binomial(detected, p_b) if detected else 0
         seized_parcels = detected - bribed
         # each weapon is in a seized parcel with probability seized_parcels / parcels
-        seized = book.thin(seized_parcels / parcels, rng) if seized_parcels else LotBook()
-        passed, caught = book.totals, seized.totals        # book now holds the rest
+        lost = seized_parcels / parcels
+        seized = book.thin(lost, rng) if seized_parcels else None
+        passed = book.totals                                 # book now holds the rest
+        caught = seized.totals if seized is not None else (0, 0, 0, 0)
         self.model.ledger.inspections.append((
             self.directed, parcels, inspected, detected, bribed, seized_parcels,
             passed[0] + passed[1] + passed[2], caught[0] + caught[1] + caught[2],
             passed[3], caught[3]))
-        return seized, seized_parcels / parcels
+        return seized, lost
 
 
 def count_parcels(book: LotBook, mode: ModeSettings, units: list[float]) -> int:
     """Parcels a shipment travels in: its transport units over the mode's parcel size."""
-    return max(1, math.ceil(book.value(units) / mode.parcel_size - 1e-9))
+    t = book.totals                  # book.value(units), spelt out: called for every crossing
+    n = math.ceil((units[0] * t[0] + units[1] * t[1] + units[2] * t[2] + units[3] * t[3])
+                  / mode.parcel_size - 1e-9)
+    return n if n > 1 else 1
 
 
 @dataclass
@@ -427,9 +446,10 @@ class TraffickerAgent(Agent):
             # budget >= n * price: all n affordable (and no huge budget/price quotient to
             # overflow when a price is tiny); otherwise the quotient is below n
             afford = n if price <= 0 or budget >= n * price else int(budget // price)
-            got = supply.take(min(n, afford), model.rng, category=k)
-            budget -= got.totals[k] * prices[k]
-            cargo.absorb(got)
+            lots, got = supply.take_lots(min(n, afford), model.rng, k)
+            if got:                                     # k is not in the cargo yet
+                cargo.cats[k], cargo.totals[k] = lots, got
+            budget -= got * price
         if not cargo:
             return
         self.capital = budget
@@ -465,11 +485,13 @@ class TraffickerAgent(Agent):
         scale = self.spec.risk_aversion * model.cargo_value
         weights = [c + scale * r for c, r in zip(model.network.travel_cost, risk,
                                                  strict=True)]
-        paths = model.network.shortest(self.base, weights, risk, self.official_only)
+        paths = model.network.shortest(self.base, weights, risk, self.official_only,
+                                       {m.country for m in candidates})
         best_market, best_load, best_profit = None, None, 0.0
+        via, capacity = paths.via, float(self.capacity)
         for market in candidates:
             to = market.country
-            if not paths.reaches(to):
+            if via[to] < 0:               # not paths.reaches(to): markets are foreign
                 continue
             survive, travel = paths.survive[to], paths.travel_cost[to]
             price, wanted = market.price, market.wanted
@@ -478,8 +500,9 @@ class TraffickerAgent(Agent):
                 margin = price[k] * survive - acq[k] - travel * units[k]
                 if margin > 0 and wanted[k] >= 1:
                     options.append((margin / units[k], k, margin))
-            profit, load, room = 0.0, [], float(self.capacity)
-            for _, k, margin in sorted(options, reverse=True):   # best margin per unit of space
+            profit, load, room = 0.0, [], capacity
+            options.sort(reverse=True)                          # best margin per unit of space
+            for _, k, margin in options:
                 n = int(min(supply[k], wanted[k], room / units[k]))
                 if n > 0:
                     load.append((k, n))
@@ -575,6 +598,8 @@ class RegulatorAgent(Agent):
         net = model.network
         self.entry = np.flatnonzero(net.dst == country)   # directed crossings into country
         self.risk = np.zeros(len(self.entry))
+        self._entry_pos = {d: i for i, d in enumerate(self.entry.tolist())}
+        self._allocated = False            # mobile inspection written to its entries
         self.seized_today = LotBook()
         self.collected_today = LotBook()
 
@@ -585,13 +610,16 @@ class RegulatorAgent(Agent):
     def allocate_inspection(self) -> None:
         if not len(self.entry):
             return
-        w = 1.0 + self.risk
-        self.model.mobile_extra[self.entry] = self.controls.mobile_inspection * w / w.sum()
+        share = self.controls.mobile_inspection
+        if share or self._allocated:       # no capacity: its entries stay at zero once zeroed
+            w = 1.0 + self.risk
+            self.model.mobile_extra[self.entry] = share * w / w.sum()
+            self._allocated = bool(share)
         self.risk *= self.model.scenario.behaviour.regulator_memory
 
     def learn(self, directed: int, weight: float) -> None:
-        pos = np.searchsorted(self.entry, directed)
-        if pos < len(self.entry) and self.entry[pos] == directed:
+        pos = self._entry_pos.get(directed)
+        if pos is not None:
             self.risk[pos] += weight
 
     def clear_in_hand(self) -> None:
@@ -614,7 +642,7 @@ class RegulatorAgent(Agent):
         """
         model = self.model
         q = model.inland_rate[self.country]
-        c = float(model.sim.per_step_probability(self.controls.collection))
+        c = model.per_step(self.controls.collection)
         removed_p = q + (1.0 - q) * c
         seized = model.black_market[self.country].thin(q, model.rng)
         if seized:

@@ -84,18 +84,16 @@ class Disposition:
         controls = model.controls
         n_mech = len(MECHANISMS)
 
-        def per_country(name: str) -> np.ndarray:
-            return np.array([getattr(c, name) for c in controls])
-
-        a, t = per_country("no_action"), per_country("tracing_capacity")
+        rates = np.array([(c.no_action, c.tracing_capacity, c.destroy_in_hand, c.record_in_hand,
+                           c.mark_in_hand) for c in controls]).T      # by country
+        a, t, p_destroy, p_record, p_mark = rates
         mech = np.fromiter(map(_MECHANISM, keys), dtype=np.int64, count=len(keys))
         bears = np.fromiter(map(_MARKED, keys), dtype=np.int64, count=len(keys))
         bears *= group % N_CAT != AMMUNITION
         country = group // (_SOURCES * N_CAT)
-        requests = np.zeros_like(n)
-        markable = np.flatnonzero(bears)
         p_request = (1.0 - a) * t
-        requests[markable] = binomial(n[markable], p_request[country[markable]])
+        # a binomial of 0 trials draws nothing: the same draws as over the markable lots only
+        requests = binomial(n * bears, p_request[country])
         cell = (group * n_mech + mech) * 2 + bears
         n_cells = self.n_groups * n_mech * 2
         size_all = np.bincount(cell, weights=n, minlength=n_cells)
@@ -110,7 +108,7 @@ class Disposition:
         p_none = np.where(cell_bears == 1, rest[cell_country], a[cell_country])
         none = binomial(size - req, np.minimum(p_none, 1.0))
         acted = size - none
-        gone = binomial(acted, per_country("destroy_in_hand")[cell_country])
+        gone = binomial(acted, p_destroy[cell_country])
         domestic, foreign = self._trace(keys, requests, group)
 
         def by_group(x: np.ndarray) -> np.ndarray:
@@ -118,8 +116,8 @@ class Disposition:
 
         count, acted_g, gone_g = by_group(size), by_group(acted), by_group(gone)
         group_country = np.arange(self.n_groups) // (_SOURCES * N_CAT)
-        recorded = binomial(acted_g, per_country("record_in_hand")[group_country])
-        marked = binomial(acted_g, per_country("mark_in_hand")[group_country])
+        recorded = binomial(acted_g, p_record[group_country])
+        marked = binomial(acted_g, p_mark[group_country])
         table = np.stack([count, marked, recorded, by_group(req), domestic, foreign,
                           gone_g, count - acted_g], axis=1)
         table = table.reshape(len(controls), _SOURCES, N_CAT, len(DISPOSITION_FIELDS))

@@ -114,6 +114,7 @@ class FlowModel(Model):
         self.acquisition_list = scenario.behaviour.acquisition_price.array().tolist()
         self.cargo_value = self._cargo_value()
         self._foreign: dict[int, list[MarketAgent]] = {}
+        self._per_step: dict[float, float] = {}
         self._transfers = self._prepare_transfers()
         self._illicit = self._prepare_illicit_production()
         self.schedule = Schedule(self, [*scenario.interventions, *(interventions or [])])
@@ -177,6 +178,14 @@ class FlowModel(Model):
             self._foreign[base] = found
         return found
 
+    def per_step(self, per_year: float) -> float:
+        """``sim.per_step_probability`` of one annual rate, remembered by value: agents ask
+        for the same few rates every step, and numpy's scalar overhead was the larger cost."""
+        p = self._per_step.get(per_year)
+        if p is None:
+            p = self._per_step[per_year] = float(self.sim.per_step_probability(per_year))
+        return p
+
     # --- the step ----------------------------------------------------------------------
     def step(self) -> None:
         self.ledger.step = self.steps
@@ -208,7 +217,7 @@ class FlowModel(Model):
         """Illicit weapons held by end users, per country and category, this step."""
         for country, markets in enumerate(self.markets_in):
             if markets:
-                held = [sum(m.holdings.totals[k] for m in markets) for k in range(4)]
+                held = [sum(n) for n in zip(*(m.holdings.totals for m in markets), strict=True)]
                 self.ledger.end_user_rows.extend(
                     (self.steps, country, k, n) for k, n in enumerate(held) if n)
 
@@ -225,9 +234,8 @@ class FlowModel(Model):
             for k, n in enumerate(rng.poisson(rate).tolist()):
                 if not n:
                     continue
-                moved = draw_cells(src.holdings[k], n, rng)       # [marked, recorded]
-                src.holdings[k] -= moved
-                cells = moved.ravel().tolist()
+                cells = draw_cells(src.holdings[k], n, rng)       # [marked, recorded], flat
+                src.holdings[k] -= np.array(cells, dtype=np.int64).reshape(2, 2)
                 fraud = [binomial(c, p_fraud) for c in cells]
                 reexport = [binomial(c - f, p_reexport) for c, f in zip(cells, fraud, strict=True)]
                 dest.holdings[k] += np.array(
@@ -256,11 +264,11 @@ class FlowModel(Model):
         """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded."""
         for ci, mech, rate in self._illicit:
             made = self.rng.poisson(rate)
-            for k in np.flatnonzero(made):
-                self.black_market[ci].add(LotKey(int(k), mech, ci, NO_STOCKPILE, False, False),
-                                          int(made[k]))
-                self.ledger.flow(ci, "diverted", mech, int(k), int(made[k]))
-                self.ledger.flow(ci, "produced", mech, int(k), int(made[k]))
+            for k, n in enumerate(made.tolist()):
+                if n:
+                    self.black_market[ci].add(LotKey(k, mech, ci, NO_STOCKPILE, False, False), n)
+                    self.ledger.flow(ci, "diverted", mech, k, n)
+                    self.ledger.flow(ci, "produced", mech, k, n)
             self.produced += made
 
     # --- events reported by agents ----------------------------------------------------------
@@ -312,8 +320,9 @@ class FlowModel(Model):
         for b in self.black_market:
             add(rows[1], b.totals)
         for t in self.trafficker_list:
-            if t.shipment is not None:
-                add(rows[2 if t.shipment.arrived else 3], t.shipment.book.totals)
+            ship = t.shipment
+            if ship is not None:
+                add(rows[2 if ship.arrived else 3], ship.book.totals)
         for m in self.market_list:
             add(rows[5], m.holdings.totals)
         out = np.array(rows, dtype=np.int64)

@@ -51,6 +51,7 @@ class Leakage:
                      for s in stockpiles for cat in range(4) for cell in range(4)
                      for j in range(self.slots)]
         self.captors: list = [None] * len(self.keys)   # set by bind_captors
+        self._index_slots()
         # flow keys of each (stockpile, category, slot): diverted, reported loss
         self.flow_keys = [((s.country, "diverted", s.mechanisms[j], cat),
                            (s.country, "reported_loss", s.mechanisms[j], cat))
@@ -64,6 +65,13 @@ class Leakage:
                 takers = [m for m in markets_in[key[2]]         # active armed groups
                           if m.behaviour.battlefield_capture and m.demand.any()]
                 self.captors[i] = takers or None
+        self._index_slots()
+
+    def _index_slots(self) -> None:
+        """What the hot loop of :meth:`step` reads per slot, in one tuple: lot key,
+        category, country, armed groups taking battlefield captures."""
+        self.slot_info = [(key, key[0], key[2], takers) if key is not None else None
+                          for key, takers in zip(self.keys, self.captors, strict=True)]
 
     def step(self) -> None:
         """Leak weapons from every stockpile into its country's black market."""
@@ -90,19 +98,18 @@ class Leakage:
             return
         h -= leaked.sum(axis=3).reshape(n, 4, 2, 2)
         np.minimum(self.surplus, h.sum(axis=(2, 3)), out=self.surplus)
-        markets, keys, captors = model.black_market, self.keys, self.captors
+        markets, slot_info = model.black_market, self.slot_info
         for i, count in zip(hit.tolist(), leaked.ravel()[hit].tolist(), strict=True):
-            key = keys[i]
-            takers = captors[i]
+            key, k, country, takers = slot_info[i]
             if takers is not None:
                 taker = takers[0] if len(takers) == 1 else takers[
                     int(rng.integers(len(takers)))]
                 taker.capture(key, count)
                 continue
-            book = markets[key[2]]
-            d = book.cats[key[0]]
+            book = markets[country]
+            d = book.cats[k]
             d[key] = d.get(key, 0) + count
-            book.totals[key[0]] += count
+            book.totals[k] += count
         # recorded losses are reported if an audit comes within the year (000 ¶60)
         by_mech = leaked.sum(axis=2)                           # (stockpile, cat, slot)
         recorded_lost = leaked[:, :, 1::2, :].sum(axis=2)      # cells with recorded = 1

@@ -96,7 +96,8 @@ class LotBook:
         self.totals = [0, 0, 0, 0]
 
     def __bool__(self) -> bool:
-        return any(self.totals)
+        t = self.totals
+        return bool(t[0] or t[1] or t[2] or t[3])
 
     def __iter__(self) -> Iterator[tuple[LotKey, int]]:
         for d in self.cats:
@@ -112,16 +113,21 @@ class LotBook:
         """Move all of ``other``'s lots into this book, leaving ``other`` empty."""
         for k, n_other in enumerate(other.totals):
             if n_other:
-                mine = self.cats[k]
-                if not mine:
-                    self.cats[k] = other.cats[k]
-                else:
-                    get = mine.get
-                    for key, n in other.cats[k].items():
-                        mine[key] = get(key, 0) + n
+                self.add_lots(k, other.cats[k], n_other)
                 other.cats[k] = {}
                 other.totals[k] = 0
-                self.totals[k] += n_other
+
+    def add_lots(self, category: int, lots: dict[LotKey, int], total: int) -> None:
+        """Add ``lots`` (of ``category``, ``total`` weapons; the dict may be kept) to this
+        book."""
+        mine = self.cats[category]
+        if not mine:
+            self.cats[category] = lots
+        else:
+            get = mine.get
+            for key, n in lots.items():
+                mine[key] = get(key, 0) + n
+        self.totals[category] += total
 
     def total(self) -> int:
         return sum(self.totals)
@@ -133,18 +139,18 @@ class LotBook:
         t = self.totals
         return prices[0] * t[0] + prices[1] * t[1] + prices[2] * t[2] + prices[3] * t[3]
 
-    def _move(self, keys: list[LotKey], drawn: list[int], out: LotBook) -> None:
-        """Move ``drawn[i]`` weapons of ``keys[i]`` from this book to ``out`` (empty)."""
+    def _move(self, keys: list[LotKey], counts: list[int], drawn: list[int], out: LotBook
+              ) -> None:
+        """Move ``drawn[i]`` of the ``counts[i]`` weapons of ``keys[i]`` from this book to
+        ``out`` (empty)."""
         cats, got, mine, theirs = self.cats, out.cats, self.totals, out.totals
-        for key, n in zip(keys, drawn, strict=True):
+        for key, have, n in zip(keys, counts, drawn, strict=True):
             if n:
                 k = key[0]
-                d = cats[k]
-                left = d[key] - n
-                if left:
-                    d[key] = left
+                if have - n:
+                    cats[k][key] = have - n
                 else:
-                    del d[key]
+                    del cats[k][key]
                 got[k][key] = n
                 mine[k] -= n
                 theirs[k] += n
@@ -180,24 +186,46 @@ class LotBook:
                 drawn = [binomial(n, p) for n in counts]
                 if any(drawn):
                     break
-        self._move(keys, drawn, out)
+        self._move(keys, counts, drawn, out)
         return out
 
     def take(self, n: int, rng: np.random.Generator, category: int) -> LotBook:
         """Remove ``n`` weapons of ``category`` drawn at random; return them."""
         out = LotBook()
+        lots, taken = self.take_lots(n, rng, category)
+        if taken:
+            out.cats[category] = lots
+            out.totals[category] = taken
+        return out
+
+    def take_lots(self, n: int, rng: np.random.Generator, category: int
+                  ) -> tuple[dict[LotKey, int], int]:
+        """:meth:`take` without the book around the lots: ``(lots, weapons taken)`` (the
+        hot paths, loading a cargo and a market's purchase, want the lots)."""
         have_total = self.totals[category]
         if n <= 0 or not have_total:
-            return out
+            return {}, 0
         d = self.cats[category]
         if n >= have_total:                 # everything: hand the whole lot table over
-            out.cats[category], self.cats[category] = d, {}
-            out.totals[category], self.totals[category] = have_total, 0
-            return out
-        keys = list(d)
-        drawn = [n] if len(keys) == 1 else split(list(d.values()), n, rng)
-        self._move(keys, drawn, out)
-        return out
+            self.cats[category] = {}
+            self.totals[category] = 0
+            return d, have_total
+        if len(d) == 1:
+            (key, have), = d.items()
+            d[key] = have - n
+            got = {key: n}
+        else:
+            counts = list(d.values())
+            got = {}
+            for key, have, m in zip(list(d), counts, split(counts, n, rng), strict=True):
+                if m:
+                    if have - m:
+                        d[key] = have - m
+                    else:
+                        del d[key]
+                    got[key] = m
+        self.totals[category] -= n         # split() draws exactly n
+        return got, n
 
     def pop_all(self) -> LotBook:
         out = LotBook()

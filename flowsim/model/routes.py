@@ -61,14 +61,17 @@ class RouteNetwork:
         return border.id, crossing.id
 
     def shortest(self, source: int, weights: list[float], risk: list[float],
-                 official_only: bool = False) -> ShortestPaths:
+                 official_only: bool = False, targets: set[int] | None = None
+                 ) -> ShortestPaths:
         """Least-cost routes from ``source`` to every country (Dijkstra over countries).
 
         ``weights`` is the cost of each directed crossing, ``risk`` the probability of
         losing the cargo there; ``official_only`` keeps to official crossings. Along with
         each route's cost the search carries its travel cost and its survival probability
         (the product of ``1 - risk``). For networks of tens of countries plain Python
-        beats the call overhead of a compiled graph library.
+        beats the call overhead of a compiled graph library. With ``targets`` the search
+        stops once all of them are settled: their routes are final then (and so is every
+        country on them); other countries' entries may not be.
         """
         inf = float("inf")
         n = self.n_countries
@@ -77,17 +80,23 @@ class RouteNetwork:
         dist[source] = 0.0
         heap = [(0.0, source)]
         out, cost = self._out[official_only], self.travel_cost
+        heappop, heappush = heapq.heappop, heapq.heappush
+        left = set(targets) if targets is not None else None
         while heap:
-            du, u = heapq.heappop(heap)
+            du, u = heappop(heap)
             if du > dist[u]:
                 continue
+            if left is not None and u in left:
+                left.discard(u)
+                if not left:
+                    break
             tu, su = travel[u], survive[u]
             for v, d in out[u]:
                 nd = du + weights[d]
                 if nd < dist[v]:
                     dist[v], via[v] = nd, d
                     travel[v], survive[v] = tu + cost[d], su * (1.0 - risk[d])
-                    heapq.heappush(heap, (nd, v))
+                    heappush(heap, (nd, v))
         return ShortestPaths(self, source, via, travel, survive)
 
 
