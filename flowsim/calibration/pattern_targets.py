@@ -48,6 +48,7 @@ from flowsim.errors import InputError
 from flowsim.inputs.patterns import Pattern, check_countries, load_patterns
 from flowsim.inputs.scenario import scenario_from_data
 from flowsim.inputs.schema import build, param, reference
+from flowsim.studies.experiment import CALIBRATION_KEY as CALIBRATION_LINE
 from flowsim.studies.experiment import load_scenario_beside
 from flowsim.studies.patterns import (
     HOLDS,
@@ -271,8 +272,15 @@ def fitted_scenario_text(cal: PatternCalibration, medians: list[float], summary:
     lines += [f"#   {p} = {m:.4g}" for p, m in zip(cal.paths, medians, strict=True)]
     lines.append(f"{HEADER_END} ---")
     block = "\n".join(_wrap(line) for line in lines) + "\n"
+    # the one-line status experiments' reports quote (flowsim.studies.experiment
+    # .calibration_status); the latest fit's line replaces an earlier one
+    applicable = len(hold) + len(missed)
+    status = (f"{CALIBRATION_LINE} fitted to the seed patterns (calibration/"
+              f"{Path(cal.spec.patterns).name}) by `flowsim calibrate calibration/"
+              f"{Path(cal.file).name}`; {len(hold)} of {applicable} applicable patterns hold")
+    text = re.sub(rf"^{re.escape(CALIBRATION_LINE)}[^\n]*\n", "", text, flags=re.M)
     head = re.match(r"(?:#[^\n]*\n)*", text).end()
-    return text[:head] + block + text[head:]
+    return text[:head] + block + status + "\n" + text[head:]
 
 
 def _wrap(line: str, width: int = 95) -> str:
