@@ -187,7 +187,7 @@ def test_bad_calibration_setups_are_reported(tmp_path, run_cli):
 
 # --- ABC-SMC and point estimates -----------------------------------------------------------------
 def test_abc_recovers_a_truth_away_from_the_prior_median(tmp_path, run_cli):
-    file = setup(tmp_path, abc={"particles": 30, "generations": 4, "max_simulations": 150},
+    file = setup(tmp_path, abc={"particles": 20, "generations": 3, "max_simulations": 60},
                  predictive_runs=8, holdout_periods=[])
     code, out, err = run_cli("calibrate", file, "--out", tmp_path / "abc")
     assert code == 0, err
@@ -313,3 +313,36 @@ def test_calibration_refuses_the_folder_of_another_calibration(tmp_path, run_cli
                                          "max_simulations": 4})
     code, _, err = run_cli("calibrate", other, "--out", out)
     assert code == 2 and "different study" in err
+
+
+# --- synthetic data and derived parameters ------------------------------------------------------
+def test_synthesize_writes_data_shaped_like_the_setups_from_the_truth(tmp_path, run_cli):
+    file = setup(tmp_path)
+    shape = load_calibration(file).rows
+    args = ("synthesize", file, "--truth", f"{NAME}=0.3", "--seed", 4)
+    assert run_cli(*args, "--out", tmp_path / "low.csv")[0] == 0
+    assert run_cli(*args[:3], f"{NAME}=3", *args[4:], "--out", tmp_path / "high.csv")[0] == 0
+    assert run_cli(*args, "--out", tmp_path / "again.csv")[0] == 0
+    low, high = (load_seizures(tmp_path / f"{n}.csv", TEACHING) for n in ("low", "high"))
+    assert [r.label for r in low] == [r.label for r in shape]       # same rows
+    assert sum(r.count for r in high) > 2 * sum(r.count for r in low)  # the truth matters
+    assert (tmp_path / "low.csv").read_text() == (tmp_path / "again.csv").read_text()
+    truth = json.loads((tmp_path / "low.truth.json").read_text())
+    assert truth["true_parameters"] == {NAME: 0.3} and truth["seed"] == 4
+    assert truth["scenario_values"]["mechanisms.theft"] == pytest.approx(0.003)
+    for bad, fragment in ((f"{NAME[:-1]}=1", "did you mean 'diversion'"),
+                          (f"{NAME}=50", "inside the prior range"),
+                          (f"{NAME}", "NAME=VALUE")):
+        code, _, err = run_cli("synthesize", file, "--truth", bad, "--out", tmp_path / "x.csv")
+        assert code == 2 and fragment in err and "Traceback" not in err, err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_derived_expressions_are_checked(tmp_path, run_cli):
+    for derived, fragment in (({"mechanisms.theft": "diversoin * 0.01"}, "did you mean"),
+                              ({"mechanisms.theft": "__import__('os')"}, "not allowed"),
+                              ({"mechanisms.theft": "diversion * 0.5"}, "invalid scenario"),
+                              ({"mechanisms.thef": "diversion"}, "unknown key 'thef'")):
+        file = setup(tmp_path, derived=derived)
+        code, _, err = run_cli("calibrate", file, "--out", tmp_path / "o")
+        assert code == 2 and "derived." in err and fragment in err, err
