@@ -87,8 +87,7 @@ def toy_case(seed: int) -> dict:
                       "sims": sims, "time": their_time}}
 
 
-TEACHING_TRUTH = {"diversion": 2.0, "theft_share": 0.35,
-                  "countries.MER.controls.inland_policing": 0.2}
+TEACHING_TRUTH = {"state_leakage": 1.8, "civilian_leakage": 0.6}
 
 
 def teaching_case(seed: int, tmp: Path) -> dict:

@@ -633,9 +633,12 @@ def calibrate(calibration: str | Path, *, method: str | None = None, jobs: int =
 
     ``method`` (``"abc"`` or ``"point"``) overrides the set-up's. Simulations are cached in
     ``OUT`` (default ``calibration-results/<name>``) as they finish, so calling this again
-    with the same ``out`` resumes. Writes ``posterior.csv``, ``fitted-scenario.yaml``,
-    ``fit.csv``, ``summary.json`` and the plots there; returns the contents of
-    ``summary.json``. ``echo`` receives one-line messages (``None``: silent).
+    with the same ``out`` resumes. Writes ``summary.json``, ``fitted-scenario.yaml``,
+    ``fit.csv``, the plots and ``posterior.csv`` (ABC) or ``estimate.csv`` (point) there;
+    returns the contents of ``summary.json`` (ABC: per-parameter median, 5%/95%, width
+    ratio, and correlations; point: the estimate, its distance and the replications'
+    spread; both: coverage and ``warnings``). ``echo`` receives one-line messages
+    (``None``: silent).
     """
     from flowsim.progress import progress_bar
 
