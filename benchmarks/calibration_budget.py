@@ -5,10 +5,9 @@
 Runs ``flowsim calibrate calibration/regional.yaml --jobs N`` into a temporary folder and
 prints the wall time, the simulations used, one simulation's time and the machine
 reference loop (as benchmarks/model_speed.py), so figures from different machines compare.
-The set-up's particle count (100) is what keeps its 90% intervals stable; more particles
-or generations are for ``--backend dask --address HOST:PORT`` on a cluster. With
-``--write`` the figures go into docs/calibration.md between
-``<!-- results:calibration-budget -->`` markers.
+The set-up's particle count (100) puts about five weighted particles beyond each end of a
+90% interval; more particles or generations are for ``--backend dask --address HOST:PORT``
+on a cluster.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from flowsim.calibration.fit import calibrate, load_calibration, simulate  # noq
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     setup = ROOT / "calibration" / "regional.yaml"
     cal = load_calibration(setup)
@@ -56,12 +54,6 @@ def main() -> None:
         "calibration/regional.yaml --backend dask --address HOST:PORT` (same numbers "
         "whatever the number of workers).", ""])
     print(text)
-    if args.write:
-        sys.path.insert(0, str(ROOT / "docs" / "results"))
-        from generate import splice
-
-        doc = ROOT / "docs" / "calibration.md"
-        doc.write_text(splice(doc.read_text(), "calibration-budget", text))
 
 
 if __name__ == "__main__":

@@ -621,8 +621,12 @@ markers; `flowsim schema calibration` prints this page with the blocks empty).
 <!-- results:abc-vs-pyabc -->
 <!-- /results:abc-vs-pyabc -->
 
-<!-- results:calibration-budget -->
-<!-- /results:calibration-budget -->
+**Budget.** The regional set-up uses 100 particles so that each end of a 90% interval rests
+on about five weighted particles; its time on 2 workers is in the README's calibration table
+(written by `docs/results/make_calibration.py`), and `benchmarks/calibration_budget.py`
+measures it alone, with the machine's reference loop. For more particles or bigger
+scenarios use `--backend dask --address HOST:PORT`: results are the same whatever the
+number of workers.
 """
 
 
