@@ -149,7 +149,10 @@ def report(toys: list[dict], teachings: list[dict]) -> str:
     lines = ["### flowsim's engine and pyabc at the same budget", "",
              f"Written by `benchmarks/abc_vs_pyabc.py` (one core; toy: {len(toys)} data sets, "
              f"400 particles; teaching: {len(teachings)} synthetic data sets, the shipped "
-             "set-up's particles and budget). Errors are means over data sets.", "",
+             "set-up's particles and budget). Errors are means over data sets. pyabc stops "
+             "only at the end of the generation in which it reaches the budget, so it uses "
+             "somewhat more simulations (column below). Wall times are from a shared machine "
+             "and move with its load.", "",
              "| problem | engine | posterior mean error | posterior sd error | simulations "
              "| wall time (s) |", "|---|---|---|---|---|---|"]
     for engine in ("flowsim", "pyabc"):
