@@ -162,19 +162,77 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     summary = calibrate(args.calibration, method=args.method, jobs=args.jobs,
                         backend=args.backend, address=args.address, out=args.out,
                         echo=lambda text: print(text, flush=True))
+    print_calibration_summary(summary)
+    return 0
+
+
+def print_pattern_fit_summary(summary: dict) -> None:
+    """A fit to seed patterns: the fitted values and which patterns hold there."""
+    point = summary["method"] == "point"
+    print("\nparameter                                 " + ("point estimate" if point else
+                                                          "median        5%       95%"))
+    for name, v in summary["parameters"].items():
+        print(f"{name:<40} " + (f"{v['estimate']:>14.4g}" if point else
+                                f"{v['median']:>10.4g} {v['p05']:>9.4g} {v['p95']:>9.4g}"))
+    hold, miss = summary["patterns_hold"], summary["patterns_miss"]
+    print(f"\ndistance to the patterns at the fitted values: {summary['distance_fit']:.3f}")
+    print(f"seed patterns holding at the fitted values: {len(hold)} of {len(hold) + len(miss)}"
+          + (f"; missing: {', '.join(miss)}" if miss else ""))
+    if summary["patterns_not_applicable"]:
+        print(f"not applicable: {', '.join(summary['patterns_not_applicable'])}")
+    files = "estimate.csv" if point else "posterior.csv"
+    print(f"\nOutputs in {summary['out']}/: {files}, patterns.csv, fitted-scenario.yaml, "
+          "diagnostics.csv, summary.json")
+
+
+def print_calibration_summary(summary: dict) -> None:
+    if "patterns_hold" in summary:
+        print_pattern_fit_summary(summary)
+        return
     out = summary["out"]
-    print("\nparameter                                   median        5%       95%")
-    for path, v in summary["parameters"].items():
-        print(f"{path:<40} {v['median']:>10.4g} {v['p05']:>9.4g} {v['p95']:>9.4g}")
-    print(f"\ndistance to data: fit {summary['distance_fit']:.3f}"
-          + (f", held out {summary['distance_holdout']:.3f}"
-             if summary["distance_holdout"] is not None else ""))
+    if summary["method"] == "point":
+        print("\nparameter                                 point estimate")
+        for name, v in summary["parameters"].items():
+            print(f"{name:<40} {v['estimate']:>14.4g}")
+        reps = summary["distance_fit_replications"]
+        print(f"\ndistance to data at the estimate: fit {summary['distance_fit']:.3f} (mean of "
+              f"{len(reps['values'])} replications, range {reps['min']:.3f}-{reps['max']:.3f})"
+              + (f", held out {summary['distance_holdout']:.3f}"
+                 if summary["distance_holdout"] is not None else ""))
+        files = "estimate.csv, fitted-scenario.yaml"
+    else:
+        print("\nparameter                                   median        5%       95%  "
+              "width vs prior")
+        for name, v in summary["parameters"].items():
+            print(f"{name:<40} {v['median']:>10.4g} {v['p05']:>9.4g} {v['p95']:>9.4g}  "
+                  f"{v['width_ratio']:>13.0%}")
+        names = list(summary["correlation"])
+        if len(names) > 1:
+            print("\nposterior correlations (prior scale)")
+            for i, a in enumerate(names):
+                for b in names[i + 1:]:
+                    print(f"  {a} ~ {b}: {summary['correlation'][a][b]:+.2f}")
+        print(f"\ndistance to data (predictive runs): fit {summary['distance_fit']:.3f}"
+              + (f", held out {summary['distance_holdout']:.3f}"
+                 if summary["distance_holdout"] is not None else ""))
+        files = "posterior.csv, posterior.png, fitted-scenario.yaml"
     print(f"observed seizures inside the simulated 90% band: fit "
           f"{summary['coverage_fit']:.0%}" + (f", held out {summary['coverage_holdout']:.0%}"
                                                if summary["coverage_holdout"] is not None
                                                else ""))
-    print(f"\nOutputs in {out}/: posterior.csv, fitted-scenario.yaml, fit.csv, fit.png, "
-          "posterior.png, diagnostics.csv, diagnostics.png, summary.json")
+    for warning in summary["warnings"]:
+        print(f"WARNING: {warning}")
+    print(f"\nOutputs in {out}/: {files}, fit.csv, fit.png, diagnostics.csv, "
+          "diagnostics.png, summary.json")
+
+
+def cmd_synthesize(args: argparse.Namespace) -> int:
+    from flowsim.calibration.synthesize import parse_truth, synthesize
+
+    truth = parse_truth(args.truth)
+    out, rows = synthesize(args.calibration, truth, seed=args.seed, out=args.out,
+                           noise_sd=args.noise)
+    print(f"wrote {out} ({rows} rows) and {out.with_suffix('.truth.json')}")
     return 0
 
 
@@ -357,6 +415,17 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--out", default=None, help="folder for patterns.csv (default "
                     "out/<scenario name>)")
     pt.set_defaults(func=cmd_patterns)
+
+    sy = sub.add_parser("synthesize", help="write seizure data shaped like a calibration's "
+                        "data, simulated from known true values (to check recovery)")
+    sy.add_argument("calibration", metavar="CALIBRATION")
+    sy.add_argument("--truth", action="append", default=[], metavar="NAME=VALUE",
+                    help="true value of a free parameter (by name or path), repeatable")
+    sy.add_argument("--seed", type=int, default=1, help="simulation and noise seed")
+    sy.add_argument("--noise", type=float, default=0.15, help="sd of the multiplicative "
+                    "log-normal reporting noise on counts (default 0.15; 0 = none)")
+    sy.add_argument("--out", required=True, help="CSV to write (FILE.truth.json beside it)")
+    sy.set_defaults(func=cmd_synthesize)
 
     rp = sub.add_parser("report", help="compare options from an experiment's results folder")
     rp.add_argument("results", metavar="RESULTS_DIR")

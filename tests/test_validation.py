@@ -183,7 +183,10 @@ def test_random_text_loads_or_raises_input_error(text):
 
 
 def test_yaml_is_loaded_safely(tmp_path, run_cli):
-    file = write_yaml(tmp_path, "name: !!python/object/apply:os.system ['echo pwned']\n")
-    code, _, err = run_cli("validate", file)
+    marker = tmp_path / "pwned"
+    text = f"name: !!python/object/apply:os.system ['touch {marker}']\n"
+    code, _, err = run_cli("validate", write_yaml(tmp_path, text))
     assert code == 2 and "malformed YAML" in err
-    assert yaml.__name__  # pyyaml imported; safe_load refused the python tag
+    assert not marker.exists()          # the command in the file was not run
+    yaml.unsafe_load(text)              # the payload is live: an unsafe loader runs it
+    assert marker.exists()

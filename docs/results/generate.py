@@ -62,9 +62,8 @@ def main(argv: list[str]) -> int:
         for path in documents():
             if path.exists():
                 text = path.read_text()
-                for name in known:
-                    if (HERE / f"{name}.md").exists():
-                        text = splice(text, name, (HERE / f"{name}.md").read_text())
+                for result in sorted(HERE.glob("*.md")):   # written by a generator or a
+                    text = splice(text, result.stem, result.read_text())   # benchmark
                 path.write_text(text)
         return 0
     names = argv or list(known)

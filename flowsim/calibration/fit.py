@@ -10,23 +10,39 @@ rows: ``counts`` compares each row's seizures on a log scale, ``log(1+sim) - log
 among seized weapons, in units of 0.1; ``traced_share`` compares tracing success
 (successes / requests, 000 ¶33) in units of 0.1.
 
-**ABC-SMC** (Beaumont et al. 2009, with adaptive tolerances): generation 0 draws particles
-from the prior; each later generation's tolerance is a quantile of the previous
-distances, and proposals are previous particles (drawn by weight) moved by a Gaussian
-kernel with twice their weighted covariance, in the prior's own scale (log for
-log-uniform), accepted if their distance is within tolerance. Proposals are drawn in the
-main process from seeds fixed by (seed, generation, batch) and evaluated in parallel with
-the experiment runner (joblib or Dask), so results do not depend on the number of workers.
-Every evaluation is appended to ``evaluations.jsonl`` as it completes and each finished
-generation is saved, so an interrupted calibration resumes without repeating work.
+**ABC-SMC** (Beaumont et al. 2009, with adaptive tolerances; the engine is
+:mod:`flowsim.calibration.abc_smc`, checked against an exact posterior by
+:mod:`flowsim.calibration.toy`): generation 0 draws particles from the prior; each later
+generation's tolerance is a quantile of the previous distances, and proposals are previous
+particles (drawn by weight) moved by a Gaussian kernel with twice their weighted covariance,
+in the prior's own scale (log for log-uniform), accepted if their distance is within
+tolerance. Proposals are drawn in the main process from seeds fixed by (seed, generation,
+batch) and evaluated in parallel with the experiment runner (joblib or Dask), so results do
+not depend on the number of workers. Every evaluation is appended to ``evaluations.jsonl``
+as it completes and each finished generation is saved, so an interrupted calibration
+resumes without repeating work. The summary reports, per parameter, the posterior-to-prior
+90% width ratio and the posterior correlations, with warnings in words when a parameter is
+not identified or two are confounded (:mod:`flowsim.calibration.posterior`).
+
+**Derived parameters.** A free parameter may set a scenario value (``path``) or only carry
+a ``name`` used in ``derived`` expressions, so a set-up can estimate what its data identify:
+a total stockpile leakage and a theft/insider split rather than each rate, when seizures
+respond to the sum.
 
 **Point mode** minimises the same distance with ``scipy.optimize.differential_evolution``
 over the prior ranges, every candidate run with the same seeds (common random numbers);
-its evaluations are cached the same way.
+its evaluations are cached the same way. It reports a point: the estimate, its distance
+(the mean over those seeds) and the spread over them; no posterior.
+
+**Coverage.** Predictive runs (posterior draws, or the point with new seeds) give a 90%
+band per data row; when fewer than 70% of fitting or held-out observations fall inside it,
+the command says so and ``fit.png`` is marked.
 """
 
 from __future__ import annotations
 
+import ast
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -36,6 +52,13 @@ from typing import Any
 import numpy as np
 import yaml
 
+from flowsim.calibration.abc_smc import abc_smc, derive_seed
+from flowsim.calibration.posterior import (
+    coverage_warnings,
+    identifiability,
+    identifiability_warnings,
+    weighted_quantile,
+)
 from flowsim.calibration.seizure_data import (
     SeizureRow,
     load_seizures,
@@ -58,7 +81,11 @@ SHARE_UNIT = 0.1
 class FreeParameter:
     """A scenario value to estimate, with its prior."""
 
-    path: str = param(doc="Dotted path into the scenario, lists selected by id.")
+    path: str | None = param(None, "Dotted path into the scenario, lists selected by id, "
+                             "that this parameter sets; omit it for a parameter used only in "
+                             "`derived` expressions (then give a `name`).")
+    name: str | None = param(None, "Name used in outputs and in `derived` expressions "
+                             "(default: the path).")
     prior: str = param("uniform", "Prior distribution over the range.",
                        choices=("uniform", "loguniform"))
     range: list[float] = param(doc="[low, high].")
@@ -97,6 +124,12 @@ class CalibrationSpec:
     horizon: int | None = param(None, "Steps per simulation (default: the last data step).",
                                 lo=1, hi=MAX_STEPS)
     parameters: list[FreeParameter] = param(doc="Free parameters.")
+    derived: dict[str, str] = param(factory=dict, doc="Scenario values computed from the free "
+                                    "parameters: dotted path -> arithmetic expression in the "
+                                    "parameters' names (+ - * / ** and parentheses), e.g. "
+                                    "`mechanisms.theft: leakage * theft_share`. Lets a set-up "
+                                    "estimate what its data identify (a total rate and a "
+                                    "split) rather than each rate.")
     statistics: list[str] = param(factory=lambda: list(STATISTICS),
                                   doc="Summary statistics matched.",
                                   choices=STATISTICS)
@@ -126,8 +159,11 @@ class Calibration:
         return self.spec.horizon or max(r.last_step for r in self.rows)
 
     @property
-    def paths(self) -> list[str]:
-        return [p.path for p in self.spec.parameters]
+    def names(self) -> list[str]:
+        """The free parameters' names (their paths unless named)."""
+        return [p.name or p.path for p in self.spec.parameters]
+
+    paths = names           # the name the command line and older scripts use
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Bounds in the prior's own scale (log for log-uniform)."""
@@ -141,25 +177,103 @@ class Calibration:
         return [float(math.exp(v)) if p.prior == "loguniform" else float(v)
                 for p, v in zip(self.spec.parameters, z, strict=True)]
 
+    def to_z(self, theta: list[float]) -> np.ndarray:
+        return np.array([math.log(v) if p.prior == "loguniform" else v
+                         for p, v in zip(self.spec.parameters, theta, strict=True)])
+
+    def scenario_values(self, theta: list[float]) -> dict[str, float]:
+        """Scenario path -> value set by these parameter values (derived ones included)."""
+        named = dict(zip(self.names, theta, strict=True))
+        values = {p.path: v for p, v in zip(self.spec.parameters, theta, strict=True)
+                  if p.path}
+        for path, expression in self.spec.derived.items():
+            values[path] = evaluate_expression(expression, named)
+        return values
+
     def data_for(self, theta: list[float]) -> dict:
-        return scenario_for_sample(self.scenario_data, dict(zip(self.paths, theta,
-                                                                strict=True)), self.file)
+        return scenario_for_sample(self.scenario_data, self.scenario_values(theta), self.file)
 
     def distance(self, sim: dict, which: list[int]) -> float:
         return distance(self.spec.statistics, self.rows, sim, which)
 
 
-def check_parameters(parameters: list[FreeParameter], scenario_data: dict, file: str) -> None:
-    """Each free parameter's range is [low, high] (low > 0 for log-uniform) and both ends
-    give a valid scenario; raises InputError."""
+_OPERATORS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+              ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
+              ast.Pow: lambda a, b: a ** b}
+_ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load,
+                  ast.USub, ast.UAdd, *_OPERATORS)
+
+
+def expression_names(expression: str) -> set[str]:
+    """Names an arithmetic expression uses; ValueError if it is not plain arithmetic."""
+    tree = ast.parse(expression, mode="eval")
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif not isinstance(node, _ALLOWED_NODES):
+            raise ValueError(f"'{ast.unparse(node)}' is not allowed (only numbers, parameter "
+                             "names, + - * / ** and parentheses)")
+        if isinstance(node, ast.Constant) and not isinstance(node.value, int | float):
+            raise ValueError(f"'{node.value!r}' is not a number")
+    return names
+
+
+def evaluate_expression(expression: str, values: dict[str, float]) -> float:
+    """Value of an arithmetic expression (see :func:`expression_names`) in ``values``."""
+    def ev(node):
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return values[node.id]
+        if isinstance(node, ast.UnaryOp):
+            return -ev(node.operand) if isinstance(node.op, ast.USub) else ev(node.operand)
+        return _OPERATORS[type(node.op)](ev(node.left), ev(node.right))
+
+    return float(ev(ast.parse(expression, mode="eval")))
+
+
+def check_parameters(parameters: list[FreeParameter], scenario_data: dict, file: str,
+                     derived: dict[str, str] | None = None) -> None:
+    """Each free parameter has a path or a name, once; its range is [low, high] (low > 0 for
+    log-uniform) and both ends give a valid scenario; so do the ``derived`` expressions'
+    extremes over the parameters' ranges; raises InputError."""
+    seen: set[str] = set()
     for i, p in enumerate(parameters):
         where = f"parameters[{i}]"
+        if not (p.path or p.name):
+            raise InputError(file, where, "expected a path (the scenario value it sets) or a "
+                             "name (for a parameter used in derived expressions)")
+        label = p.name or p.path
+        if label in seen:
+            raise InputError(file, where, f"duplicate parameter '{label}'")
+        seen.add(label)
         if len(p.range) != 2 or not p.range[0] < p.range[1]:
             raise InputError(file, f"{where}.range", f"expected [low, high] with low < high, "
                              f"got {p.range}")
         if p.prior == "loguniform" and p.range[0] <= 0:
             raise InputError(file, f"{where}.range", "a loguniform prior needs low > 0")
-        check_path_range(scenario_data, p.path, p.range, file, f"{where}.path")
+        if p.path:
+            check_path_range(scenario_data, p.path, p.range, file, f"{where}.path")
+    by_name = {p.name or p.path: p for p in parameters}
+    for path, expression in (derived or {}).items():
+        where = f"derived.{path}"
+        try:
+            names = expression_names(expression)
+        except (SyntaxError, ValueError) as exc:
+            raise InputError(file, where, f"expected an arithmetic expression in the "
+                             f"parameters' names, got '{expression}': {exc}") from None
+        for n in sorted(names - set(by_name)):
+            raise InputError(file, where, f"unknown parameter '{n}'"
+                             f"{did_you_mean(n, by_name)}; parameters: "
+                             f"{', '.join(by_name)}")
+        corners = itertools.product(*[by_name[n].range for n in sorted(names)])
+        values = sorted({evaluate_expression(expression, dict(zip(sorted(names), c,
+                                                                   strict=True)))
+                         for c in corners})
+        check_path_range(scenario_data, path, [values[0], values[-1]], file, where)
 
 
 def load_calibration(path: str | Path) -> Calibration:
@@ -175,7 +289,7 @@ def load_calibration(path: str | Path) -> Calibration:
     if not spec.parameters:
         raise InputError(file, "parameters", "expected at least one free parameter")
     scenario_data, scenario = load_scenario_beside(path, spec.scenario)
-    check_parameters(spec.parameters, scenario_data, file)
+    check_parameters(spec.parameters, scenario_data, file, spec.derived)
     rows = load_seizures(path.parent / spec.data, scenario, spec.start_year)
     periods = {r.period for r in rows}
     for i, period in enumerate(spec.holdout_periods):
@@ -278,207 +392,195 @@ def evaluate(cal: Calibration, progress: Progress, jobs: list[tuple[str, list[fl
     return {key: progress.cache[key] for key, _, _ in jobs}
 
 
-def _seed(*parts: int) -> int:
-    return int(np.random.SeedSequence(list(parts)).generate_state(1, dtype=np.uint32)[0])
-
-
 # --- ABC-SMC --------------------------------------------------------------------------------
-def run_abc(cal: Calibration, progress: Progress, run_opts: dict, progress_bar) -> dict:
-    s = cal.spec.abc
-    lo, hi = cal.bounds()
-    dim = len(lo)
-    history = []
-    population: dict | None = None
-    for g in range(s.generations + 1):
-        saved = progress.generation_path(g)
-        if saved.exists():
-            population = json.loads(saved.read_text())
-            history.append(population["diagnostics"])
-            if population["diagnostics"]["stopped"]:
-                break
-            continue
-        eps = (math.inf if population is None
-               else float(np.quantile(population["distances"], s.quantile)))
-        accepted_z, accepted_d, sims, batch = [], [], 0, 0
-        with progress_bar(s.particles, f"ABC generation {g}", "particle") as bar:
-            while len(accepted_z) < s.particles and sims < s.max_simulations:
-                rng = np.random.default_rng([cal.spec.seed, g, batch])
-                n = min(s.particles, s.max_simulations - sims)
-                zs = (lo + (hi - lo) * rng.random((n, dim)) if population is None
-                      else _perturb(population, n, lo, hi, rng))
-                jobs = [(f"g{g}b{batch}i{i}", cal.to_theta(z), _seed(cal.spec.seed, g, batch, i))
-                        for i, z in enumerate(zs)]
-                results = evaluate(cal, progress, jobs, run_opts)
-                for (key, _, _), z in zip(jobs, zs, strict=True):
-                    d = results[key]["distance"]
-                    if d <= eps and len(accepted_z) < s.particles:
-                        accepted_z.append(z)
-                        accepted_d.append(d)
-                        bar.update(1)
-                sims += n
-                batch += 1
-        if not accepted_z:
-            break
-        z = np.array(accepted_z)
-        weights = (np.ones(len(z)) if population is None
-                   else _weights(z, population))
-        weights /= weights.sum()
-        acceptance = len(accepted_z) / sims
-        ess = 1.0 / float(np.sum(weights ** 2))
-        theta = np.array([cal.to_theta(row) for row in z])
-        mean = (weights[:, None] * theta).sum(axis=0)
-        sd = np.sqrt((weights[:, None] * (theta - mean) ** 2).sum(axis=0))
-        diag = {"generation": g, "epsilon": eps if math.isfinite(eps) else None,
-                "accepted": len(accepted_z), "simulations": sims, "acceptance": acceptance,
-                "ess": ess, "median_distance": float(np.median(accepted_d)),
-                "mean": mean.tolist(), "sd": sd.tolist(),
-                "stopped": acceptance < s.min_acceptance or len(accepted_z) < s.particles}
-        population = {"z": z.tolist(), "weights": weights.tolist(),
-                      "distances": accepted_d, "diagnostics": diag}
-        tmp = saved.with_suffix(".tmp")
+class _DiskGenerations:
+    """Finished ABC generations saved as generation-G.json, for resuming."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+
+    def load(self, g: int) -> dict | None:
+        path = self.progress.generation_path(g)
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def save(self, g: int, population: dict) -> None:
+        path = self.progress.generation_path(g)
+        tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(population))
-        tmp.replace(saved)
-        history.append(diag)
-        if diag["stopped"]:
-            break
-    if population is None:
+        tmp.replace(path)
+
+
+def run_abc(cal: Calibration, progress: Progress, run_opts: dict, progress_bar) -> dict:
+    """ABC-SMC (:mod:`flowsim.calibration.abc_smc`) with the flow model as simulator."""
+    lo, hi = cal.bounds()
+
+    def distances(jobs) -> dict[str, float]:
+        sims = evaluate(cal, progress, [(key, cal.to_theta(z), seed) for key, z, seed in jobs],
+                        run_opts)
+        return {key: rec["distance"] for key, rec in sims.items()}
+
+    try:
+        fitted = abc_smc(lo, hi, distances, cal.spec.abc, cal.spec.seed,
+                         store=_DiskGenerations(progress), progress_bar=progress_bar)
+    except ValueError:
         raise InputError(cal.file, "abc", "no particle was accepted; widen the priors or "
-                         "raise max_simulations")
-    return {"population": population, "history": history}
-
-
-def _kernel_cov(population: dict) -> np.ndarray:
-    z, w = np.array(population["z"]), np.array(population["weights"])
-    mean = (w[:, None] * z).sum(axis=0)
-    cov = 2.0 * ((w[:, None] * (z - mean)).T @ (z - mean))
-    return cov + np.eye(len(mean)) * 1e-12
-
-
-def _perturb(population: dict, n: int, lo, hi, rng: np.random.Generator) -> np.ndarray:
-    z, w = np.array(population["z"]), np.array(population["weights"])
-    cov = _kernel_cov(population)
-    out = []
-    while len(out) < n:
-        j = rng.choice(len(z), p=w)
-        cand = rng.multivariate_normal(z[j], cov)
-        if np.all(cand >= lo) and np.all(cand <= hi):      # prior support
-            out.append(cand)
-    return np.array(out)
-
-
-def _weights(z_new: np.ndarray, population: dict) -> np.ndarray:
-    """Importance weights for a uniform prior (in its own scale) and a Gaussian kernel."""
-    z_old, w_old = np.array(population["z"]), np.array(population["weights"])
-    cov = _kernel_cov(population)
-    inv = np.linalg.inv(cov)
-    diff = z_new[:, None, :] - z_old[None, :, :]
-    k = np.exp(-0.5 * np.einsum("ijk,kl,ijl->ij", diff, inv, diff))
-    return 1.0 / (k @ w_old)
+                         "raise max_simulations") from None
+    fitted["method"] = "abc"
+    return fitted
 
 
 # --- point estimate -------------------------------------------------------------------------
 def run_point(cal: Calibration, progress: Progress, run_opts: dict, progress_bar) -> dict:
+    """Differential evolution on the mean distance over a few fixed seeds."""
     from scipy.optimize import differential_evolution
 
     s = cal.spec.point
     lo, hi = cal.bounds()
-    seeds = [_seed(cal.spec.seed, 999, r) for r in range(s.replications)]
-    trace: list[float] = []
+    seeds = [derive_seed(cal.spec.seed, 999, r) for r in range(s.replications)]
+    running_best: list[float] = []
+
+    def jobs_for(x: np.ndarray) -> list[tuple[str, list[float], int]]:
+        theta = cal.to_theta(x)
+        tag = ",".join(f"{v:.12g}" for v in theta)
+        return [(f"p[{tag}]r{r}", theta, seed) for r, seed in enumerate(seeds)]
 
     def objective(xs: np.ndarray) -> np.ndarray:
         xs = np.atleast_2d(xs.T)               # (candidates, dim)
-        jobs = []
-        for x in xs:
-            theta = cal.to_theta(x)
-            tag = ",".join(f"{v:.12g}" for v in theta)
-            jobs += [(f"p[{tag}]r{r}", theta, seed) for r, seed in enumerate(seeds)]
+        jobs = [j for x in xs for j in jobs_for(x)]
         with progress_bar(len(jobs), "differential evolution", "run") as bar:
             res = evaluate(cal, progress, jobs, run_opts, bar)
         d = np.array([res[k]["distance"] for k, _, _ in jobs]).reshape(len(xs), len(seeds))
         out = d.mean(axis=1)
-        trace.append(float(out.min()))
+        best = float(out.min())
+        running_best.append(min(best, running_best[-1]) if running_best else best)
         return out
 
     result = differential_evolution(objective, list(zip(lo, hi, strict=True)),
                                     popsize=s.popsize, maxiter=s.maxiter, seed=cal.spec.seed,
                                     vectorized=True, updating="deferred", polish=False,
                                     tol=0, init="latinhypercube")
-    z = np.array([result.x])
-    history = [{"generation": i, "best_distance": v} for i, v in enumerate(trace)]
-    return {"population": {"z": z.tolist(), "weights": [1.0], "distances": [float(result.fun)],
-                           "diagnostics": {}}, "history": history}
+    at_best = evaluate(cal, progress, jobs_for(result.x), run_opts)
+    recs = list(at_best.values())
+    return {"method": "point", "z": list(map(float, result.x)),
+            "distance": float(np.mean([r["distance"] for r in recs])),
+            "replication_distances": [r["distance"] for r in recs],
+            "holdout_distances": ([cal.distance(r, cal.holdout) for r in recs]
+                                  if cal.holdout else []),
+            "history": [{"round": i, "best_distance": v} for i, v in enumerate(running_best)]}
 
 
 # --- outputs ----------------------------------------------------------------------------------
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    order = np.argsort(values)
-    cw = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cw, q * cw[-1])])
+def _predictive(cal: Calibration, thetas: list[list[float]], progress: Progress, run_opts: dict,
+                progress_bar) -> tuple[np.ndarray, list[dict]]:
+    jobs = [(f"pred{i}", theta, derive_seed(cal.spec.seed, 7777, i))
+            for i, theta in enumerate(thetas)]
+    with progress_bar(len(jobs), "predictive runs", "run") as bar:
+        sims = evaluate(cal, progress, jobs, run_opts, bar)
+    return (np.array([sims[k]["counts"] for k, _, _ in jobs], dtype=float),
+            [sims[k] for k, _, _ in jobs])
 
 
-def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
-                  progress: Progress, progress_bar) -> dict:
-    """Posterior samples, fitted scenario, fit report with predictive bands, diagnostics."""
+def _fit_table(cal: Calibration, counts: np.ndarray):
     import pandas as pd
 
-    from flowsim.calibration.plots import plot_diagnostics, plot_fit, plot_marginals
-    from flowsim.outputs.tables import AtomicDir
-
-    pop = fitted["population"]
-    z, w = np.array(pop["z"]), np.array(pop["weights"])
-    theta = np.array([cal.to_theta(row) for row in z])
-    medians = [weighted_quantile(theta[:, k], w, 0.5) for k in range(theta.shape[1])]
-    rng = np.random.default_rng([cal.spec.seed, 7777])
-    draws = rng.choice(len(theta), size=cal.spec.predictive_runs, p=w / w.sum())
-    jobs = [(f"pred{i}", theta[j].tolist(), _seed(cal.spec.seed, 7777, i))
-            for i, j in enumerate(draws)]
-    with progress_bar(len(jobs), "posterior predictive", "run") as bar:
-        sims = evaluate(cal, progress, jobs, run_opts, bar)
-    counts = np.array([sims[k]["counts"] for k, _, _ in jobs], dtype=float)
     lo, med, hi = np.percentile(counts, [5, 50, 95], axis=0)
-    fit_table = pd.DataFrame({
+    table = pd.DataFrame({
         "country": [r.country for r in cal.rows], "period": [r.period for r in cal.rows],
         "place": [r.place for r in cal.rows], "category": [r.category for r in cal.rows],
         "set": ["holdout" if i in cal.holdout else "fit" for i in range(len(cal.rows))],
         "observed": [r.count for r in cal.rows], "simulated_p05": lo,
         "simulated_median": med, "simulated_p95": hi})
-    fit_table["inside_band"] = ((fit_table["observed"] >= fit_table["simulated_p05"])
-                                & (fit_table["observed"] <= fit_table["simulated_p95"]))
-    pred = [{"counts": c.tolist(), "traced": sims[k]["traced"]}
-            for c, (k, _, _) in zip(counts, jobs, strict=True)]
-    summary = {
-        "method": cal.spec.method,
-        "parameters": {p: {"median": m, "p05": weighted_quantile(theta[:, k], w, 0.05),
-                           "p95": weighted_quantile(theta[:, k], w, 0.95)}
-                       for k, (p, m) in enumerate(zip(cal.paths, medians, strict=True))},
-        "distance_fit": float(np.mean([cal.distance(s, cal.fit) for s in pred])),
-        "distance_holdout": (float(np.mean([cal.distance(s, cal.holdout) for s in pred]))
-                             if cal.holdout else None),
-        "coverage_fit": float(fit_table.loc[fit_table["set"] == "fit", "inside_band"].mean()),
-        "coverage_holdout": (float(fit_table.loc[fit_table["set"] == "holdout",
-                                                 "inside_band"].mean())
-                             if cal.holdout else None),
-    }
-    fitted_data = cal.data_for(medians)
+    table["inside_band"] = ((table["observed"] >= table["simulated_p05"])
+                            & (table["observed"] <= table["simulated_p95"]))
+    return table
+
+
+def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
+                  progress: Progress, progress_bar) -> dict:
+    """ABC: posterior samples, identifiability, fitted scenario (medians), fit with predictive
+    bands, diagnostics. Point: the estimate, its distance and its replications' spread."""
+    import pandas as pd
+
+    from flowsim.calibration.plots import plot_diagnostics, plot_fit, plot_marginals
+    from flowsim.outputs.tables import AtomicDir
+
+    point = fitted["method"] == "point"
+    n_pred = cal.spec.predictive_runs
+    if point:
+        best = cal.to_theta(np.array(fitted["z"]))
+        counts, pred = _predictive(cal, [best] * n_pred, progress, run_opts, progress_bar)
+        chosen = best
+        parameters = {n: {"estimate": v} for n, v in zip(cal.names, best, strict=True)}
+        reps = fitted["replication_distances"]
+        summary = {"method": "point", "parameters": parameters,
+                   "distance_fit": fitted["distance"],
+                   "distance_fit_replications": {"values": reps,
+                                                 "min": min(reps), "max": max(reps),
+                                                 "sd": float(np.std(reps))},
+                   "distance_holdout": (float(np.mean(fitted["holdout_distances"]))
+                                        if cal.holdout else None)}
+    else:
+        pop = fitted["population"]
+        z, w = np.array(pop["z"]), np.array(pop["weights"])
+        w = w / w.sum()
+        theta = np.array([cal.to_theta(row) for row in z])
+        draws = np.random.default_rng([cal.spec.seed, 7777]).choice(len(theta), size=n_pred,
+                                                                     p=w)
+        counts, pred = _predictive(cal, [theta[j].tolist() for j in draws], progress,
+                                   run_opts, progress_bar)
+        lo, hi = cal.bounds()
+        ident = identifiability(cal.names, z, w, lo, hi)
+        chosen = [weighted_quantile(theta[:, k], w, 0.5) for k in range(theta.shape[1])]
+        parameters = {n: {"median": chosen[k], "p05": weighted_quantile(theta[:, k], w, 0.05),
+                          "p95": weighted_quantile(theta[:, k], w, 0.95),
+                          "width_ratio": ident["width_ratio"][n]}
+                      for k, n in enumerate(cal.names)}
+        summary = {"method": "abc", "parameters": parameters,
+                   "correlation": ident["correlation"],
+                   "distance_fit": float(np.mean([cal.distance(s, cal.fit) for s in pred])),
+                   "distance_holdout": (float(np.mean([cal.distance(s, cal.holdout)
+                                                       for s in pred]))
+                                        if cal.holdout else None),
+                   "simulations": sum(h["simulations"] for h in fitted["history"])}
+    fit_table = _fit_table(cal, counts)
+    summary["coverage_fit"] = float(fit_table.loc[fit_table["set"] == "fit",
+                                                  "inside_band"].mean())
+    summary["coverage_holdout"] = (float(fit_table.loc[fit_table["set"] == "holdout",
+                                                       "inside_band"].mean())
+                                   if cal.holdout else None)
+    coverage = coverage_warnings(summary["coverage_fit"], summary["coverage_holdout"])
+    summary["warnings"] = (coverage if point
+                           else identifiability_warnings({"width_ratio": {
+                               n: v["width_ratio"] for n, v in parameters.items()},
+                               "correlation": summary["correlation"]}) + coverage)
+    fitted_data = cal.data_for(chosen)
     scenario_from_data(fitted_data, "<fitted>")          # the fitted scenario must be valid
+    what = "point estimate" if point else "posterior median"
     header = (f"# Fitted by `flowsim calibrate` ({cal.spec.method}) from {cal.file}:\n"
-              + "".join(f"#   {p} = {m:.6g} (posterior median)\n"
-                        for p, m in zip(cal.paths, medians, strict=True)))
-    posterior = pd.DataFrame(theta, columns=cal.paths)
-    posterior["weight"] = w / w.sum()
-    posterior["distance"] = pop["distances"]
+              + "".join(f"#   {n} = {v:.6g} ({what})\n"
+                        for n, v in zip(cal.names, chosen, strict=True))
+              + "".join(f"#   sets {p} = {v:.6g}\n"
+                        for p, v in cal.scenario_values(chosen).items()))
     with AtomicDir(out) as stage:
-        posterior.to_csv(stage.path("posterior.csv"), index=False)
+        if point:
+            pd.DataFrame({"parameter": cal.names, "estimate": chosen}).to_csv(
+                stage.path("estimate.csv"), index=False)
+        else:
+            posterior = pd.DataFrame(theta, columns=cal.names)
+            for path in cal.spec.derived:
+                posterior[path] = [cal.scenario_values(list(t))[path] for t in theta]
+            posterior["weight"] = w
+            posterior["distance"] = pop["distances"]
+            posterior.to_csv(stage.path("posterior.csv"), index=False)
+            plot_marginals(cal, theta, w, stage.path("posterior.png"))
         fit_table.to_csv(stage.path("fit.csv"), index=False)
         pd.DataFrame(fitted["history"]).to_csv(stage.path("diagnostics.csv"), index=False)
         stage.path("fitted-scenario.yaml").write_text(
             header + yaml.safe_dump(fitted_data, sort_keys=False))
         stage.path("summary.json").write_text(json.dumps(summary, indent=2))
-        plot_fit(fit_table, stage.path("fit.png"))
-        plot_marginals(cal, theta, w, stage.path("posterior.png"))
+        plot_fit(fit_table, stage.path("fit.png"), coverage)
         plot_diagnostics(fitted["history"], cal.spec.method, stage.path("diagnostics.png"))
     return summary
-
 
 def calibration_reference() -> str:
     """Markdown reference: the seizure data format, the distance, the set-up keys."""
@@ -491,16 +593,55 @@ def calibration_reference() -> str:
         "`flowsim calibrate CALIBRATION [--jobs N] [--out DIR] [--method abc|point] "
         "[--backend dask --address HOST:PORT]` fits a scenario's free parameters to observed "
         "seizures. Re-running the same command resumes an interrupted calibration. Outputs: "
-        "`posterior.csv` (samples and weights), `fitted-scenario.yaml` (posterior medians), "
+        "`summary.json` (estimates, width ratios, correlations, distances, coverage, "
+        "warnings), `fitted-scenario.yaml` (posterior medians or the point estimate), "
         "`fit.csv` and `fit.png` (observed vs simulated seizures with 90% predictive bands on "
-        "fitting and held-out rows), `posterior.png` (marginals), `diagnostics.csv` and "
-        "`diagnostics.png` (tolerance, acceptance, effective sample size per generation), "
-        "`summary.json`.", "",
+        "fitting and held-out rows), `diagnostics.csv` and `diagnostics.png` (ABC: tolerance, "
+        "acceptance, effective sample size per generation; point: best distance so far); "
+        "ABC adds `posterior.csv` (samples and weights) and `posterior.png` (marginals), "
+        "the point method `estimate.csv`. `flowsim synthesize CALIBRATION --truth "
+        "NAME=VALUE ... [--seed N] --out FILE.csv` writes data shaped like the set-up's from "
+        "known values (and `FILE.truth.json`), to check a set-up recovers them.", "",
         "## Method", "", (__doc__ or "").split("\n\n", 1)[1].strip(), "",
         "## Seizure data format", "", (seizure_data.__doc__ or "").split("\n\n", 1)[1].strip(),
         "", reference(CalibrationSpec, "calibration set-up (top level)"),
-        pattern_calibration_reference(),
+        pattern_calibration_reference(), "",
+        VALIDATION,
     ])
+
+
+VALIDATION = """## Validation: is the ABC-SMC right?
+
+Three checks, each written by a script (re-run them to refresh the figures between the
+markers; `flowsim schema calibration` prints this page with the blocks empty).
+The SBC and pyabc figures below were last measured on 2026-11-23 on the model as it was
+before the fidelity changes of issue #11 (the toy problem does not depend on the model; the
+teaching figures do): re-run both scripts with `--write` to refresh them.
+
+1. **An exact posterior.** `tests/test_calibration.py::test_abc_engine_matches_an_exact_posterior`
+   runs the engine on Poisson counts with a flat prior (:mod:`flowsim.calibration.toy`),
+   whose posterior is a truncated gamma: the posterior mean must be within 0.25 posterior
+   sd and the sd within 15% of the exact ones (Monte Carlo error with ~370 effective
+   particles is about 0.05 sd and 4%). Replacing the importance weights by equal weights
+   makes it fail (sd 22% off).
+2. **Simulation-based calibration** (Talts et al. 2018) on the teaching set-up:
+   `benchmarks/sbc.py`.
+3. **Side by side with pyabc** at the same simulation budget: `benchmarks/abc_vs_pyabc.py`
+   (`pip install -e '.[benchmark]'`).
+
+<!-- results:sbc -->
+<!-- /results:sbc -->
+
+<!-- results:abc-vs-pyabc -->
+<!-- /results:abc-vs-pyabc -->
+
+**Budget.** The regional set-up uses 100 particles so that each end of a 90% interval rests
+on about five weighted particles; its time on 2 workers is in the README's calibration table
+(written by `docs/results/make_calibration.py`), and `benchmarks/calibration_budget.py`
+measures it alone, with the machine's reference loop. For more particles or bigger
+scenarios use `--backend dask --address HOST:PORT`: results are the same whatever the
+number of workers.
+"""
 
 
 def calibrate(calibration: str | Path, *, method: str | None = None, jobs: int = 1,
@@ -510,9 +651,12 @@ def calibrate(calibration: str | Path, *, method: str | None = None, jobs: int =
 
     ``method`` (``"abc"`` or ``"point"``) overrides the set-up's. Simulations are cached in
     ``OUT`` (default ``calibration-results/<name>``) as they finish, so calling this again
-    with the same ``out`` resumes. Writes ``posterior.csv``, ``fitted-scenario.yaml``,
-    ``fit.csv``, ``summary.json`` and the plots there; returns the contents of
-    ``summary.json``. ``echo`` receives one-line messages (``None``: silent).
+    with the same ``out`` resumes. Writes ``summary.json``, ``fitted-scenario.yaml``,
+    ``fit.csv``, the plots and ``posterior.csv`` (ABC) or ``estimate.csv`` (point) there;
+    returns the contents of ``summary.json`` (ABC: per-parameter median, 5%/95%, width
+    ratio, and correlations; point: the estimate, its distance and the replications'
+    spread; both: coverage and ``warnings``). ``echo`` receives one-line messages
+    (``None``: silent).
     """
     from flowsim.progress import progress_bar
 

@@ -34,12 +34,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from flowsim.calibration.abc_smc import derive_seed as _seed
 from flowsim.calibration.fit import (
     AbcSettings,
     Calibration,
     FreeParameter,
     PointSettings,
-    _seed,
     check_parameters,
     evaluate,
     weighted_quantile,
@@ -76,6 +76,9 @@ class PatternCalibrationSpec:
     horizon: int | None = param(None, "Steps per simulation (default: the scenario's).",
                                 lo=1)
     parameters: list[FreeParameter] = param(doc="Free parameters.")
+    derived: dict[str, str] = param(factory=dict, doc="Scenario values computed from the free "
+                                    "parameters, as in a seizure-data set-up (path -> "
+                                    "arithmetic expression in the parameters' names).")
     method: str = param("point", "abc (posterior) or point (fast estimate).",
                         choices=("abc", "point"))
     seed: int = param(1, "Master seed.", lo=0)
@@ -156,7 +159,7 @@ def load_pattern_calibration(path: str | Path, data: dict) -> PatternCalibration
     if not spec.parameters:
         raise InputError(file, "parameters", "expected at least one free parameter")
     scenario_data, scenario = load_scenario_beside(path, spec.scenario)
-    check_parameters(spec.parameters, scenario_data, file)
+    check_parameters(spec.parameters, scenario_data, file, spec.derived)
     patterns_file = path.parent / spec.patterns
     if not patterns_file.exists():
         raise InputError(file, "patterns", f"patterns file '{spec.patterns}' not found "
@@ -179,10 +182,18 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
 
     from flowsim.outputs.tables import AtomicDir
 
-    pop = fitted["population"]
-    z, w = np.array(pop["z"]), np.array(pop["weights"])
-    theta = np.array([cal.to_theta(row) for row in z])
-    medians = [weighted_quantile(theta[:, k], w, 0.5) for k in range(theta.shape[1])]
+    point = fitted["method"] == "point"
+    if point:                     # a point estimate: the point, no posterior
+        medians = cal.to_theta(np.array(fitted["z"]))
+        parameters = {n: {"estimate": v} for n, v in zip(cal.names, medians, strict=True)}
+    else:
+        pop = fitted["population"]
+        z, w = np.array(pop["z"]), np.array(pop["weights"])
+        theta = np.array([cal.to_theta(row) for row in z])
+        medians = [weighted_quantile(theta[:, k], w, 0.5) for k in range(theta.shape[1])]
+        parameters = {n: {"median": m, "p05": weighted_quantile(theta[:, k], w, 0.05),
+                          "p95": weighted_quantile(theta[:, k], w, 0.95)}
+                      for k, (n, m) in enumerate(zip(cal.names, medians, strict=True))}
     jobs = [(f"fitted{i}", medians, _seed(cal.spec.seed, 8888, i))
             for i in range(cal.spec.predictive_runs)]
     with progress_bar(len(jobs), "runs at the fitted values", "run") as bar:
@@ -195,9 +206,7 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
     holding = [r.pattern.id for r in judged if r.status == HOLDS]
     summary = {
         "method": cal.spec.method,
-        "parameters": {p: {"median": m, "p05": weighted_quantile(theta[:, k], w, 0.05),
-                           "p95": weighted_quantile(theta[:, k], w, 0.95)}
-                       for k, (p, m) in enumerate(zip(cal.paths, medians, strict=True))},
+        "parameters": parameters,
         "distance_fit": float(np.mean([sims[k]["distance"] for k, _, _ in jobs])),
         "distance_holdout": None,
         "coverage_fit": len(holding) / len(judged) if judged else 0.0,
@@ -209,11 +218,15 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
     }
     fitted_text = fitted_scenario_text(cal, medians, summary)
     scenario_from_data(yaml.safe_load(fitted_text), "<fitted>")   # must stay valid
-    posterior = pd.DataFrame(theta, columns=cal.paths)
-    posterior["weight"] = w / w.sum()
-    posterior["distance"] = pop["distances"]
     with AtomicDir(out) as stage:
-        posterior.to_csv(stage.path("posterior.csv"), index=False)
+        if point:
+            pd.DataFrame({"parameter": cal.names, "estimate": medians}).to_csv(
+                stage.path("estimate.csv"), index=False)
+        else:
+            posterior = pd.DataFrame(theta, columns=cal.names)
+            posterior["weight"] = w / w.sum()
+            posterior["distance"] = pop["distances"]
+            posterior.to_csv(stage.path("posterior.csv"), index=False)
         table.to_csv(stage.path("patterns.csv"), index=False)
         pd.DataFrame(fitted["history"]).to_csv(stage.path("diagnostics.csv"), index=False)
         stage.path("fitted-scenario.yaml").write_text(fitted_text)
@@ -257,7 +270,7 @@ def fitted_scenario_text(cal: PatternCalibration, medians: list[float], summary:
     # a re-fit by the same set-up replaces its block; other set-ups' blocks stay
     text = re.sub(rf"{re.escape(start)}.*?{re.escape(HEADER_END)}[^\n]*\n", "", text,
                   flags=re.S)
-    text = set_values_in_text(text, dict(zip(cal.paths, medians, strict=True)))
+    text = set_values_in_text(text, cal.scenario_values(list(medians)))
     hold, missed = summary["patterns_hold"], summary["patterns_miss"]
     lines = [f"{start}({cal.spec.method}) ---",
              f"# Fitted to the seed patterns that apply to '{cal.scenario.name}' "
@@ -269,7 +282,7 @@ def fitted_scenario_text(cal: PatternCalibration, medians: list[float], summary:
         lines.append("# Not applicable (no such output, or too few events): "
                      f"{', '.join(summary['patterns_not_applicable'])}.")
     lines.append("# Fitted values:")
-    lines += [f"#   {p} = {m:.4g}" for p, m in zip(cal.paths, medians, strict=True)]
+    lines += [f"#   {p} = {m:.4g}" for p, m in cal.scenario_values(list(medians)).items()]
     lines.append(f"{HEADER_END} ---")
     block = "\n".join(_wrap(line) for line in lines) + "\n"
     # the one-line status experiments' reports quote (flowsim.studies.experiment

@@ -10,8 +10,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
-def plot_fit(table: pd.DataFrame, path) -> None:
-    """Observed vs simulated seizures per data row: median and 90% band, fit and held-out."""
+def plot_fit(table: pd.DataFrame, path, warnings: list[str] | None = None) -> None:
+    """Observed vs simulated seizures per data row: median and 90% band, fit and held-out.
+
+    ``warnings`` (poor coverage) are printed in red across the plot and in its title."""
     fig, ax = plt.subplots(figsize=(7, 6))
     for name, colour in (("fit", "#2166ac"), ("holdout", "#b2182b")):
         t = table[table["set"] == name]
@@ -28,8 +30,16 @@ def plot_fit(table: pd.DataFrame, path) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("observed seizures + 1")
     ax.set_ylabel("simulated seizures + 1 (median, 90% band)")
-    ax.set_title("Observed vs simulated seizures")
+    ax.set_title("Observed vs simulated seizures"
+                 + ("\nWARNING: poor coverage, see below" if warnings else ""),
+                 color="#b2182b" if warnings else "black")
     ax.legend(frameon=False)
+    if warnings:
+        import textwrap
+
+        text = "\n".join(textwrap.fill(w, 80) for w in warnings)
+        ax.text(0.02, 0.98, text, transform=ax.transAxes, va="top", fontsize=7,
+                color="#b2182b", bbox={"facecolor": "white", "edgecolor": "#b2182b"})
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -66,8 +76,8 @@ def plot_diagnostics(history: list[dict], method: str, path) -> None:
         ax2.legend(loc="upper center", frameon=False)
         ax.set_xlabel("generation")
     elif len(h):
-        ax.plot(h["generation"], h["best_distance"], "o-", label="best distance")
-        ax.set_xlabel("objective evaluation round")
+        ax.plot(h["round"], h["best_distance"], "o-", label="best distance so far")
+        ax.set_xlabel("differential-evolution generation")
     ax.set_ylabel("distance")
     ax.set_title("Convergence")
     ax.legend(loc="upper right", frameon=False)

@@ -192,13 +192,15 @@ def _check_overlaps(rows: list[SeizureRow], file: str) -> None:
                                  f" / {a.category}")
 
 
-def simulated_counts(model, rows: list[SeizureRow]) -> list[int]:
-    """The model's seizures matching each data row."""
+def simulated_counts(model, rows: list[SeizureRow], marked_only: bool = False) -> list[int]:
+    """The model's seizures matching each data row (only marked weapons if ``marked_only``)."""
     index = {cid: i for i, cid in enumerate(model.country_ids)}
     cat_index = {c: i for i, c in enumerate(CATEGORIES)}
     # aggregate events once: (step, country, place, category) -> count
     agg: dict[tuple, int] = {}
-    for step, country, place, _ptype, cat, n, *_ in model.ledger.seizure_rows:
+    for step, country, place, _ptype, cat, n, marked, *_ in model.ledger.seizure_rows:
+        if marked_only and not marked:
+            continue
         key = (step, country, place, cat)
         agg[key] = agg.get(key, 0) + n
     out = []
@@ -215,11 +217,17 @@ def simulated_counts(model, rows: list[SeizureRow]) -> list[int]:
     return out
 
 
-def simulated_traced_share(model, row: SeizureRow) -> float | None:
-    """Simulated tracing successes / requests for the row's country and period."""
+def simulated_tracing(model, row: SeizureRow) -> tuple[int, int]:
+    """Simulated tracing requests and successes for the row's country and period."""
     c = model.country_ids.index(row.country)
     req = ok = 0
     for step, country, _seized, _marked, r, s in model.ledger.tracing_rows:
         if country == c and row.first_step <= step <= row.last_step:
             req, ok = req + r, ok + s
+    return req, ok
+
+
+def simulated_traced_share(model, row: SeizureRow) -> float | None:
+    """Simulated tracing successes / requests for the row's country and period."""
+    req, ok = simulated_tracing(model, row)
     return ok / req if req else None
