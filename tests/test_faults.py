@@ -97,7 +97,7 @@ def test_experiment_killed_with_sigkill_resumes_without_repeating_or_losing_runs
     assert records(part) == records(tmp_path / "full")                  # none lost
 
 
-def test_dask_worker_killed_mid_experiment_changes_no_result(tmp_path, run_cli, monkeypatch):
+def test_dask_worker_killed_mid_experiment_changes_no_result(tmp_path, run_cli):
     import logging
 
     from dask.distributed import Client, LocalCluster
@@ -108,19 +108,28 @@ def test_dask_worker_killed_mid_experiment_changes_no_result(tmp_path, run_cli, 
                       dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as client:
         victim = next(iter(client.run(os.getpid).values()))
-        real_append, killed = experiment_module.ResultsStore.append, []
-
-        def append_then_kill(self, record):      # the first stored run: both workers busy
-            real_append(self, record)
-            if not killed:
-                os.kill(victim, signal.SIGKILL)
-                killed.append(victim)
-
-        monkeypatch.setattr(experiment_module.ResultsStore, "append", append_then_kill)
-        code, _, err = run_cli("experiment", file, "--out", tmp_path / "dask", "--backend",
-                               "dask", "--address", cluster.scheduler_address, "--no-report")
-        assert code == 0, err
-        assert killed and victim not in client.run(os.getpid).values()   # a new worker
+        # the experiment runs in its own process, as `flowsim experiment` does (its Dask
+        # client then has its own event loop, not one another test left behind); it kills
+        # the worker right after storing its first run, while both workers are busy
+        code = "\n".join([
+            "import os, signal, sys",
+            "from flowsim.studies import experiment as m",
+            "real, killed = m.ResultsStore.append, []",
+            "def append_then_kill(self, record):",
+            "    real(self, record)",
+            "    if not killed:",
+            f"        os.kill({victim}, signal.SIGKILL)",
+            "        killed.append(1)",
+            "m.ResultsStore.append = append_then_kill",
+            "from flowsim.cli import main",
+            "sys.exit(main(sys.argv[1:]))"])
+        done = subprocess.run(
+            [sys.executable, "-c", code, "experiment", str(file), "--out",
+             str(tmp_path / "dask"), "--backend", "dask", "--address",
+             cluster.scheduler_address, "--no-report"],
+            cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert victim not in client.run(os.getpid).values()       # killed, and replaced
     assert len(read_json_lines(tmp_path / "dask" / "runs.jsonl")) == TASKS
     assert records(tmp_path / "dask") == records(tmp_path / "joblib")
 
