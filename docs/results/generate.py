@@ -56,33 +56,39 @@ def splice(text: str, name: str, generated: str) -> str:
     return block_pattern(name).sub(lambda m: m.group(1) + generated + m.group(3), text)
 
 
+def splice_files(names: list[str]) -> None:
+    """Quote docs/results/NAME.md, for each name, wherever a document has its markers."""
+    for path in documents():
+        if not path.exists():
+            continue
+        text = path.read_text()
+        new = text
+        for name in names:
+            new = splice(new, name, (HERE / f"{name}.md").read_text())
+        if new != text:
+            path.write_text(new)
+
+
 def main(argv: list[str]) -> int:
     known = generators()
-    if argv[:1] == ["--splice-only"]:
-        for path in documents():
-            if path.exists():
-                text = path.read_text()
-                for result in sorted(HERE.glob("*.md")):   # written by a generator or a
-                    text = splice(text, result.stem, result.read_text())   # benchmark
-                path.write_text(text)
+    if argv[:1] == ["--splice-only"]:       # results written by a generator or a benchmark
+        splice_files([result.stem for result in sorted(HERE.glob("*.md"))])
         return 0
     names = argv or list(known)
     unknown = [n for n in names if n not in known]
     if unknown:
         print(f"unknown results {unknown}; known: {sorted(known)}", file=sys.stderr)
         return 2
-    docs = {path: path.read_text() for path in documents() if path.exists()}
+    texts = [path.read_text() for path in documents() if path.exists()]
     for name in names:
-        if not any(block_pattern(name).search(text) for text in docs.values()):
+        if not any(block_pattern(name).search(text) for text in texts):
             print(f"no document quotes '{name}': add <!-- results:{name} --> and "
                   f"<!-- /results:{name} --> where it belongs", file=sys.stderr)
             return 2
     for name in names:
         print(f"generating {name} ...", flush=True)
-        generated = run(name, known[name])
-        for path, text in docs.items():
-            docs[path] = splice(text, name, generated)
-            path.write_text(docs[path])
+        run(name, known[name])
+        splice_files([name])        # each result is quoted as soon as it is made
     return 0
 
 
