@@ -363,7 +363,7 @@ class BorderAgent(Agent):
 
 def count_parcels(book: LotBook, mode: ModeSettings, units: list[float]) -> int:
     """Parcels a shipment travels in: its transport units over the mode's parcel size."""
-    t = book.totals                  # book.value(units), spelt out: called for every crossing
+    t = book.totals                  # units . totals, spelt out: called for every crossing
     n = math.ceil((units[0] * t[0] + units[1] * t[1] + units[2] * t[2] + units[3] * t[3])
                   / mode.parcel_size - 1e-9)
     return n if n > 1 else 1

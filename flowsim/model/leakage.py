@@ -50,8 +50,7 @@ class Leakage:
                      if j < len(s.mechanisms) else None
                      for s in stockpiles for cat in range(4) for cell in range(4)
                      for j in range(self.slots)]
-        self.captors: list = [None] * len(self.keys)   # set by bind_captors
-        self._index_slots()
+        self._index_slots([None] * len(self.keys))     # no captors until bind_captors
         # flow keys of each (stockpile, category, slot): diverted, reported loss
         self.flow_keys = [((s.country, "diverted", s.mechanisms[j], cat),
                            (s.country, "reported_loss", s.mechanisms[j], cat))
@@ -60,18 +59,20 @@ class Leakage:
 
     def bind_captors(self, markets_in: list[list]) -> None:
         """Route battlefield capture to the armed groups of the stockpile's country."""
-        for i, key in enumerate(self.keys):
+        captors = []
+        for key in self.keys:
+            takers = None
             if key is not None and MECHANISMS[key[1]] == "battlefield_capture":
                 takers = [m for m in markets_in[key[2]]         # active armed groups
-                          if m.behaviour.battlefield_capture and m.demand.any()]
-                self.captors[i] = takers or None
-        self._index_slots()
+                          if m.behaviour.battlefield_capture and m.demand.any()] or None
+            captors.append(takers)
+        self._index_slots(captors)
 
-    def _index_slots(self) -> None:
+    def _index_slots(self, captors: list) -> None:
         """What the hot loop of :meth:`step` reads per slot, in one tuple: lot key,
-        category, country, armed groups taking battlefield captures."""
+        category, country, armed groups taking battlefield captures (None: no taker)."""
         self.slot_info = [(key, key[0], key[2], takers) if key is not None else None
-                          for key, takers in zip(self.keys, self.captors, strict=True)]
+                          for key, takers in zip(self.keys, captors, strict=True)]
 
     def step(self) -> None:
         """Leak weapons from every stockpile into its country's black market."""

@@ -135,10 +135,6 @@ class LotBook:
     def by_category(self) -> np.ndarray:
         return np.array(self.totals, dtype=np.int64)
 
-    def value(self, prices: list[float]) -> float:
-        t = self.totals
-        return prices[0] * t[0] + prices[1] * t[1] + prices[2] * t[2] + prices[3] * t[3]
-
     def _move(self, keys: list[LotKey], counts: list[int], drawn: list[int], out: LotBook
               ) -> None:
         """Move ``drawn[i]`` of the ``counts[i]`` weapons of ``keys[i]`` from this book to
