@@ -163,8 +163,6 @@ class Calibration:
         """The free parameters' names (their paths unless named)."""
         return [p.name or p.path for p in self.spec.parameters]
 
-    paths = names           # the name the command line and older scripts use
-
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Bounds in the prior's own scale (log for log-uniform)."""
         lo = [math.log(p.range[0]) if p.prior == "loguniform" else p.range[0]
@@ -472,12 +470,20 @@ def run_point(cal: Calibration, progress: Progress, run_opts: dict, progress_bar
 # --- outputs ----------------------------------------------------------------------------------
 def _predictive(cal: Calibration, thetas: list[list[float]], progress: Progress, run_opts: dict,
                 progress_bar) -> tuple[np.ndarray, list[dict]]:
-    jobs = [(f"pred{i}", theta, derive_seed(cal.spec.seed, 7777, i))
+    recs = runs_at(cal, thetas, progress, run_opts, progress_bar)
+    return np.array([r["counts"] for r in recs], dtype=float), recs
+
+
+def runs_at(cal: Calibration, thetas: list[list[float]], progress: Progress, run_opts: dict,
+            progress_bar, tag: str = "pred", stream: int = 7777,
+            label: str = "predictive runs") -> list[dict]:
+    """Cached records of one simulation per parameter vector, keyed ``TAG<i>`` with seeds
+    from the set-up's seed and ``stream`` (so predictive runs and other runs never share)."""
+    jobs = [(f"{tag}{i}", theta, derive_seed(cal.spec.seed, stream, i))
             for i, theta in enumerate(thetas)]
-    with progress_bar(len(jobs), "predictive runs", "run") as bar:
+    with progress_bar(len(jobs), label, "run") as bar:
         sims = evaluate(cal, progress, jobs, run_opts, bar)
-    return (np.array([sims[k]["counts"] for k, _, _ in jobs], dtype=float),
-            [sims[k] for k, _, _ in jobs])
+    return [sims[k] for k, _, _ in jobs]
 
 
 def _fit_table(cal: Calibration, counts: np.ndarray):
@@ -537,7 +543,7 @@ def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
                       for k, n in enumerate(cal.names)}
         summary = {"method": "abc", "parameters": parameters,
                    "correlation": ident["correlation"],
-                   "distance_fit": float(np.mean([cal.distance(s, cal.fit) for s in pred])),
+                   "distance_fit": float(np.mean([s["distance"] for s in pred])),  # to cal.fit
                    "distance_holdout": (float(np.mean([cal.distance(s, cal.holdout)
                                                        for s in pred]))
                                         if cal.holdout else None),

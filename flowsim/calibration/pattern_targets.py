@@ -34,14 +34,13 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from flowsim.calibration.abc_smc import derive_seed as _seed
 from flowsim.calibration.fit import (
     AbcSettings,
     Calibration,
     FreeParameter,
     PointSettings,
     check_parameters,
-    evaluate,
+    runs_at,
     weighted_quantile,
 )
 from flowsim.errors import InputError
@@ -194,12 +193,10 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
         parameters = {n: {"median": m, "p05": weighted_quantile(theta[:, k], w, 0.05),
                           "p95": weighted_quantile(theta[:, k], w, 0.95)}
                       for k, (n, m) in enumerate(zip(cal.names, medians, strict=True))}
-    jobs = [(f"fitted{i}", medians, _seed(cal.spec.seed, 8888, i))
-            for i in range(cal.spec.predictive_runs)]
-    with progress_bar(len(jobs), "runs at the fitted values", "run") as bar:
-        sims = evaluate(cal, progress, jobs, run_opts, bar)
+    recs = runs_at(cal, [list(medians)] * cal.spec.predictive_runs, progress, run_opts,
+                   progress_bar, tag="fitted", stream=8888, label="runs at the fitted values")
     runs = [[tuple(x) if x is not None else "the run lacks this output"
-             for x in sims[k]["traced"]] for k, _, _ in jobs]
+             for x in rec["traced"]] for rec in recs]
     results = summarise(cal.rows, cal.scenario.name, runs)
     table = results_table(results)
     judged = [r for r in results if r.status != NOT_APPLICABLE]
@@ -207,7 +204,7 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
     summary = {
         "method": cal.spec.method,
         "parameters": parameters,
-        "distance_fit": float(np.mean([sims[k]["distance"] for k, _, _ in jobs])),
+        "distance_fit": float(np.mean([rec["distance"] for rec in recs])),
         "distance_holdout": None,
         "coverage_fit": len(holding) / len(judged) if judged else 0.0,
         "coverage_holdout": None,

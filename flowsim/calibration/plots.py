@@ -54,7 +54,7 @@ def plot_marginals(cal, theta: np.ndarray, weights: np.ndarray, path) -> None:
         ax.hist(theta[:, j], bins=bins, weights=weights, color="#92c5de", edgecolor="#2166ac")
         if p.prior == "loguniform":
             ax.set_xscale("log")
-        ax.set_title(p.path, fontsize=9)
+        ax.set_title(cal.names[j], fontsize=9)
         ax.set_xlim(*p.range)
         ax.set_yticks([])
     fig.suptitle("Posterior marginals (x axis spans the prior range)")
