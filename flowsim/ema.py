@@ -40,6 +40,7 @@ from flowsim.studies.experiment import (
     run_task,
     scenario_for_sample,
 )
+from flowsim.studies.runner import derive_seed
 from flowsim.studies.sensitivity import SensitivitySpec
 
 with warnings.catch_warnings():
@@ -77,10 +78,10 @@ class FlowsimFunction:
                        for p in uncertain_parameters(exp)}
         self.paths = {name: path for name, (path, _) in self.ranges.items()}
         self.levers = {}
-        for option, ivs in exp.options.items():
+        for option in exp.options:
             if option == BASELINE:
                 continue
-            for iv in ivs[len(exp.baseline):]:
+            for iv in exp.own(option):
                 self.levers[identifier(f"{option}_{iv.label}", taken)] = iv
 
     def __call__(self, seed: int, **values: float) -> dict[str, float]:
@@ -119,7 +120,5 @@ def ema_model(experiment: str | Path, *, replications: int | None = None,
                       for o in function.outcomes]
     model.outcomes += [ScalarOutcome(COST, kind=ScalarOutcome.MINIMIZE, function=np.mean)]
     reps = replications or exp.spec.replications
-    model.replications = [
-        {"seed": int(np.random.SeedSequence([exp.spec.seed, r]).generate_state(
-            1, dtype=np.uint32)[0])} for r in range(reps)]
+    model.replications = [{"seed": derive_seed(exp.spec.seed, r)} for r in range(reps)]
     return model

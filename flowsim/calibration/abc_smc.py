@@ -29,6 +29,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from flowsim.studies.runner import derive_seed
+
 Jobs = list[tuple[str, np.ndarray, int]]
 
 
@@ -51,11 +53,6 @@ class MemoryStore:
 
     def save(self, g: int, population: dict) -> None:
         self.saved[g] = population
-
-
-def derive_seed(*parts: int) -> int:
-    """A 32-bit seed determined by the given integers alone."""
-    return int(np.random.SeedSequence(list(parts)).generate_state(1, dtype=np.uint32)[0])
 
 
 def _no_bar(_total, _desc, _unit="it"):

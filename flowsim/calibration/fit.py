@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from flowsim.calibration.abc_smc import abc_smc, derive_seed
+from flowsim.calibration.abc_smc import abc_smc
 from flowsim.calibration.posterior import (
     coverage_warnings,
     identifiability,
@@ -70,7 +70,7 @@ from flowsim.inputs.scenario import CATEGORIES, Scenario, scenario_from_data
 from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, probability, to_plain
 from flowsim.model.flow_model import FlowModel
 from flowsim.studies.experiment import check_path_range, load_scenario_beside, scenario_for_sample
-from flowsim.studies.runner import run_parallel
+from flowsim.studies.runner import derive_seed, run_parallel
 from flowsim.studies.store import JsonLines, claim_folder, fingerprint
 
 STATISTICS = ("counts", "category_mix", "traced_share")

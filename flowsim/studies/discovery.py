@@ -43,8 +43,11 @@ import pandas as pd  # noqa: E402
 from flowsim.errors import InputError  # noqa: E402
 from flowsim.outputs.tables import AtomicDir  # noqa: E402
 from flowsim.studies.experiment import BASELINE  # noqa: E402
-from flowsim.studies.report import load_results  # noqa: E402
-from flowsim.studies.sensitivity import png_html, write_section  # noqa: E402
+from flowsim.studies.report import (  # noqa: E402
+    figure_html,
+    load_results,  # noqa: E402
+    write_section,
+)
 
 LOWER_IS_BETTER = frozenset({"diverted", "trafficked", "delivered", "end_user_stock",
                              "rounds_delivered"})
@@ -290,6 +293,6 @@ def _write(results_dir: Path, result: Discovery) -> None:
         body = (f"<section><h2>Scenario discovery: {html.escape(result.option)}, "
                 f"{html.escape(result.outcome)} {html.escape(result.when)}</h2>"
                 f"<pre>{html.escape(result.text())}</pre>"
-                + "".join(png_html(p, "PRIM trade-off") for p in pngs) + "</section>")
+                + "".join(figure_html(p, "PRIM trade-off") for p in pngs) + "</section>")
     result.folder = folder
     write_section(results_dir, f"discovery-{slug}", body)

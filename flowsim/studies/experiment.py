@@ -27,6 +27,7 @@ from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, reference,
 from flowsim.model.flow_model import FlowModel
 from flowsim.model.harm import run_with_harm
 from flowsim.outputs.metrics import OUTCOMES, route_totals, run_totals, series
+from flowsim.studies.runner import derive_seed
 from flowsim.studies.store import JsonLines, claim_folder, fingerprint, read_json_lines
 
 BASELINE = "baseline"
@@ -101,8 +102,8 @@ class Experiment:
     def costs(self) -> dict[str, float]:
         """USD spent on each option's own interventions within the horizon."""
         spy = self.scenario.simulation.steps_per_year
-        return {name: sum(iv.total_cost(self.horizon, spy) for iv in ivs[len(self.baseline):])
-                for name, ivs in self.options.items()}
+        return {name: sum(iv.total_cost(self.horizon, spy) for iv in self.own(name))
+                for name in self.options}
 
     def own(self, option: str) -> list[Intervention]:
         """The option's own interventions (the baseline's left out)."""
@@ -163,8 +164,7 @@ class Experiment:
 
     def run_seed(self, sample: int, replication: int) -> int:
         """The same seed for every option in a (future, replication): common random numbers."""
-        seq = np.random.SeedSequence([self.spec.seed, sample, replication])
-        return int(seq.generate_state(1, dtype=np.uint32)[0])
+        return derive_seed(self.spec.seed, sample, replication)
 
     def fingerprint(self) -> str:
         """Identity of what is computed, to refuse resuming into a different experiment."""

@@ -23,9 +23,7 @@ The reference is ``docs/exploratory.md``.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import html
 import json
 import warnings
 from collections.abc import Callable, Mapping
@@ -51,8 +49,8 @@ from flowsim.studies.experiment import (  # noqa: E402
     load_experiment,
     run_task,
 )
-from flowsim.studies.report import SECTIONS_DIR  # noqa: E402
-from flowsim.studies.runner import run_parallel  # noqa: E402
+from flowsim.studies.report import figure_html, write_section  # noqa: E402
+from flowsim.studies.runner import derive_seed, run_parallel  # noqa: E402
 from flowsim.studies.store import fingerprint  # noqa: E402
 
 METHODS = ("sobol", "morris")
@@ -208,8 +206,7 @@ class SensitivityExperiment(Experiment):
     settings: dict
 
     def run_seed(self, sample: int, replication: int) -> int:
-        seq = np.random.SeedSequence([self.spec.seed, replication])
-        return int(seq.generate_state(1, dtype=np.uint32)[0])
+        return derive_seed(self.spec.seed, replication)
 
     def fingerprint(self) -> str:
         return fingerprint({"spec": to_plain(self.spec), "scenario": self.scenario_data,
@@ -398,23 +395,6 @@ def plot(table: pd.DataFrame, method: str, path: Path) -> Path:
     return path
 
 
-def write_section(results_dir: Path, name: str, body: str) -> Path:
-    """Write an HTML fragment the experiment report includes (``sections/NAME.html``),
-    atomically."""
-    folder = Path(results_dir) / SECTIONS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.html"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
-def png_html(path: Path, alt: str) -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode()
-    return f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"></figure>'
-
-
 def write_outputs(out: Path, exp: SensitivityExperiment, table: pd.DataFrame,
                   s2: pd.DataFrame | None) -> Path:
     d = exp.design
@@ -451,7 +431,7 @@ def section_html(exp: SensitivityExperiment, table: pd.DataFrame, png: Path) -> 
             f"option's in the same future and seed, so its indices tell which assumptions the "
             f"option's effect depends on. Parameters are ranked by "
             f"{'ST' if d.method == 'sobol' else 'mu*'}.</p>"
-            f"{png_html(png, 'sensitivity indices')}"
+            f"{figure_html(png, 'sensitivity indices')}"
             f"{shown.to_html(index=False, escape=True)}</section>")
 
 
