@@ -76,3 +76,16 @@ def test_docs_quote_generated_results_exactly():
             quoted.add(name)
     for name in gen.generators():
         assert name in quoted, f"no document has the <!-- results:{name} --> block"
+
+
+def test_reference_shows_what_a_nested_default_sets_differently():
+    """A block whose default differs from its type's own defaults (armed groups' behaviour)
+    says so in its row; without it the reference showed only the type's defaults."""
+    from flowsim.inputs.scenario import Behaviour
+
+    rows = {line.split("|")[1].strip(): line.split("|")[3] for line in
+            reference(Behaviour, "behaviour").splitlines() if line.startswith("| `")}
+    assert "`conflict_demand: 1.0`" in rows["`armed_group`"]
+    assert "`battlefield_capture: True`" in rows["`armed_group`"]
+    assert "`demand_elasticity: 0.5`" in rows["`criminal_market`"]
+    assert "conflict_demand" not in rows["`criminal_market`"]   # the type's own default

@@ -270,6 +270,20 @@ def to_plain(obj: Any) -> Any:
     return obj
 
 
+def _nested_default(made: Any) -> str:
+    """A nested block's default: its type's own defaults (documented below), and the values
+    this field's default sets differently from them."""
+    if not dataclasses.is_dataclass(made):
+        return "see below"
+    try:
+        own = type(made)()
+    except TypeError:                     # the type has required keys: no defaults of its own
+        return "see below"
+    changed = [f"`{f.name}: {getattr(made, f.name)!r}`" for f in dataclasses.fields(made)
+               if f.init and getattr(made, f.name) != getattr(own, f.name)]
+    return "see below" + (", except " + ", ".join(changed) if changed else "")
+
+
 def reference(cls: Any, title: str | None = None, _seen: set | None = None) -> str:
     """Markdown reference of a dataclass schema and all nested ones: keys, types, defaults."""
     seen = set() if _seen is None else _seen
@@ -288,7 +302,7 @@ def reference(cls: Any, title: str | None = None, _seen: set | None = None) -> s
             default = f"`{f.default!r}`" if f.default is not None else "none"
         elif f.default_factory is not REQUIRED:
             made = f.default_factory()
-            default = "`[]`" if made == [] else ("`{}`" if made == {} else "see below")
+            default = "`[]`" if made == [] else ("`{}`" if made == {} else _nested_default(made))
         else:
             default = "**required**"
         meta = f.metadata
