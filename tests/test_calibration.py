@@ -137,6 +137,21 @@ def test_years_map_to_steps_with_start_year(tmp_path):
     assert (parsed.first_step, parsed.last_step) == (13, 24)
 
 
+def test_shipped_teaching_setup_recovers_its_truth(tmp_path, run_cli):
+    """The shipped set-up, its shipped data (made at the truth in .truth.json) and its own
+    budget: every 90% interval holds the truth and is at most half the prior's width."""
+    truth = json.loads((ROOT / "calibration" / "teaching-seizures.truth.json").read_text())
+    code, _, err = run_cli("calibrate", ROOT / "calibration" / "teaching.yaml", "--jobs", "2",
+                           "--out", tmp_path / "t")
+    assert code == 0, err
+    summary = json.loads((tmp_path / "t" / "summary.json").read_text())
+    for name, value in truth["true_parameters"].items():
+        got = summary["parameters"][name]
+        assert got["p05"] <= value <= got["p95"], (name, got)
+        assert got["width_ratio"] <= 0.5, (name, got)
+    assert summary["warnings"] == []
+
+
 def test_shipped_seizure_data_and_setups_load():
     for name in ("teaching", "regional"):
         cal = load_calibration(ROOT / "calibration" / f"{name}.yaml")
@@ -166,6 +181,44 @@ def test_distance_counts_term_is_rms_log_error():
     sim = {"counts": [99, 0], "traced": [None, None]}     # log(100) - log(10) = log(10)
     assert distance(["counts"], rows, sim, [0, 1]) == pytest.approx(
         (2.302585 ** 2 / 2) ** 0.5, rel=1e-5)
+
+
+def test_noise_scales_weigh_each_rows_error_by_its_noise(tmp_path):
+    from flowsim.calibration.seizure_data import SeizureRow
+
+    rows = [SeizureRow(2, "MER", "1-12", 1, 12, "inland", "rifles", 9),
+            SeizureRow(3, "MER", "13-24", 13, 24, "inland", "rifles", 9)]
+    sim = {"counts": [99, 99], "traced": [None, None]}       # log(100) - log(10) per row
+    # the noisy second row (scale 4) counts a quarter as much as the first (scale 1)
+    assert distance(["counts"], rows, sim, [0, 1], [1.0, 4.0]) == pytest.approx(
+        ((2.302585 ** 2 + (2.302585 / 4) ** 2) / 2) ** 0.5, rel=1e-5)
+    # scales come from the noise runs' spread of log counts plus the reporting floor
+    cal = load_calibration(setup(tmp_path))
+    runs = np.array([[0, 9] * 4, [3, 9] * 4, [8, 9] * 4])[:, :len(cal.rows)]
+    cal.set_scales(runs)
+    sd = np.std(np.log1p([0, 3, 8]), ddof=1)
+    assert cal.scales[0] == pytest.approx(math.hypot(sd, 0.15))
+    assert cal.scales[1] == pytest.approx(0.15)               # no spread: the floor alone
+    cal.spec.count_scale, cal.scales = "none", None
+    cal.set_scales(runs)
+    assert cal.scales is None
+
+
+def test_noise_runs_are_cached_and_written(tmp_path, run_cli):
+    file = setup(tmp_path)
+    code, _, err = run_cli("calibrate", file, "--method", "point", "--out", tmp_path / "p")
+    assert code == 0, err
+    cal = load_calibration(file)
+    runs = [json.loads(line) for line in
+            (tmp_path / "p" / "evaluations.jsonl").read_text().splitlines()]
+    noise = [r for r in runs if r["key"].startswith("noise")]
+    assert len(noise) == cal.spec.noise_runs
+    lo, hi = cal.bounds()
+    assert all(r["theta"] == pytest.approx(cal.to_theta((lo + hi) / 2)) for r in noise)
+    cal.set_scales(np.array([r["counts"] for r in noise]))
+    written = pd.read_csv(tmp_path / "p" / "noise-scales.csv")
+    assert written["noise_scale"].tolist() == pytest.approx(cal.scales)
+    assert len({r["counts"][0] for r in noise}) > 1          # the seeds differ
 
 
 def test_bad_calibration_setups_are_reported(tmp_path, run_cli):
@@ -292,6 +345,7 @@ def test_point_estimate_reports_a_point_and_its_own_distance(tmp_path, run_cli):
     assert "median" not in out and "point estimate" in out
     # the reported fit is the chosen point's distance: rerun it at the replication seeds
     cal = load_calibration(file)
+    cal.scales = pd.read_csv(res / "noise-scales.csv")["noise_scale"].tolist()
     seeds = [derive_seed(2, 999, r) for r in range(2)]
     again = [cal.distance(simulate(cal.data_for([estimate["estimate"]]), s, STEPS, cal.rows),
                           cal.fit) for s in seeds]

@@ -5,7 +5,15 @@ A calibration set-up (``calibration/*.yaml``) names a scenario, a seizure CSV
 summary statistics to match and the periods held out for validation.
 
 **Distance.** Sum of the root-mean-square errors of the chosen statistics over the fitting
-rows: ``counts`` compares each row's seizures on a log scale, ``log(1+sim) - log(1+obs)``;
+rows: ``counts`` compares each row's seizures on a log scale, ``log(1+sim) - log(1+obs)``,
+divided by the row's noise scale (``count_scale: noise``, the default): the spread of that
+row's log count over ``noise_runs`` simulations at the centre of the priors (seeds differ,
+parameters do not), combined with an assumed reporting error ``noise_floor``,
+``sqrt(sd^2 + floor^2)``. A national total of hundreds of seizures then weighs more than a
+border post's handful, whose count moves by chance more than with any parameter; with equal
+weights (``count_scale: none``) those noisy rows drown the informative ones and the
+posterior stays wide. The noise runs are the first simulations of a calibration, cached
+like the others, and their scales are written to ``noise-scales.csv``;
 ``category_mix`` compares, per country and period, the share of each weapon category
 among seized weapons, in units of 0.1; ``traced_share`` compares tracing success
 (successes / requests, 000 ¶33) in units of 0.1.
@@ -74,6 +82,8 @@ from flowsim.studies.runner import derive_seed, run_parallel
 from flowsim.studies.store import JsonLines, claim_folder, fingerprint
 
 STATISTICS = ("counts", "category_mix", "traced_share")
+COUNT_SCALES = ("noise", "none")
+NOISE_STREAM = 555              # seed stream of the noise runs (predictive runs use 7777)
 SHARE_UNIT = 0.1
 
 
@@ -142,6 +152,15 @@ class CalibrationSpec:
     point: PointSettings = param(factory=PointSettings, doc="Point-estimate settings.")
     predictive_runs: int = param(20, "Posterior predictive simulations for the fit report.",
                                  lo=1)
+    count_scale: str = param("noise", "How each row's `counts` error is scaled: `noise` "
+                             "divides it by the row's simulation noise (see Distance), "
+                             "`none` weighs every row alike.", choices=COUNT_SCALES)
+    noise_runs: int = param(16, "Simulations at the priors' centre that measure each row's "
+                            "noise (`count_scale: noise`).", lo=2, hi=10_000)
+    noise_floor: float = param(0.15, "Reporting error of a return on the log scale, added "
+                               "to each row's simulation noise (assumption: the seeds give "
+                               "no figure; it is also `flowsim synthesize`'s default noise).",
+                               lo=0.01, hi=10)
 
 
 @dataclass
@@ -153,6 +172,7 @@ class Calibration:
     rows: list[SeizureRow]
     fit: list[int]          # indices of fitting rows
     holdout: list[int]      # indices of held-out rows
+    scales: list[float] | None = None   # per-row noise scale of the counts error (prepare)
 
     @property
     def horizon(self) -> int:
@@ -192,7 +212,37 @@ class Calibration:
         return scenario_for_sample(self.scenario_data, self.scenario_values(theta), self.file)
 
     def distance(self, sim: dict, which: list[int]) -> float:
-        return distance(self.spec.statistics, self.rows, sim, which)
+        return distance(self.spec.statistics, self.rows, sim, which, self.scales)
+
+    def noise_jobs(self) -> list[tuple[str, list[float], int]]:
+        """The noise runs: ``noise_runs`` seeds at the centre of the priors."""
+        lo, hi = self.bounds()
+        centre = self.to_theta((lo + hi) / 2)
+        return [(f"noise{i}", centre, derive_seed(self.spec.seed, NOISE_STREAM, i))
+                for i in range(self.spec.noise_runs)]
+
+    def set_scales(self, counts: np.ndarray) -> None:
+        """Row scales from the noise runs' counts (runs x rows); ``count_scale: none``
+        keeps equal weights."""
+        if self.spec.count_scale == "noise":
+            sd = np.log1p(np.asarray(counts, dtype=float)).std(axis=0, ddof=1)
+            self.scales = np.sqrt(sd ** 2 + self.spec.noise_floor ** 2).tolist()
+
+    def prepare(self, progress: Progress | None = None, run_opts: dict | None = None,
+                progress_bar=None) -> None:
+        """Run the noise runs (cached in ``progress`` and in parallel when given; in this
+        process otherwise, as the benchmark scripts do) and set the row scales."""
+        if self.spec.count_scale != "noise":
+            return
+        jobs = self.noise_jobs()
+        if progress is None:
+            counts = [simulate(self.data_for(theta), seed, self.horizon, self.rows)["counts"]
+                      for _, theta, seed in jobs]
+        else:
+            with progress_bar(len(jobs), "noise runs", "run") as bar:
+                sims = evaluate(self, progress, jobs, run_opts or {}, bar)
+            counts = [sims[k]["counts"] for k, _, _ in jobs]
+        self.set_scales(np.array(counts))
 
 
 _OPERATORS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
@@ -325,11 +375,14 @@ def _mix(rows: list[SeizureRow], counts: list[float], which: list[int]) -> dict:
     return {k: v for k, v in groups.items() if len(v) >= 2}
 
 
-def distance(statistics: list[str], rows: list[SeizureRow], sim: dict, which: list[int]
-             ) -> float:
+def distance(statistics: list[str], rows: list[SeizureRow], sim: dict, which: list[int],
+             scales: list[float] | None = None) -> float:
+    """The distance of one simulation's statistics to the data rows ``which``; ``scales``
+    divides each row's counts error (None: equal weights)."""
     total = 0.0
     if "counts" in statistics and which:
-        err = [math.log1p(sim["counts"][i]) - math.log1p(rows[i].count) for i in which]
+        err = [(math.log1p(sim["counts"][i]) - math.log1p(rows[i].count))
+               / (scales[i] if scales else 1.0) for i in which]
         total += math.sqrt(sum(e * e for e in err) / len(err))
     if "category_mix" in statistics:
         obs = _mix(rows, [r.count for r in rows], which)
@@ -580,6 +633,9 @@ def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
             posterior.to_csv(stage.path("posterior.csv"), index=False)
             plot_marginals(cal, theta, w, stage.path("posterior.png"))
         fit_table.to_csv(stage.path("fit.csv"), index=False)
+        if cal.scales:
+            fit_table[["country", "period", "place", "category", "set"]].assign(
+                noise_scale=cal.scales).to_csv(stage.path("noise-scales.csv"), index=False)
         pd.DataFrame(fitted["history"]).to_csv(stage.path("diagnostics.csv"), index=False)
         stage.path("fitted-scenario.yaml").write_text(
             header + yaml.safe_dump(fitted_data, sort_keys=False))
@@ -605,7 +661,8 @@ def calibration_reference() -> str:
         "fitting and held-out rows), `diagnostics.csv` and `diagnostics.png` (ABC: tolerance, "
         "acceptance, effective sample size per generation; point: best distance so far); "
         "ABC adds `posterior.csv` (samples and weights) and `posterior.png` (marginals), "
-        "the point method `estimate.csv`. `flowsim synthesize CALIBRATION --truth "
+        "the point method `estimate.csv`; `noise-scales.csv` gives each data row's noise "
+        "scale (`count_scale: noise`). `flowsim synthesize CALIBRATION --truth "
         "NAME=VALUE ... [--seed N] --out FILE.csv` writes data shaped like the set-up's from "
         "known values (and `FILE.truth.json`), to check a set-up recovers them.", "",
         "## Method", "", (__doc__ or "").split("\n\n", 1)[1].strip(), "",
@@ -620,9 +677,8 @@ VALIDATION = """## Validation: is the ABC-SMC right?
 
 Three checks, each written by a script (re-run them to refresh the figures between the
 markers; `flowsim schema calibration` prints this page with the blocks empty).
-The SBC and pyabc figures below were last measured on 2026-11-23 on the model as it was
-before the fidelity changes of issue #11 (the toy problem does not depend on the model; the
-teaching figures do): re-run both scripts with `--write` to refresh them.
+The teaching figures depend on the model and the set-up: re-run both scripts with `--write`
+after changing either (the toy problem depends on neither).
 
 1. **An exact posterior.** `tests/test_calibration.py::test_abc_engine_matches_an_exact_posterior`
    runs the engine on Poisson counts with a flat prior (:mod:`flowsim.calibration.toy`),
@@ -630,8 +686,8 @@ teaching figures do): re-run both scripts with `--write` to refresh them.
    sd and the sd within 15% of the exact ones (Monte Carlo error with ~370 effective
    particles is about 0.05 sd and 4%). Replacing the importance weights by equal weights
    makes it fail (sd 22% off).
-2. **Simulation-based calibration** (Talts et al. 2018) on the teaching set-up:
-   `benchmarks/sbc.py`.
+2. **Simulation-based calibration** (Talts et al. 2018) on the teaching set-up, with its
+   own settings and distance: `benchmarks/sbc.py`.
 3. **Side by side with pyabc** at the same simulation budget: `benchmarks/abc_vs_pyabc.py`
    (`pip install -e '.[benchmark]'`).
 
@@ -682,6 +738,7 @@ def calibrate(calibration: str | Path, *, method: str | None = None, jobs: int =
     def bar(total, desc, unit="it"):
         return progress_bar(total, desc, unit, quiet=echo is None)
 
+    cal.prepare(progress, run_opts, bar)
     run = run_abc if cal.spec.method == "abc" else run_point
     fitted = run(cal, progress, run_opts, bar)
     summary = getattr(cal, "write_outputs", write_outputs)(cal, fitted, out, run_opts,

@@ -140,6 +140,9 @@ class PatternCalibration(Calibration):
     def distance(self, sim: dict, which: list[int]) -> float:
         return pattern_distance(self.rows, sim["counts"], which)
 
+    def prepare(self, progress, run_opts: dict, progress_bar) -> None:
+        """Patterns are compared in range widths; no noise runs are needed."""
+
     @staticmethod
     def write_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_opts: dict,
                       progress, progress_bar) -> dict:
