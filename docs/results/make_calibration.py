@@ -73,13 +73,14 @@ def generate() -> str:
                     f"{'yes' if inside else '**no**'} | {cov} | "
                     f"{summary['simulations'] if first else ''} | "
                     f"{f'{minutes:.1f} min' if first else ''} |")
-            verdicts.append(f"{name}: {'passes' if ok else '**fails**'}")
-            verdicts += [f"{name} warning: {w}" for w in summary["warnings"]]
+            verdicts.append(f"- {name}: {'passes' if ok else '**fails**'}")
+            verdicts += [f"  - warning: {w}" for w in summary["warnings"]]
     return "\n".join([
         "Written by `docs/results/make_calibration.py`, which re-makes the shipped data with "
         "`flowsim synthesize` at known true values and runs `flowsim calibrate` on them "
         "(ABC-SMC, `--jobs 2`, on the project's shared 2-core machine). Parameters multiply "
         "the documented base leakage rates (log-uniform priors on [0.2, 5]). Coverage: "
-        "observations inside the simulated 90% band.", "", *lines, "",
+        "observations inside the simulated 90% band. Each row's error is divided by its "
+        "noise (`count_scale: noise`).", "", *lines, "",
         "Recovery (every 90% interval holds the truth and is at most half the prior's "
-        "width): " + "; ".join(verdicts) + "."])
+        "width):", "", *verdicts])
