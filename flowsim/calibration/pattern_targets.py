@@ -127,11 +127,9 @@ def _width(p: Pattern) -> float:
 @dataclass
 class PatternCalibration(Calibration):
     """A :class:`flowsim.calibration.fit.Calibration` whose rows are the patterns that
-    apply to the scenario; the fit engine calls its ``simulate``, ``distance`` and
-    ``write_outputs``."""
+    apply to the scenario: it simulates, measures distance and writes outputs its own way."""
 
     scenario_path: Path = Path()
-    simulate = staticmethod(simulate_patterns)
 
     @property
     def horizon(self) -> int:
@@ -140,13 +138,14 @@ class PatternCalibration(Calibration):
     def distance(self, sim: dict, which: list[int]) -> float:
         return pattern_distance(self.rows, sim["counts"], which)
 
-    def prepare(self, progress, run_opts: dict, progress_bar) -> None:
+    def prepare(self, progress=None, run_opts: dict | None = None, progress_bar=None) -> None:
         """Patterns are compared in range widths; no noise runs are needed."""
 
-    @staticmethod
-    def write_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_opts: dict,
-                      progress, progress_bar) -> dict:
-        return write_pattern_outputs(cal, fitted, out, run_opts, progress, progress_bar)
+    def simulator(self):
+        return simulate_patterns
+
+    def write(self, fitted: dict, out: Path, run_opts: dict, progress, progress_bar) -> dict:
+        return write_pattern_outputs(self, fitted, out, run_opts, progress, progress_bar)
 
 
 def is_pattern_setup(data: object) -> bool:
@@ -174,7 +173,8 @@ def load_pattern_calibration(path: str | Path, data: dict) -> PatternCalibration
         raise InputError(file, "patterns", f"no pattern in {spec.patterns} applies to "
                          f"scenario '{scenario.name}'")
     return PatternCalibration(spec, file, scenario_data, scenario, rows,
-                              list(range(len(rows))), [], path.parent / spec.scenario)
+                              list(range(len(rows))), [],
+                              scenario_path=path.parent / spec.scenario)
 
 
 def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_opts: dict,
