@@ -274,6 +274,27 @@ def test_abc_engine_matches_an_exact_posterior():
         assert abs(got["sd"] / sd - 1) < 0.15, (got, mean, sd)
 
 
+def test_abc_engine_stops_after_the_generation_that_reaches_the_total_budget():
+    from flowsim.calibration.abc_smc import MemoryStore, abc_smc
+    from flowsim.calibration.toy import ToySettings
+
+    toy = Toy.make(rate=3.0, n=6, seed=1)
+    settings = ToySettings(particles=50, generations=20, max_total_simulations=400)
+    store = MemoryStore()
+    out = abc_smc(np.array([toy.low]), np.array([toy.high]), toy.evaluate, settings, 4,
+                  store=store)
+    sims = [h["simulations"] for h in out["history"]]
+    assert sum(sims) >= 400 > sum(sims[:-1])             # the last generation crossed it
+    assert out["history"][-1]["stopped"] and len(sims) < 21
+    # interrupted before its last generation, a resumed run counts the saved generations'
+    # simulations towards the budget and stops where the uninterrupted one did
+    partial = MemoryStore()
+    partial.saved = {g: pop for g, pop in store.saved.items() if g < len(sims) - 1}
+    again = abc_smc(np.array([toy.low]), np.array([toy.high]), toy.evaluate, settings, 4,
+                    store=partial)
+    assert again["history"] == out["history"]
+
+
 def test_identifiability_warns_in_words():
     rng = np.random.default_rng(0)
     lo, hi = np.zeros(3), np.ones(3)

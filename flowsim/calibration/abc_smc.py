@@ -4,7 +4,10 @@ Beaumont et al. (2009) population Monte Carlo ABC with adaptive tolerances, on a
 that is uniform in its own scale (a log-uniform prior is uniform in log space, so the
 calibration layer hands the engine log-transformed bounds). Generation 0 draws particles
 from the prior; each later generation's tolerance is a quantile of the previous accepted
-distances; proposals are previous particles drawn by weight and moved by a Gaussian kernel
+distances; the run ends after ``generations``, when a generation's acceptance falls below
+``min_acceptance`` or it cannot fill its particles within ``max_simulations``, or after the
+generation in which the total reaches ``max_total_simulations`` (when set). Proposals are
+previous particles drawn by weight and moved by a Gaussian kernel
 with twice their weighted covariance, redrawn (ancestor included) until they fall inside the
 prior's box, and accepted when their distance is within the tolerance. Importance weights
 are prior / sum_j w_j K(z | z_j); the prior is constant on the box, and redrawing the
@@ -40,6 +43,7 @@ class Settings(Protocol):
     quantile: float
     max_simulations: int
     min_acceptance: float
+    max_total_simulations: int | None
 
 
 class MemoryStore:
@@ -79,11 +83,13 @@ def abc_smc(lo: np.ndarray, hi: np.ndarray, evaluate: Callable[[Jobs], dict[str,
     dim = len(lo)
     history = []
     population: dict | None = None
+    total = 0                       # simulations in finished generations
     for g in range(s.generations + 1):
         saved = store.load(g)
         if saved is not None:
             population = saved
             history.append(population["diagnostics"])
+            total += population["diagnostics"]["simulations"]
             if population["diagnostics"]["stopped"]:
                 break
             continue
@@ -117,7 +123,10 @@ def abc_smc(lo: np.ndarray, hi: np.ndarray, evaluate: Callable[[Jobs], dict[str,
                 "accepted": len(accepted_z), "simulations": sims, "acceptance": acceptance,
                 "ess": 1.0 / float(np.sum(weights ** 2)),
                 "median_distance": float(np.median(accepted_d)),
-                "stopped": acceptance < s.min_acceptance or len(accepted_z) < s.particles}
+                "stopped": (acceptance < s.min_acceptance or len(accepted_z) < s.particles
+                            or (s.max_total_simulations is not None
+                                and total + sims >= s.max_total_simulations))}
+        total += sims
         population = {"z": z.tolist(), "weights": weights.tolist(),
                       "distances": accepted_d, "diagnostics": diag}
         store.save(g, population)

@@ -111,6 +111,9 @@ class AbcSettings:
     max_simulations: int = param(2000, "Budget of simulations per generation.", lo=1)
     min_acceptance: float = probability(0.02, "Stop when a generation's acceptance rate "
                                         "falls below this.")
+    max_total_simulations: int | None = param(None, "Stop after the generation in which the "
+                                              "total number of simulations reaches this "
+                                              "(none: no total budget).", lo=1)
 
 
 @dataclass(kw_only=True)

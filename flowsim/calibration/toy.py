@@ -26,6 +26,7 @@ class ToySettings:
     quantile: float = 0.3
     max_simulations: int = 40_000
     min_acceptance: float = 0.001
+    max_total_simulations: int | None = None
 
 
 @dataclass
