@@ -700,7 +700,11 @@ after changing either (the toy problem depends on neither).
    particles is about 0.05 sd and 4%). Replacing the importance weights by equal weights
    makes it fail (sd 22% off).
 2. **Simulation-based calibration** (Talts et al. 2018) on the teaching set-up, with its
-   own settings and distance: `benchmarks/sbc.py`.
+   own settings and distance: `benchmarks/sbc.py`. Reading it: a flat histogram and about
+   90% of truths inside the 90% intervals mean calibrated intervals; a hump and more than
+   90% mean intervals wider than the exact posterior's (conservative: ABC's final tolerance
+   is above zero, which widens the posterior); a U shape and fewer than 90% would mean
+   overconfident intervals, the dangerous direction.
 3. **Side by side with pyabc** at the same simulation budget: `benchmarks/abc_vs_pyabc.py`
    (`pip install -e '.[benchmark]'`).
 
