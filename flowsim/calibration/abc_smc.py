@@ -83,13 +83,11 @@ def abc_smc(lo: np.ndarray, hi: np.ndarray, evaluate: Callable[[Jobs], dict[str,
     dim = len(lo)
     history = []
     population: dict | None = None
-    total = 0                       # simulations in finished generations
     for g in range(s.generations + 1):
         saved = store.load(g)
         if saved is not None:
             population = saved
             history.append(population["diagnostics"])
-            total += population["diagnostics"]["simulations"]
             if population["diagnostics"]["stopped"]:
                 break
             continue
@@ -125,8 +123,8 @@ def abc_smc(lo: np.ndarray, hi: np.ndarray, evaluate: Callable[[Jobs], dict[str,
                 "median_distance": float(np.median(accepted_d)),
                 "stopped": (acceptance < s.min_acceptance or len(accepted_z) < s.particles
                             or (s.max_total_simulations is not None
-                                and total + sims >= s.max_total_simulations))}
-        total += sims
+                                and sum(h["simulations"] for h in history) + sims
+                                >= s.max_total_simulations))}
         population = {"z": z.tolist(), "weights": weights.tolist(),
                       "distances": accepted_d, "diagnostics": diag}
         store.save(g, population)
