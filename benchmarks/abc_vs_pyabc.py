@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flowsim.calibration.abc_smc import abc_smc  # noqa: E402
-from flowsim.calibration.fit import load_calibration, simulate  # noqa: E402
+from flowsim.calibration.fit import load_calibration, setup_copy, simulate  # noqa: E402
 from flowsim.calibration.posterior import weighted_quantile  # noqa: E402
 from flowsim.calibration.synthesize import synthesize  # noqa: E402
 from flowsim.calibration.toy import Toy, ToySettings, exact_posterior, run_toy  # noqa: E402
@@ -95,21 +95,13 @@ TEACHING_BUDGET = 1500      # about what the shipped set-up uses (1,320 on its o
 
 
 def teaching_case(seed: int, tmp: Path) -> dict:
-    import yaml
-
     setup = ROOT / "calibration" / "teaching.yaml"
-    spec = yaml.safe_load(setup.read_text())
-    spec["scenario"] = str((setup.parent / spec["scenario"]).resolve())
-    spec["data"] = str((setup.parent / spec["data"]).resolve())
-    file = tmp / f"teaching-{seed}.yaml"
-    file.write_text(yaml.safe_dump(spec))
+    file = setup_copy(setup, tmp / f"teaching-{seed}.yaml")
     cal = load_calibration(file)
     truth = {n: TEACHING_TRUTH[n] for n in cal.names}
     data = tmp / f"teaching-{seed}.csv"
     synthesize(file, truth, seed=100 + seed, out=data)
-    spec["data"] = str(data)
-    file.write_text(yaml.safe_dump(spec))
-    cal = load_calibration(file)
+    cal = load_calibration(setup_copy(setup, file, data=str(data)))
     cal.prepare()               # the set-up's noise scales (same distance for both engines)
     lo, hi = cal.bounds()
     truth_z = cal.to_z([truth[n] for n in cal.names])

@@ -21,26 +21,18 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from model_speed import reference_seconds  # noqa: E402
 
-from flowsim.calibration.fit import calibrate, load_calibration, simulate  # noqa: E402
-
-
-def with_seed(setup: Path, seed: int, folder: Path) -> Path:
-    """A copy of ``setup`` with another master seed (paths made absolute)."""
-    spec = yaml.safe_load(setup.read_text())
-    for key in ("scenario", "data"):
-        spec[key] = str((setup.parent / spec[key]).resolve())
-    spec["seed"] = seed
-    path = folder / f"{setup.stem}-seed{seed}.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return path
+from flowsim.calibration.fit import (  # noqa: E402
+    calibrate,
+    load_calibration,
+    setup_copy,
+    simulate,
+)
 
 
 def main() -> None:
@@ -61,7 +53,8 @@ def main() -> None:
         for k in range(args.seeds):
             seed = cal.spec.seed + k
             t = time.perf_counter()
-            summary = calibrate(with_seed(setup, seed, Path(tmp)), jobs=args.jobs,
+            copy = setup_copy(setup, Path(tmp) / f"regional-seed{seed}.yaml", seed=seed)
+            summary = calibrate(copy, jobs=args.jobs,
                                 out=Path(tmp) / f"out{seed}", echo=None)
             runs.append((seed, time.perf_counter() - t, summary))
             print(f"seed {seed}: {runs[-1][1] / 60:.1f} min", flush=True)

@@ -35,19 +35,13 @@ BINS = 6
 
 
 def one_replication(i: int, draws: int, tmp: str, scales: list[float] | None) -> dict:
-    import yaml
-
     from flowsim.calibration.abc_smc import abc_smc
-    from flowsim.calibration.fit import load_calibration, simulate
+    from flowsim.calibration.fit import load_calibration, setup_copy, simulate
     from flowsim.calibration.posterior import weighted_quantile
     from flowsim.calibration.synthesize import synthesize
 
     setup = ROOT / "calibration" / "teaching.yaml"
-    spec = yaml.safe_load(setup.read_text())
-    spec["scenario"] = str((setup.parent / spec["scenario"]).resolve())
-    spec["data"] = str((setup.parent / spec["data"]).resolve())
-    file = Path(tmp) / f"sbc-{i}.yaml"
-    file.write_text(yaml.safe_dump(spec))
+    file = setup_copy(setup, Path(tmp) / f"sbc-{i}.yaml")
     cal = load_calibration(file)
     lo, hi = cal.bounds()
     rng = np.random.default_rng([2018, i])
@@ -55,9 +49,7 @@ def one_replication(i: int, draws: int, tmp: str, scales: list[float] | None) ->
     truth = dict(zip(cal.names, cal.to_theta(truth_z), strict=True))
     data = Path(tmp) / f"sbc-{i}.csv"
     synthesize(file, truth, seed=10_000 + i, out=data)
-    spec["data"] = str(data)
-    file.write_text(yaml.safe_dump(spec))
-    cal = load_calibration(file)
+    cal = load_calibration(setup_copy(setup, file, data=str(data)))
     cal.scales = scales         # the set-up's noise scales: they depend on it, not on data
 
     def evaluate(jobs):

@@ -152,6 +152,21 @@ def test_shipped_teaching_setup_recovers_its_truth(tmp_path, run_cli):
     assert summary["warnings"] == []
 
 
+def test_setup_copy_changes_keys_and_keeps_file_paths_working(tmp_path):
+    from flowsim.calibration.fit import setup_copy
+
+    original = load_calibration(ROOT / "calibration" / "teaching.yaml")
+    (tmp_path / "elsewhere").mkdir()
+    copy = load_calibration(setup_copy(ROOT / "calibration" / "teaching.yaml",
+                                       tmp_path / "elsewhere" / "c.yaml", seed=42))
+    assert copy.spec.seed == 42 and original.spec.seed != 42
+    assert copy.rows == original.rows and copy.scenario_data == original.scenario_data
+    write_csv(tmp_path / "other.csv", shape_rows())      # other data, other periods
+    other = setup_copy(ROOT / "calibration" / "teaching.yaml", tmp_path / "o.yaml",
+                       data=str(tmp_path / "other.csv"), holdout_periods=["13-24"])
+    assert len(load_calibration(other).rows) == len(shape_rows())
+
+
 def test_shipped_seizure_data_and_setups_load():
     for name in ("teaching", "regional"):
         cal = load_calibration(ROOT / "calibration" / f"{name}.yaml")

@@ -337,6 +337,20 @@ def check_parameters(parameters: list[FreeParameter], scenario_data: dict, file:
         check_path_range(scenario_data, path, [values[0], values[-1]], file, where)
 
 
+def setup_copy(setup: str | Path, out: str | Path, **changes: Any) -> Path:
+    """Write ``out``: the calibration set-up ``setup`` with top-level keys replaced by
+    ``changes`` (e.g. ``seed=4`` or ``data="other.csv"``) and its file paths (scenario, data,
+    patterns) made absolute, so the copy works from any folder; return ``out``."""
+    setup = Path(setup)
+    spec = {**yaml.safe_load(setup.read_text()), **changes}
+    for key in ("scenario", "data", "patterns"):
+        if key in spec:
+            spec[key] = str((setup.parent / spec[key]).resolve())
+    out = Path(out)
+    out.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return out
+
+
 def load_calibration(path: str | Path) -> Calibration:
     """Read and check a calibration set-up, its scenario and its data; raises InputError."""
     path = Path(path)
