@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from flowsim.seeds import derive_seed
 from flowsim.studies.discovery import LOWER_IS_BETTER
 from flowsim.studies.experiment import (
     BASELINE,
@@ -40,7 +41,6 @@ from flowsim.studies.experiment import (
     run_task,
     scenario_for_sample,
 )
-from flowsim.studies.runner import derive_seed
 from flowsim.studies.sensitivity import SensitivitySpec
 
 with warnings.catch_warnings():

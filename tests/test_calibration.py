@@ -24,7 +24,7 @@ from flowsim.calibration.toy import Toy, exact_posterior, run_toy
 from flowsim.errors import InputError
 from flowsim.inputs.scenario import CATEGORIES, load_scenario
 from flowsim.model.flow_model import FlowModel
-from flowsim.studies.runner import derive_seed
+from flowsim.seeds import derive_seed
 from tests.conftest import ROOT, SCENARIOS, interrupt_after
 
 TEACHING = load_scenario(SCENARIOS / "teaching.yaml")

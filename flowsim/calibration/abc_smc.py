@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from flowsim.studies.runner import derive_seed
+from flowsim.seeds import derive_seed
 
 Jobs = list[tuple[str, np.ndarray, int]]
 

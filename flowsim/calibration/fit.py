@@ -76,10 +76,12 @@ from flowsim.calibration.seizure_data import (
 from flowsim.errors import InputError, did_you_mean
 from flowsim.inputs.scenario import CATEGORIES, Scenario, scenario_from_data
 from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, probability, to_plain
+from flowsim.io import fingerprint
 from flowsim.model.flow_model import FlowModel
+from flowsim.seeds import derive_seed
 from flowsim.studies.experiment import check_path_range, load_scenario_beside, scenario_for_sample
-from flowsim.studies.runner import derive_seed, run_parallel
-from flowsim.studies.store import JsonLines, claim_folder, fingerprint
+from flowsim.studies.runner import run_parallel
+from flowsim.studies.store import JsonLines, claim_folder
 
 STATISTICS = ("counts", "category_mix", "traced_share")
 COUNT_SCALES = ("noise", "none")
@@ -588,7 +590,7 @@ def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
     import pandas as pd
 
     from flowsim.calibration.plots import plot_diagnostics, plot_fit, plot_marginals
-    from flowsim.outputs.tables import AtomicDir
+    from flowsim.io import AtomicDir
 
     point = fitted["method"] == "point"
     n_pred = cal.spec.predictive_runs

@@ -182,7 +182,7 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
     """Posterior, the patterns at the fitted values, and the fitted scenario (comments kept)."""
     import pandas as pd
 
-    from flowsim.outputs.tables import AtomicDir
+    from flowsim.io import AtomicDir
 
     point = fitted["method"] == "point"
     if point:                     # a point estimate: the point, no posterior

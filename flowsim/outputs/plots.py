@@ -20,8 +20,8 @@ from flowsim.outputs.network import (  # noqa: E402
 )
 
 if TYPE_CHECKING:
+    from flowsim.io import AtomicDir
     from flowsim.model.flow_model import FlowModel
-    from flowsim.outputs.tables import AtomicDir
 
 FLOW_COLOURS = {"diverted": "#b2182b", "trafficked": "#ef8a62", "seized": "#2166ac",
                 "delivered": "#1b1b1b"}

@@ -1,4 +1,5 @@
-"""Tidy output tables of a run and their atomic writing to disk.
+"""Tidy output tables of a run and their atomic writing to disk (with
+:class:`flowsim.io.AtomicDir`).
 
 Tables (one row per observation; a missing row means zero). Schema, by file:
 
@@ -61,9 +62,6 @@ Counts of ammunition are rounds; all other categories are weapons.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.inputs.scenario import CATEGORIES
+from flowsim.io import AtomicDir  # noqa: F401  (also importable from here, as before)
 from flowsim.model.flow_model import STATES, FlowModel
 from flowsim.model.ledger import (
     BORDER_FIELDS,
@@ -201,43 +200,6 @@ def headline(tables: dict[str, pd.DataFrame], by: str) -> pd.DataFrame:
     out = out[(out != 0).any(axis=1)]
     out.loc["TOTAL"] = out.sum()
     return out.astype("int64")
-
-
-class AtomicDir:
-    """Stage files in a hidden folder inside ``out``; move them in only on :meth:`commit`.
-
-    A run that fails or is interrupted removes the staging folder and leaves ``out`` as it
-    was: no half-written result files. Each file is moved into place with ``os.replace``,
-    and ``run.json`` (or the last file staged) goes last.
-    """
-
-    def __init__(self, out: str | Path):
-        self.out = Path(out)
-        self.out.mkdir(parents=True, exist_ok=True)
-        self.stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.out))
-        self._names: list[str] = []
-
-    def path(self, name: str) -> Path:
-        self._names.append(name)
-        return self.stage / name
-
-    def commit(self) -> None:
-        last = [n for n in self._names if n == "run.json"]
-        for name in [n for n in self._names if n != "run.json"] + last:
-            os.replace(self.stage / name, self.out / name)
-        shutil.rmtree(self.stage, ignore_errors=True)
-
-    def abort(self) -> None:
-        shutil.rmtree(self.stage, ignore_errors=True)
-
-    def __enter__(self) -> AtomicDir:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            self.abort()
 
 
 def write_run(model: FlowModel, out: str | Path, scenario_file: str = "",

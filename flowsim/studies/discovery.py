@@ -41,7 +41,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from flowsim.errors import InputError  # noqa: E402
-from flowsim.outputs.tables import AtomicDir  # noqa: E402
+from flowsim.io import AtomicDir  # noqa: E402
 from flowsim.studies.experiment import BASELINE  # noqa: E402
 from flowsim.studies.report import (  # noqa: E402
     figure_html,

@@ -24,11 +24,12 @@ from flowsim.errors import InputError
 from flowsim.inputs.interventions import TYPES, Intervention, parse_interventions
 from flowsim.inputs.scenario import Scenario, scenario_from_data
 from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, reference, to_plain
+from flowsim.io import fingerprint
 from flowsim.model.flow_model import FlowModel
 from flowsim.model.harm import run_with_harm
 from flowsim.outputs.metrics import OUTCOMES, route_totals, run_totals, series
-from flowsim.studies.runner import derive_seed
-from flowsim.studies.store import JsonLines, claim_folder, fingerprint, read_json_lines
+from flowsim.seeds import derive_seed
+from flowsim.studies.store import JsonLines, claim_folder, read_json_lines
 
 BASELINE = "baseline"
 SERIES = ("diverted", "delivered", "seized_border", "seized_inland")

@@ -31,8 +31,9 @@ from flowsim.inputs.patterns import (
     load_patterns,
 )
 from flowsim.inputs.scenario import Scenario, load_scenario, scenario_from_data
+from flowsim.io import AtomicDir
 from flowsim.model.flow_model import FlowModel
-from flowsim.outputs.tables import TABLES, AtomicDir
+from flowsim.outputs.tables import TABLES
 from flowsim.studies.runner import run_parallel
 
 #: Mechanisms whose weapons are not industrially made (000 ¶33; flowsim.model.lots).

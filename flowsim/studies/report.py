@@ -37,7 +37,7 @@ import pandas as pd  # noqa: E402
 from flowsim._version import __version__  # noqa: E402
 from flowsim.errors import InputError  # noqa: E402
 from flowsim.inputs.harm import GROUPS, KIND_LABELS, KINDS  # noqa: E402
-from flowsim.outputs.tables import AtomicDir  # noqa: E402
+from flowsim.io import AtomicDir  # noqa: E402
 from flowsim.studies.experiment import BASELINE, NOT_CALIBRATED, read_runs  # noqa: E402
 
 #: the one interval level used throughout the report

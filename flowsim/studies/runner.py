@@ -10,17 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import numpy as np
-
 from flowsim.errors import InputError
+from flowsim.seeds import derive_seed  # noqa: F401  (importable from here, as before)
 
 BACKENDS = ("joblib", "dask")
-
-
-def derive_seed(*parts: int) -> int:
-    """A 32-bit seed determined by the given integers alone (e.g. experiment seed, future,
-    replication), so a run's seed never depends on which worker runs it or when."""
-    return int(np.random.SeedSequence(list(parts)).generate_state(1, dtype=np.uint32)[0])
 
 
 def run_parallel(func: Callable[..., Any], arguments: Iterable[tuple], *, jobs: int = 1,

@@ -39,8 +39,12 @@ import pandas as pd  # noqa: E402
 
 from flowsim.errors import InputError  # noqa: E402
 from flowsim.inputs.schema import build, param, to_plain  # noqa: E402
+from flowsim.io import (
+    AtomicDir,  # noqa: E402
+    fingerprint,  # noqa: E402
+)
 from flowsim.outputs.metrics import OUTCOMES  # noqa: E402
-from flowsim.outputs.tables import AtomicDir  # noqa: E402
+from flowsim.seeds import derive_seed  # noqa: E402
 from flowsim.studies.experiment import (  # noqa: E402
     BASELINE,
     Experiment,
@@ -50,8 +54,7 @@ from flowsim.studies.experiment import (  # noqa: E402
     run_task,
 )
 from flowsim.studies.report import figure_html, write_section  # noqa: E402
-from flowsim.studies.runner import derive_seed, run_parallel  # noqa: E402
-from flowsim.studies.store import fingerprint  # noqa: E402
+from flowsim.studies.runner import run_parallel  # noqa: E402
 
 METHODS = ("sobol", "morris")
 KEPT = "kept_from_end_users"

@@ -8,18 +8,12 @@ results of a different one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 
 from flowsim.errors import InputError
-
-
-def fingerprint(data: object) -> str:
-    """Short stable hash of plain data (dicts hashed with sorted keys)."""
-    text = json.dumps(data, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+from flowsim.io import fingerprint  # noqa: F401  (importable from here, as before)
 
 
 def claim_folder(folder: Path, manifest: dict) -> None:
