@@ -43,7 +43,7 @@ _PUBLIC = {
     "FlowModel": "flowsim.model.flow_model",
     "run_scenario": "flowsim.outputs.run",
     "RunResult": "flowsim.outputs.run",
-    "load_experiment": "flowsim.studies.experiment",
+    "load_experiment": "flowsim.inputs.experiment",
     "run_experiment": "flowsim.studies.study",
     "write_report": "flowsim.studies.report",
     "load_calibration": "flowsim.calibration.fit",
@@ -60,10 +60,10 @@ __all__ = [
 if TYPE_CHECKING:
     from flowsim.calibration.fit import calibrate, load_calibration
     from flowsim.errors import InputError
+    from flowsim.inputs.experiment import load_experiment
     from flowsim.inputs.scenario import Scenario, load_scenario
     from flowsim.model.flow_model import FlowModel
     from flowsim.outputs.run import RunResult, run_scenario
-    from flowsim.studies.experiment import load_experiment
     from flowsim.studies.report import write_report
     from flowsim.studies.study import run_experiment
 

@@ -65,7 +65,7 @@ def _validate_one(path: str) -> str:
         spec = patterns_from_data(data, path)
         return f"seed patterns, {len(spec.patterns)} patterns"
     if kind == "experiment":
-        from flowsim.studies.experiment import load_experiment
+        from flowsim.inputs.experiment import load_experiment
 
         exp = load_experiment(path)
         return (f"experiment '{exp.spec.name}' on '{exp.scenario.name}': {len(exp.options)} "
@@ -259,7 +259,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
         print(calibration_reference())
     elif args.format == "experiment":
-        from flowsim.studies.experiment import experiments_reference
+        from flowsim.inputs.experiment import experiments_reference
 
         print(experiments_reference())
     else:

@@ -285,12 +285,14 @@ def test_calibrate_to_a_pattern_moves_the_parameter_into_the_range(tmp_path, run
     assert "Fitted to the seed patterns" in fitted and "marked-share" in fitted
     fitted_marking = yaml.safe_load(fitted)["countries"][1]["stockpiles"][0]["marking"]
     assert fitted_marking > 0.5
-    # the fitted scenario says it is calibrated, in the line experiment reports quote;
-    # the shipped teaching.yaml's own status line is replaced, not kept beside it
-    from flowsim.studies.experiment import calibration_status
+    # the fitted scenario says it is calibrated, under the typed `calibration:` key that
+    # experiment reports quote; the shipped teaching.yaml's legacy status comment line is
+    # replaced, not kept beside it
+    from flowsim.inputs.editing import calibration_status
 
     (tmp_path / "fitted.yaml").write_text(fitted)
-    assert fitted.count("# calibration:") == 1
+    assert "# calibration:" not in fitted
+    assert yaml.safe_load(fitted)["calibration"]["setup"] == "calibration/cal.yaml"
     assert calibration_status(tmp_path / "fitted.yaml") == (
         "fitted to the seed patterns (calibration/p.yaml) by `flowsim calibrate "
         "calibration/cal.yaml`; 1 of 1 applicable patterns hold")

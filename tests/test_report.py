@@ -15,6 +15,8 @@ import pytest
 import yaml
 
 from flowsim import __version__
+from flowsim.errors import InputError
+from flowsim.inputs.editing import NOT_CALIBRATED, calibration_status
 from flowsim.inputs.harm import GROUPS, KINDS
 from flowsim.inputs.scenario import load_scenario, scenario_from_data
 from flowsim.model.flow_model import FlowModel
@@ -23,7 +25,7 @@ from flowsim.model.lots import AMMUNITION
 from flowsim.outputs.metrics import route_totals, run_totals
 from flowsim.outputs.tables import borders_table
 from flowsim.studies import report as rp
-from flowsim.studies.experiment import NOT_CALIBRATED, calibration_status, read_runs
+from flowsim.studies.experiment import read_runs
 from flowsim.studies.study import run_experiment
 from tests.conftest import SCENARIOS
 
@@ -204,6 +206,23 @@ def test_calibration_status_comes_from_the_scenario_header(tmp_path):
     path.write_text("# a scenario\n# calibration: fitted to 2017 seizures (IAFQ)\nname: x\n"
                     "# calibration: too late, after the first key\n")
     assert calibration_status(path) == "fitted to 2017 seizures (IAFQ)"
+    # the typed key is read first; the legacy comment only for files without it
+    path.write_text("# calibration: old comment\nname: x\ncalibration:\n"
+                    "  status: fitted to 2018 seizures\n  setup: calibration/x.yaml\n")
+    assert calibration_status(path) == "fitted to 2018 seizures"
+
+
+def test_a_bad_calibration_key_is_an_input_error(tmp_path):
+    from flowsim.inputs.scenario import scenario_from_text
+
+    base = (SCENARIOS / "teaching.yaml").read_text()
+    scenario_from_text(base + "calibration: {status: fitted, setup: calibration/x.yaml}\n")
+    with pytest.raises(InputError) as err:
+        scenario_from_text(base + "calibration: {setup: calibration/x.yaml}\n", "s.yaml")
+    assert err.value.path == "calibration.status" and err.value.file == "s.yaml"
+    with pytest.raises(InputError) as err:
+        scenario_from_text(base + "calibration: {status: x, fitted_by: y}\n", "s.yaml")
+    assert err.value.path.startswith("calibration")
 
 
 # --- harm -------------------------------------------------------------------------------------

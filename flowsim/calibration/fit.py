@@ -74,12 +74,12 @@ from flowsim.calibration.seizure_data import (
     simulated_traced_share,
 )
 from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.editing import check_path_range, load_scenario_beside, scenario_for_sample
 from flowsim.inputs.scenario import CATEGORIES, Scenario, scenario_from_data
 from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, probability, to_plain
 from flowsim.io import fingerprint
 from flowsim.model.flow_model import FlowModel
 from flowsim.seeds import derive_seed
-from flowsim.studies.experiment import check_path_range, load_scenario_beside, scenario_for_sample
 from flowsim.studies.runner import run_parallel
 from flowsim.studies.store import JsonLines, claim_folder
 

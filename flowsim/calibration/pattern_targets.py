@@ -44,11 +44,10 @@ from flowsim.calibration.fit import (
     weighted_quantile,
 )
 from flowsim.errors import InputError
+from flowsim.inputs.editing import STATUS_COMMENT, load_scenario_beside
 from flowsim.inputs.patterns import Pattern, check_countries, load_patterns
 from flowsim.inputs.scenario import scenario_from_data
 from flowsim.inputs.schema import build, param, reference
-from flowsim.studies.experiment import CALIBRATION_KEY as CALIBRATION_LINE
-from flowsim.studies.experiment import load_scenario_beside
 from flowsim.studies.patterns import (
     HOLDS,
     NOT_APPLICABLE,
@@ -285,15 +284,21 @@ def fitted_scenario_text(cal: PatternCalibration, medians: list[float], summary:
     lines += [f"#   {p} = {m:.4g}" for p, m in cal.scenario_values(list(medians)).items()]
     lines.append(f"{HEADER_END} ---")
     block = "\n".join(_wrap(line) for line in lines) + "\n"
-    # the one-line status experiments' reports quote (flowsim.studies.experiment
-    # .calibration_status); the latest fit's line replaces an earlier one
+    # the status experiments' reports quote (flowsim.inputs.editing.calibration_status),
+    # as the typed `calibration:` key; the latest fit's status replaces an earlier one, and
+    # a legacy `# calibration:` comment line is dropped
     applicable = len(hold) + len(missed)
-    status = (f"{CALIBRATION_LINE} fitted to the seed patterns (calibration/"
-              f"{Path(cal.spec.patterns).name}) by `flowsim calibrate calibration/"
-              f"{Path(cal.file).name}`; {len(hold)} of {applicable} applicable patterns hold")
-    text = re.sub(rf"^{re.escape(CALIBRATION_LINE)}[^\n]*\n", "", text, flags=re.M)
+    setup = f"calibration/{Path(cal.file).name}"
+    status = {"calibration": {
+        "status": f"fitted to the seed patterns (calibration/{Path(cal.spec.patterns).name}) "
+                  f"by `flowsim calibrate {setup}`; {len(hold)} of {applicable} applicable "
+                  "patterns hold",
+        "setup": setup}}
+    text = re.sub(rf"^{re.escape(STATUS_COMMENT)}[^\n]*\n", "", text, flags=re.M)
+    text = re.sub(r"^calibration:[^\n]*\n(?:(?:[ \t]+[^\n]*)?\n)*", "", text, flags=re.M)
     head = re.match(r"(?:#[^\n]*\n)*", text).end()
-    return text[:head] + block + status + "\n" + text[head:]
+    return (text[:head] + block + yaml.safe_dump(status, sort_keys=False, width=10_000)
+            + text[head:])
 
 
 def _wrap(line: str, width: int = 95) -> str:

@@ -490,6 +490,18 @@ class Behaviour:
 
 
 @dataclass(kw_only=True)
+class CalibrationStatus:
+    """How far the scenario is calibrated, as experiment reports state it; written by
+    `flowsim calibrate` into the fitted scenario (docs/calibration.md). The model does not
+    read it."""
+
+    status: str = param(doc="One sentence: what the scenario was fitted to, by which "
+                        "set-up, and how well (quoted by experiment reports).")
+    setup: str = param("", "The calibration set-up that fitted it, e.g. "
+                       "`calibration/regional-patterns.yaml`.")
+
+
+@dataclass(kw_only=True)
 class Scenario:
     """A flowsim scenario."""
 
@@ -508,6 +520,10 @@ class Scenario:
     harm: Harm = param(factory=Harm, doc="Firearm deaths and injuries per illicit weapon-year "
                        "held by end users, and the victims' sex and age: assumptions to set "
                        "from national data (000 ¶31, ¶113).")
+    calibration: CalibrationStatus | None = param(
+        None, "Calibration status (none: \"not calibrated: illustrative only\"). Files "
+        "written before this key may carry it as a `# calibration: ...` header comment line, "
+        "still read.")
 
     # --- look-ups used by the model -------------------------------------------------
     def country_index(self) -> dict[str, int]:

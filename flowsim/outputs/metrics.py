@@ -10,12 +10,9 @@ from collections import defaultdict
 
 import numpy as np
 
+from flowsim.inputs.experiment import OUTCOMES  # noqa: F401  (defined with the format)
 from flowsim.model.flow_model import FlowModel
 from flowsim.model.lots import AMMUNITION
-
-#: Outcome names available to experiments (``outcomes:`` in an experiment YAML).
-OUTCOMES = ("diverted", "trafficked", "seized", "seized_border", "seized_inland", "delivered",
-            "destroyed", "traced_share", "tracing_requests", "end_user_stock", "rounds_delivered")
 
 
 def run_totals(model: FlowModel, first_step: int = 1, last_step: int | None = None

@@ -41,8 +41,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from flowsim.errors import InputError  # noqa: E402
+from flowsim.inputs.experiment import BASELINE  # noqa: E402
 from flowsim.io import AtomicDir  # noqa: E402
-from flowsim.studies.experiment import BASELINE  # noqa: E402
 from flowsim.studies.report import (  # noqa: E402
     figure_html,
     load_results,  # noqa: E402

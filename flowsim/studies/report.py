@@ -36,9 +36,11 @@ import pandas as pd  # noqa: E402
 
 from flowsim._version import __version__  # noqa: E402
 from flowsim.errors import InputError  # noqa: E402
+from flowsim.inputs.editing import NOT_CALIBRATED  # noqa: E402
+from flowsim.inputs.experiment import BASELINE  # noqa: E402
 from flowsim.inputs.harm import GROUPS, KIND_LABELS, KINDS  # noqa: E402
 from flowsim.io import AtomicDir  # noqa: E402
-from flowsim.studies.experiment import BASELINE, NOT_CALIBRATED, read_runs  # noqa: E402
+from flowsim.studies.experiment import read_runs  # noqa: E402
 
 #: the one interval level used throughout the report
 LEVEL = 0.95

@@ -1,0 +1,108 @@
+"""Scenario files read beside a set-up and edited by dotted path; their calibration status.
+
+Experiments, sensitivity analyses and calibrations all name a scenario file relative to
+their own file, and set scenario values by dotted paths (lists selected by id, e.g.
+``countries.KAR.stockpiles.kar-army.security``) to sample a future or try a parameter
+value. This module holds those helpers, in the input layer, so checking any set-up never
+needs the model.
+
+**Calibration status.** A scenario may say how far it is calibrated under a top-level
+``calibration:`` key (:class:`flowsim.inputs.scenario.CalibrationStatus`: ``status``, the
+sentence reports quote, and ``setup``, the set-up that fitted it); ``flowsim calibrate``
+writes it into the fitted scenario. Scenario files written before that key existed carry
+the status in a ``# calibration: ...`` comment line in their header (before the first key);
+:func:`calibration_status` still reads it. No seed paragraph: file handling, not model
+content.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from flowsim.errors import InputError
+from flowsim.inputs.scenario import Scenario, scenario_from_data
+from flowsim.inputs.schema import load_yaml
+
+
+def set_path(data: dict, path: str, value: float, file: str, where: str) -> None:
+    """Set ``value`` at a dotted path in raw scenario data; list items are selected by id."""
+    parts = path.split(".")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        here = ".".join(parts[:i]) or "(top)"
+        if isinstance(node, list):
+            match = [x for x in node if isinstance(x, dict) and x.get("id") == part]
+            if not match:
+                ids = [x.get("id") for x in node if isinstance(x, dict)]
+                raise InputError(file, where, f"path '{path}': no item with id '{part}' at "
+                                 f"'{here}' (ids: {', '.join(map(str, ids))})")
+            node = match[0]
+        elif isinstance(node, dict):
+            node = node.setdefault(part, {})
+        else:
+            raise InputError(file, where, f"path '{path}': '{here}' is a value, "
+                             "not a mapping or list")
+    if not isinstance(node, dict):
+        raise InputError(file, where, f"path '{path}' does not end at a mapping key")
+    node[parts[-1]] = value
+
+
+def scenario_for_sample(exp_data: dict, sample: dict[str, float], file: str) -> dict:
+    data = copy.deepcopy(exp_data)
+    for path, value in sample.items():
+        set_path(data, path, value, file, "uncertain")
+    return data
+
+
+STATUS_COMMENT = "# calibration:"
+NOT_CALIBRATED = "not calibrated: illustrative only"
+
+
+def calibration_status(scenario_path: str | Path) -> str:
+    """The scenario's calibration status: its ``calibration.status`` key, else (files
+    written before that key) a ``# calibration: ...`` line in the comment header at the top
+    of the file (before the first key); ``NOT_CALIBRATED`` without either."""
+    try:
+        text = Path(scenario_path).read_text(encoding="utf-8")
+        data = load_yaml(scenario_path)
+    except (OSError, InputError):
+        return NOT_CALIBRATED
+    typed = data.get("calibration") if isinstance(data, dict) else None
+    if isinstance(typed, dict) and str(typed.get("status") or "").strip():
+        return str(typed["status"]).strip()
+    return _status_comment(text.splitlines())
+
+
+def _status_comment(lines: list[str]) -> str:
+    """The legacy ``# calibration:`` header line (read for compatibility)."""
+    for line in lines:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            break
+        if stripped.lower().startswith(STATUS_COMMENT):
+            return stripped[len(STATUS_COMMENT):].strip() or NOT_CALIBRATED
+    return NOT_CALIBRATED
+
+
+def load_scenario_beside(setup: Path, relative: str) -> tuple[dict, Scenario]:
+    """Raw data and checked scenario of the scenario file a set-up names, relative to it."""
+    scenario_path = setup.parent / relative
+    if not scenario_path.exists():
+        raise InputError(str(setup), "scenario", f"scenario file '{relative}' not found "
+                         f"(looked for {scenario_path})")
+    data = load_yaml(scenario_path)
+    return data, scenario_from_data(data, str(scenario_path))
+
+
+def check_path_range(scenario_data: dict, path: str, values: list[float], file: str,
+                     where: str) -> None:
+    """Both ends of a range set at ``path`` must give a valid scenario."""
+    for value in values:
+        try:
+            scenario_from_data(scenario_for_sample(scenario_data, {path: value}, file),
+                               "<sampled>")
+        except InputError as exc:
+            raise InputError(file, where, f"setting '{path}' to {value} gives an invalid "
+                             f"scenario: {exc.path}: {exc.message}") from None
