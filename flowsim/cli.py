@@ -72,9 +72,9 @@ def _validate_one(path: str) -> str:
                 f"options x {len(exp.samples)} futures x {exp.spec.replications} "
                 f"replications = {len(exp.tasks())} runs of {exp.horizon} steps")
     if kind == "calibration":
-        from flowsim.calibration.fit import load_calibration
+        from flowsim.inputs.calibration import load_setup
 
-        cal = load_calibration(path)
+        cal = load_setup(path)
         return (f"calibration '{cal.spec.name}' of '{cal.scenario.name}': "
                 f"{len(cal.spec.parameters)} free parameters, {len(cal.rows)} data rows "
                 f"({len(cal.holdout)} held out)")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from flowsim.calibration import fit as calibration_module
+from flowsim.calibration import evaluation as calibration_module
 from flowsim.calibration.fit import distance, load_calibration, simulate
 from flowsim.calibration.posterior import (
     coverage_warnings,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from flowsim.calibration import fit as calibration_module
+from flowsim.calibration import evaluation as calibration_module
 from flowsim.studies import experiment as experiment_module
 from flowsim.studies import study as study_module
 from flowsim.studies.store import read_json_lines

@@ -98,10 +98,11 @@ def test_split_of_large_populations_is_exact_in_counts_and_unbiased():
 
 def test_every_number_in_the_formats_has_a_finite_upper_bound():
     """Keys added later get the default bound; a scalar type the bound misses fails here."""
-    from flowsim.calibration.fit import CalibrationSpec
-    from flowsim.studies.experiment import ExperimentSpec
+    from flowsim.inputs.calibration import CalibrationSpec, PatternCalibrationSpec
+    from flowsim.inputs.experiment import ExperimentSpec
 
-    seen, todo, unbounded = set(), [Scenario, ExperimentSpec, CalibrationSpec], []
+    seen, todo, unbounded = set(), [Scenario, ExperimentSpec, CalibrationSpec,
+                                    PatternCalibrationSpec], []
     while todo:
         cls = todo.pop()
         if cls in seen:
@@ -187,3 +188,24 @@ def test_seizure_data_range_message_reads_plainly(tmp_path):
     with pytest.raises(InputError) as info:
         load_seizures(path, TEACHING)
     assert "expected a value between 0 and 1, got 1.5" in str(info.value)
+
+
+def test_both_calibration_set_ups_bound_the_horizon_alike(tmp_path):
+    """The shared base gives pattern set-ups the seizure set-ups' MAX_STEPS bound (before,
+    a patterns set-up accepted any horizon and failed later, in the model)."""
+    import yaml
+
+    from flowsim.inputs.calibration import load_setup
+    from flowsim.inputs.schema import MAX_STEPS
+
+    for name in ("regional.yaml", "regional-patterns.yaml"):
+        setup = yaml.safe_load((ROOT / "calibration" / name).read_text())
+        for key in ("scenario", "data", "patterns"):
+            if key in setup:
+                setup[key] = str(ROOT / "calibration" / setup[key])
+        setup["horizon"] = MAX_STEPS + 1
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(setup))
+        with pytest.raises(InputError) as err:
+            load_setup(path)
+        assert err.value.path == "horizon" and f"{MAX_STEPS:,}" in err.value.message

@@ -190,3 +190,29 @@ def test_yaml_is_loaded_safely(tmp_path, run_cli):
     assert not marker.exists()          # the command in the file was not run
     yaml.unsafe_load(text)              # the payload is live: an unsafe loader runs it
     assert marker.exists()
+
+
+# --- the input layer stands alone -------------------------------------------------------------
+@pytest.mark.parametrize(("file", "kind"), [
+    ("scenarios/regional.yaml", "'regional'"),
+    ("experiments/donor-comparison.yaml", "experiment"),
+    ("calibration/regional.yaml", "calibration"),
+    ("calibration/regional-patterns.yaml", "calibration"),
+    ("calibration/seed-patterns.yaml", "seed patterns"),
+])
+def test_validating_any_file_kind_imports_nothing_from_the_model(file, kind):
+    """`flowsim validate` of every format reads it in the input layer: fails if a loader (or
+    anything it imports) pulls in the model, e.g. the experiment format back in studies."""
+    from tests.conftest import ROOT
+
+    code = ("import sys, flowsim.inputs; from flowsim.cli import _validate_one; "
+            f"summary = _validate_one({file!r}); "
+            "loaded = sorted(m for m in sys.modules if m.startswith(('flowsim.model', "
+            "'flowsim.outputs', 'flowsim.studies', 'flowsim.calibration', 'mesa'))); "
+            "print(summary); print(loaded)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    summary, loaded = done.stdout.strip().splitlines()
+    assert kind in summary
+    assert loaded == "[]", f"validating {file} imported {loaded}"

@@ -34,20 +34,21 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from flowsim.calibration.fit import (
-    AbcSettings,
-    Calibration,
-    FreeParameter,
-    PointSettings,
-    check_parameters,
-    runs_at,
-    weighted_quantile,
-)
+from flowsim.calibration.evaluation import runs_at
+from flowsim.calibration.posterior import weighted_quantile
 from flowsim.errors import InputError
-from flowsim.inputs.editing import STATUS_COMMENT, load_scenario_beside
-from flowsim.inputs.patterns import Pattern, check_countries, load_patterns
+from flowsim.inputs.calibration import (  # noqa: F401  (re-exported: old import paths)
+    AbcSettings,
+    FreeParameter,
+    PatternCalibrationSpec,
+    PatternSetup,
+    PointSettings,
+    is_pattern_setup,
+)
+from flowsim.inputs.editing import STATUS_COMMENT
+from flowsim.inputs.patterns import Pattern
 from flowsim.inputs.scenario import scenario_from_data
-from flowsim.inputs.schema import build, param, reference
+from flowsim.inputs.schema import reference
 from flowsim.studies.patterns import (
     HOLDS,
     NOT_APPLICABLE,
@@ -63,34 +64,11 @@ HEADER_START = "# --- fitted to the seed patterns"
 HEADER_END = "# --- end of fit"
 
 
-@dataclass(kw_only=True)
-class PatternCalibrationSpec:
-    """A calibration set-up whose data are seed patterns."""
-
-    name: str = param(doc="Short name; outputs go to calibration-results/<name>/ by default.")
-    description: str = param("", "What is fitted to what.")
-    scenario: str = param(doc="Scenario file, relative to this file.")
-    patterns: str = param(doc="Patterns file, relative to this file (docs/patterns.md).")
-    horizon: int | None = param(None, "Steps per simulation (default: the scenario's).",
-                                lo=1)
-    parameters: list[FreeParameter] = param(doc="Free parameters.")
-    derived: dict[str, str] = param(factory=dict, doc="Scenario values computed from the free "
-                                    "parameters, as in a seizure-data set-up (path -> "
-                                    "arithmetic expression in the parameters' names).")
-    method: str = param("point", "abc (posterior) or point (fast estimate).",
-                        choices=("abc", "point"))
-    seed: int = param(1, "Master seed.", lo=0)
-    abc: AbcSettings = param(factory=AbcSettings, doc="ABC-SMC settings.")
-    point: PointSettings = param(factory=PointSettings, doc="Point-estimate settings.")
-    predictive_runs: int = param(8, "Runs at the fitted values for the pattern report.",
-                                 lo=1)
-
-
 def simulate_patterns(scenario_data: dict, seed: int, horizon: int, rows: list[Pattern],
                       key: object) -> dict:
-    """One simulation's pattern statistics, in the record shape fit.evaluate stores:
-    ``counts`` the values (None: too few events; nan: the model lacks the output),
-    ``traced`` the (numerator, denominator) pairs (None where lacking)."""
+    """One simulation's pattern statistics, as the evaluation cache stores them:
+    ``values`` each pattern's value (None: too few events; nan: the model lacks the
+    output) and ``parts`` its (numerator, denominator) pair (None where lacking)."""
     _, parts = run_replication(scenario_data, seed, horizon, rows, key)
     values: list[float | None] = []
     for p, part in zip(rows, parts, strict=True):
@@ -100,8 +78,8 @@ def simulate_patterns(scenario_data: dict, seed: int, horizon: int, rows: list[P
             values.append(part[0] / part[1])
         else:
             values.append(None)
-    return {"key": key, "counts": values, "traced": [None if isinstance(x, str) else list(x)
-                                                     for x in parts]}
+    return {"key": key, "values": values, "parts": [None if isinstance(x, str) else list(x)
+                                                    for x in parts]}
 
 
 def pattern_distance(rows: list[Pattern], values: list[float | None], which: list[int]
@@ -124,18 +102,13 @@ def _width(p: Pattern) -> float:
 
 
 @dataclass
-class PatternCalibration(Calibration):
-    """A :class:`flowsim.calibration.fit.Calibration` whose rows are the patterns that
-    apply to the scenario: it simulates, measures distance and writes outputs its own way."""
-
-    scenario_path: Path = Path()
-
-    @property
-    def horizon(self) -> int:
-        return self.spec.horizon or self.scenario.simulation.steps
+class PatternCalibration(PatternSetup):
+    """A patterns set-up (:class:`flowsim.inputs.calibration.PatternSetup`) ready to be
+    fitted: it simulates the patterns' statistics, measures the pattern distance and writes
+    the pattern outputs."""
 
     def distance(self, sim: dict, which: list[int]) -> float:
-        return pattern_distance(self.rows, sim["counts"], which)
+        return pattern_distance(self.rows, sim["values"], which)
 
     def prepare(self, progress=None, run_opts: dict | None = None, progress_bar=None) -> None:
         """Patterns are compared in range widths; no noise runs are needed."""
@@ -145,35 +118,6 @@ class PatternCalibration(Calibration):
 
     def write(self, fitted: dict, out: Path, run_opts: dict, progress, progress_bar) -> dict:
         return write_pattern_outputs(self, fitted, out, run_opts, progress, progress_bar)
-
-
-def is_pattern_setup(data: object) -> bool:
-    return isinstance(data, dict) and "patterns" in data and "scenario" in data
-
-
-def load_pattern_calibration(path: str | Path, data: dict) -> PatternCalibration:
-    """Check a patterns calibration set-up, its scenario and its patterns; InputError."""
-    path = Path(path)
-    file = str(path)
-    spec = build(PatternCalibrationSpec, data, file)
-    if not spec.parameters:
-        raise InputError(file, "parameters", "expected at least one free parameter")
-    scenario_data, scenario = load_scenario_beside(path, spec.scenario)
-    check_parameters(spec.parameters, scenario_data, file, spec.derived)
-    patterns_file = path.parent / spec.patterns
-    if not patterns_file.exists():
-        raise InputError(file, "patterns", f"patterns file '{spec.patterns}' not found "
-                         f"(looked for {patterns_file})")
-    patterns = load_patterns(patterns_file)
-    check_countries(patterns, scenario.name, {c.id for c in scenario.countries},
-                    str(patterns_file))
-    rows = [p for p in patterns.patterns if scenario.name in p.applies_to]
-    if not rows:
-        raise InputError(file, "patterns", f"no pattern in {spec.patterns} applies to "
-                         f"scenario '{scenario.name}'")
-    return PatternCalibration(spec, file, scenario_data, scenario, rows,
-                              list(range(len(rows))), [],
-                              scenario_path=path.parent / spec.scenario)
 
 
 def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_opts: dict,
@@ -198,7 +142,7 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
     recs = runs_at(cal, [list(medians)] * cal.spec.predictive_runs, progress, run_opts,
                    progress_bar, tag="fitted", stream=8888, label="runs at the fitted values")
     runs = [[tuple(x) if x is not None else "the run lacks this output"
-             for x in rec["traced"]] for rec in recs]
+             for x in rec["parts"]] for rec in recs]
     results = summarise(cal.rows, cal.scenario.name, runs)
     table = results_table(results)
     judged = [r for r in results if r.status != NOT_APPLICABLE]
@@ -208,8 +152,7 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
         "parameters": parameters,
         "distance_fit": float(np.mean([rec["distance"] for rec in recs])),
         "distance_holdout": None,
-        "coverage_fit": len(holding) / len(judged) if judged else 0.0,
-        "coverage_holdout": None,
+        "patterns_hold_share": len(holding) / len(judged) if judged else 0.0,
         "patterns_hold": holding,
         "patterns_miss": [r.pattern.id for r in judged if r.status != HOLDS],
         "patterns_not_applicable": [r.pattern.id for r in results
