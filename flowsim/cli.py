@@ -262,6 +262,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
         from flowsim.inputs.experiment import experiments_reference
 
         print(experiments_reference())
+    elif args.format == "outputs":
+        from flowsim.outputs.schema import outputs_reference
+
+        print(outputs_reference())
     else:
         print(reference(Scenario, "scenario (top level)"))
     return 0
@@ -373,7 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_run)
 
     s = sub.add_parser("schema", help="print a format reference (Markdown)")
-    s.add_argument("format", nargs="?", choices=("scenario", "experiment", "calibration"),
+    s.add_argument("format", nargs="?",
+                   choices=("scenario", "experiment", "calibration", "outputs"),
                    default="scenario")
     s.set_defaults(func=cmd_schema)
 

@@ -35,6 +35,7 @@ from flowsim.app.views import network_svg
 from flowsim.errors import InputError
 from flowsim.inputs.scenario import load_scenario, scenario_from_text
 from flowsim.model.flow_model import FlowModel
+from flowsim.model.ledger import BorderRecord
 from flowsim.outputs.network import crossing_flows, layout
 from flowsim.outputs.plots import draw_network
 from flowsim.outputs.tables import all_tables, borders_table
@@ -165,13 +166,15 @@ def _fake_model(rows, n_steps):
     feed = EventFeed(model, window=3)
     for step in range(1, n_steps + 1):
         model.steps = step
-        ledger.border_rows.extend(r for r in rows if r[0] == step)
+        ledger.border_rows.extend(r for r in rows if r.step == step)
         feed.update()
     return feed
 
 
 def _row(step, d, parcels, seized):
-    return (step, d, parcels, parcels, seized, 0, seized, 10, seized, 0, 0)
+    return BorderRecord(step, d, parcels=parcels, inspected=parcels, detected=seized,
+                        bribed=0, seized_parcels=seized, weapons_passed=10,
+                        weapons_seized=seized, rounds_passed=0, rounds_seized=0)
 
 
 def test_event_feed_reports_rerouting_after_seizures():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flowsim.inputs.scenario import Scenario, scenario_from_text
+from flowsim.inputs.scenario import Scenario, load_scenario, scenario_from_text
 from flowsim.inputs.schema import reference
 from flowsim.model.flow_model import FlowModel
 from flowsim.outputs.metrics import run_totals
@@ -47,6 +47,29 @@ def test_calibration_reference_is_up_to_date():
                  flags=re.S)
     assert doc.strip() == calibration_reference().strip(), \
         "regenerate with: flowsim schema calibration > docs/calibration.md"
+
+
+def test_outputs_reference_is_up_to_date():
+    from flowsim.outputs.schema import outputs_reference
+
+    doc = (ROOT / "docs" / "outputs.md").read_text()
+    assert doc.strip() == outputs_reference().strip(), \
+        "regenerate with: flowsim schema outputs > docs/outputs.md"
+
+
+def test_every_table_a_run_writes_has_exactly_the_documented_columns():
+    """docs/outputs.md is written from flowsim.outputs.schema; fails when a table gains,
+    loses or reorders a column (e.g. a new record field) without the schema following."""
+    from flowsim.outputs.schema import OUTPUT_TABLES
+    from flowsim.outputs.tables import all_tables
+
+    model = FlowModel(load_scenario(ROOT / "scenarios" / "teaching.yaml"), seed=3)
+    model.run(24)
+    tables = all_tables(model)
+    assert set(tables) == set(OUTPUT_TABLES)
+    for name, table in tables.items():
+        assert list(table.columns) == OUTPUT_TABLES[name].names, name
+        assert len(table), f"{name} is empty: its columns would not be checked"
 
 
 def test_ci_runs_the_readme_commands():

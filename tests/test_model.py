@@ -124,9 +124,9 @@ def directed_flow(model: FlowModel, src: str, dst: str) -> tuple[int, int]:
     passed = seized = 0
     net = model.network
     for row in model.ledger.border_rows:
-        d = row[1]
+        d = row.directed
         if (model.country_ids[net.src[d]], model.country_ids[net.dst[d]]) == (src, dst):
-            passed, seized = passed + row[7], seized + row[8]
+            passed, seized = passed + row.weapons_passed, seized + row.weapons_seized
     return passed, seized
 
 

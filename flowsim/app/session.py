@@ -33,7 +33,6 @@ from flowsim.errors import InputError
 from flowsim.inputs.interventions import Intervention, parse_interventions
 from flowsim.inputs.scenario import Scenario, load_scenario, scenario_from_text
 from flowsim.model.flow_model import FlowModel
-from flowsim.model.ledger import BORDER_FIELDS
 from flowsim.outputs.metrics import run_totals
 from flowsim.outputs.tables import all_tables
 
@@ -165,8 +164,6 @@ class EventFeed:
         self._parcels: dict[int, list[tuple[int, int]]] = defaultdict(list)
         self._seized_at: dict[int, list[int]] = defaultdict(list)  # directed -> steps
         self._ever_used: set[int] = set()
-        self._i_parcels = 2 + BORDER_FIELDS.index("parcels")   # after step, crossing
-        self._i_seized = 2 + BORDER_FIELDS.index("seized_parcels")
 
     def _name(self, d: int) -> str:
         return self.model.network.label(d)[1]
@@ -179,11 +176,11 @@ class EventFeed:
         self._borders_seen = len(rows)
         now_used: dict[int, int] = defaultdict(int)
         for row in new:
-            d = row[1]
-            if row[self._i_parcels]:
-                now_used[d] += row[self._i_parcels]
-            if row[self._i_seized]:
-                self._seized_at[d].append(row[0])
+            d = row.directed
+            if row.parcels:
+                now_used[d] += row.parcels
+            if row.seized_parcels:
+                self._seized_at[d].append(row.step)
         lo = step - self.window
         for d, parcels in now_used.items():
             recent = [s for s in self._used[d] if lo <= s < step]
@@ -224,8 +221,8 @@ class EventFeed:
         self._seizures_seen = len(rows)
         by_place: dict[tuple, int] = defaultdict(int)
         for r in new:
-            if r[4] != 3 and r[3] == "border":   # weapons (not rounds) at a crossing
-                by_place[(r[1], r[2], r[11])] += r[5]
+            if r.category != 3 and r.place_type == "border":   # weapons at a crossing
+                by_place[(r.country, r.place, r.mode)] += r.count
         ids = self.model.country_ids
         for (country, place, mode), n in sorted(by_place.items()):
             if n >= self.big:

@@ -75,11 +75,11 @@ def to_svg(fig: Figure) -> str:
 def flow_series(model: FlowModel) -> pd.DataFrame:
     """Weapons per step (rows, 1..steps) for the headline flows (columns)."""
     totals: dict[tuple[int, str], int] = defaultdict(int)
-    for step, _c, flow, _m, cat, n in model.ledger.flow_rows:
-        if cat != AMMUNITION:
-            name = "seized" if flow.startswith("seized") else flow
+    for r in model.ledger.flow_rows:
+        if r.category != AMMUNITION:
+            name = "seized" if r.flow.startswith("seized") else r.flow
             if name in FLOW_COLOURS:
-                totals[(step, name)] += n
+                totals[(r.step, name)] += r.count
     return pd.DataFrame([[totals.get((s, f), 0) for f in FLOW_NAMES]
                          for s in range(1, model.steps + 1)],
                         index=range(1, model.steps + 1), columns=list(FLOW_NAMES))
@@ -89,19 +89,19 @@ def seizures_by_place(model: FlowModel) -> pd.Series:
     """Weapons seized so far by "country / place" (crossing id or inland)."""
     by: dict[str, int] = defaultdict(int)
     for r in model.ledger.seizure_rows:
-        if r[4] != AMMUNITION:
-            by[f"{model.country_ids[r[1]]} / {r[2]}"] += r[5]
+        if r.category != AMMUNITION:
+            by[f"{model.country_ids[r.country]} / {r.place}"] += r.count
     return pd.Series(by, dtype="int64")
 
 
 def price_lines(model: FlowModel) -> dict[tuple[int, int], tuple[list[int], list[float]]]:
     """(market index, category) -> (steps, prices), weapons only."""
     out: dict[tuple[int, int], tuple[list[int], list[float]]] = {}
-    for s, m, k, p, _b, _d in model.ledger.price_rows:
-        if k != AMMUNITION:
-            steps, prices = out.setdefault((m, k), ([], []))
-            steps.append(s)
-            prices.append(p)
+    for r in model.ledger.price_rows:
+        if r.category != AMMUNITION:
+            steps, prices = out.setdefault((r.market, r.category), ([], []))
+            steps.append(r.step)
+            prices.append(r.price)
     return out
 
 

@@ -41,7 +41,7 @@ from flowsim.model.agents import (
 )
 from flowsim.model.disposition import Disposition
 from flowsim.model.leakage import Leakage
-from flowsim.model.ledger import Ledger
+from flowsim.model.ledger import EndUserRecord, Ledger
 from flowsim.model.lots import NO_STOCKPILE, LotBook, LotKey
 from flowsim.model.routes import RouteNetwork
 from flowsim.model.schedule import Schedule
@@ -219,7 +219,7 @@ class FlowModel(Model):
             if markets:
                 held = [sum(n) for n in zip(*(m.holdings.totals for m in markets), strict=True)]
                 self.ledger.end_user_rows.extend(
-                    (self.steps, country, k, n) for k, n in enumerate(held) if n)
+                    EndUserRecord(self.steps, country, k, n) for k, n in enumerate(held) if n)
 
     def _authorized_transfers(self) -> None:
         """Authorized transfers; end-user fraud and unauthorized re-export divert some

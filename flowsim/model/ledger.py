@@ -1,8 +1,11 @@
 """The model's event log: flows, seizure events, border activity, tracing and prices.
 
 Agents report what happens to the :class:`Ledger` as it happens; at the end of each step
-the step's accumulated flows are written out as rows. :mod:`flowsim.outputs.tables` turns the
-rows into tidy tables (schema in ``docs/outputs.md``).
+the step's accumulated flows are written out as rows. Every row is a named record
+(:class:`FlowRecord`, :class:`SeizureRecord`, ...: ``typing.NamedTuple``), read by name
+(``row.weapons_passed``), never by position. :mod:`flowsim.outputs.tables` turns the rows
+into tidy tables; every table and column, with units, is in ``docs/outputs.md``, generated
+from :mod:`flowsim.outputs.schema`. Seizure events and their legal ground: 000 ¶32-34.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import repeat
 from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,6 +35,105 @@ LEGAL_GROUNDS = ("illicit_possession", "trafficking", "other")
 _SEIZED_FLOW = {"border": "seized_border", "inland": "seized_inland"}
 
 
+# --- the records the model hands to the outputs (indices are into the model's lists) ---------
+class FlowRecord(NamedTuple):
+    """Weapons (rounds for ammunition) that moved between holder states in one step."""
+
+    step: int
+    country: int            # index into model.country_ids
+    flow: str               # one of FLOWS
+    mechanism: int          # index into lots.MECHANISMS, -1: none
+    category: int           # index into inputs.scenario.CATEGORIES
+    count: int
+
+
+class SeizureRecord(NamedTuple):
+    """One seized lot of one seizure event."""
+
+    step: int
+    country: int            # seizing country, index into model.country_ids
+    place: str              # crossing id or "inland"
+    place_type: str         # "border" or "inland"
+    category: int           # index into CATEGORIES
+    count: int
+    marked: bool
+    recorded: bool
+    mechanism: int          # index into MECHANISMS, -1: pre-existing holdings
+    origin_country: int     # index into model.country_ids, -1: unknown
+    origin_stockpile: int   # index into model.stockpile_list, -1: none
+    mode: str               # ant, bulk, postal or none
+    legal_ground: str       # one of LEGAL_GROUNDS
+
+
+class BorderRecord(NamedTuple):
+    """Activity at one directed crossing in one step (BORDER_FIELDS after the key)."""
+
+    step: int
+    directed: int           # directed crossing, index into model.network
+    parcels: int
+    inspected: int
+    detected: int
+    bribed: int
+    seized_parcels: int
+    weapons_passed: int
+    weapons_seized: int
+    rounds_passed: int
+    rounds_seized: int
+
+
+class TracingRecord(NamedTuple):
+    """Tracing of one country's seized weapons in one step (TRACING_FIELDS after the key)."""
+
+    step: int
+    country: int
+    seized: int
+    marked: int
+    requests: int
+    successes: int
+
+
+class DispositionRecord(NamedTuple):
+    """What was done with weapons that came into the authorities' hands (000 ¶32)."""
+
+    step: int
+    country: int
+    source: int             # index into DISPOSITION_SOURCES
+    category: int           # index into CATEGORIES (weapons only)
+    count: int
+    marked: int
+    recorded: int
+    trace_requests: int
+    traced_domestic: int
+    traced_foreign: int
+    destroyed: int
+    no_action: int
+
+
+class PriceRecord(NamedTuple):
+    """A black market's price and trade in one category and step."""
+
+    step: int
+    market: int             # index into model.market_list
+    category: int
+    price: float            # USD per weapon (per round for ammunition)
+    bought: int
+    demand: float           # weapons wanted this step
+
+
+class EndUserRecord(NamedTuple):
+    """Illicit weapons held by a country's end users at the end of a step."""
+
+    step: int
+    country: int
+    category: int
+    count: int
+
+
+assert BorderRecord._fields[2:] == BORDER_FIELDS
+assert TracingRecord._fields[2:] == TRACING_FIELDS
+assert DispositionRecord._fields[4:] == DISPOSITION_FIELDS
+
+
 class Ledger:
     """Accumulates flows and events step by step."""
 
@@ -47,17 +150,17 @@ class Ledger:
         self._lot_key: list[LotKey] = []
         self._lot_n: list[int] = []
         self._lots_counted = 0                 # seized lots already in the flow rows
-        self._seizure_rows: list[tuple] = []
+        self._seizure_rows: list[SeizureRecord] = []
         self.inspections: list[tuple] = []     # this step's (directed crossing, *BORDER_FIELDS)
-        self.border_rows: list[tuple] = []     # (step, directed crossing, *BORDER_FIELDS)
+        self.border_rows: list[BorderRecord] = []
         self.tracing = np.zeros((n_countries, len(TRACING_FIELDS)), dtype=np.int64)
-        self.tracing_rows: list[tuple] = []    # (step, country, *TRACING_FIELDS)
+        self.tracing_rows: list[TracingRecord] = []
         # (country, source, category) -> DISPOSITION_FIELDS, weapons only
         self.disposition = np.zeros((n_countries, len(DISPOSITION_SOURCES), 3,
                                      len(DISPOSITION_FIELDS)), dtype=np.int64)
-        self.disposition_rows: list[tuple] = []  # (step, country, source, category, *fields)
-        self.price_rows: list[tuple] = []      # (step, market, category, price, bought, wanted)
-        self.end_user_rows: list[tuple] = []   # (step, country, category, held)
+        self.disposition_rows: list[DispositionRecord] = []
+        self.price_rows: list[PriceRecord] = []
+        self.end_user_rows: list[EndUserRecord] = []
         self._n_directed = n_directed_crossings
 
     def flow(self, country: int, flow: str, mechanism: int, category: int, n: int) -> None:
@@ -96,21 +199,22 @@ class Ledger:
                 self._lot_event.extend(repeat(event, len(d)))
 
     @property
-    def seizure_rows(self) -> list[tuple]:
-        """One row per seized lot per event, laid out as ``outputs.SEIZURE_COLUMNS``."""
+    def seizure_rows(self) -> list[SeizureRecord]:
+        """One :class:`SeizureRecord` per seized lot per event."""
         done = len(self._seizure_rows)
         if done < len(self._lot_n):
             events = self._events
             self._seizure_rows.extend(
-                (*events[e][:4], key[0], n, key[4], key[5], key[1], key[2], key[3],
-                 events[e][4], LEGAL_GROUNDS[events[e][5]])
+                SeizureRecord(*events[e][:4], key[0], n, key[4], key[5], key[1], key[2],
+                              key[3], events[e][4], LEGAL_GROUNDS[events[e][5]])
                 for e, key, n in zip(self._lot_event[done:], self._lot_key[done:],
                                      self._lot_n[done:], strict=True))
         return self._seizure_rows
 
     @property
-    def flow_rows(self) -> list[tuple]:
-        """Flows of finished steps: ``(step, country, flow, mechanism, category, n)``.
+    def flow_rows(self) -> list[FlowRecord]:
+        """Flows of finished steps, one :class:`FlowRecord` per (step, country, flow,
+        mechanism, category).
 
         Built when asked, from the per-step tallies and the seizure log, in step order.
         """
@@ -122,8 +226,9 @@ class Ledger:
                 ev = events[e]
                 seized[(ev[0], ev[1], _SEIZED_FLOW[ev[3]], key[1], key[0])] += n
             self._lots_counted = len(self._lot_n)
-            new = [(s, *k, n) for s, flows in self._step_flows for k, n in flows.items()]
-            new.extend((*k, n) for k, n in seized.items())
+            new = [FlowRecord(s, *k, n) for s, flows in self._step_flows
+                   for k, n in flows.items()]
+            new.extend(FlowRecord(*k, n) for k, n in seized.items())
             new.sort(key=itemgetter(0))                  # by step
             self._flow_rows.extend(new)
             self._step_flows.clear()
@@ -138,16 +243,16 @@ class Ledger:
             done = np.array(self.inspections, dtype=np.int64)
             np.add.at(tally, done[:, 0], done[:, 1:])
             for d in np.flatnonzero(tally.any(axis=1)).tolist():
-                self.border_rows.append((s, d, *tally[d].tolist()))
+                self.border_rows.append(BorderRecord(s, d, *tally[d].tolist()))
             self.inspections.clear()
         for c in np.flatnonzero(self.tracing.any(axis=1)):
-            self.tracing_rows.append((s, int(c), *self.tracing[c].tolist()))
+            self.tracing_rows.append(TracingRecord(s, int(c), *self.tracing[c].tolist()))
         self.tracing[:] = 0
         disp = self.disposition
         cells = np.argwhere(disp[..., 0])
         if len(cells):
             values = disp[tuple(cells.T)]
             self.disposition_rows.extend(
-                (s, *cell, *row) for cell, row in zip(cells.tolist(), values.tolist(),
-                                                      strict=True))
+                DispositionRecord(s, *cell, *row)
+                for cell, row in zip(cells.tolist(), values.tolist(), strict=True))
             disp[:] = 0

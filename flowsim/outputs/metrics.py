@@ -21,18 +21,18 @@ def run_totals(model: FlowModel, first_step: int = 1, last_step: int | None = No
     last = model.steps if last_step is None else last_step
     flows: dict[str, int] = defaultdict(int)
     rounds = 0
-    for step, _country, flow, _mech, cat, n in model.ledger.flow_rows:
-        if first_step <= step <= last:
-            if cat != AMMUNITION:
-                flows[flow] += n
-            elif flow == "delivered":
-                rounds += n
+    for row in model.ledger.flow_rows:
+        if first_step <= row.step <= last:
+            if row.category != AMMUNITION:
+                flows[row.flow] += row.count
+            elif row.flow == "delivered":
+                rounds += row.count
     seized_tr = requests = traced = 0
-    for step, _country, seized, _marked, req, ok in model.ledger.tracing_rows:
-        if first_step <= step <= last:
-            seized_tr += seized
-            requests += req
-            traced += ok
+    for t in model.ledger.tracing_rows:
+        if first_step <= t.step <= last:
+            seized_tr += t.seized
+            requests += t.requests
+            traced += t.successes
     end_users = sum(sum(m.holdings.totals[:AMMUNITION]) for m in model.market_list)
     return {
         "diverted": flows["diverted"],
@@ -52,9 +52,9 @@ def run_totals(model: FlowModel, first_step: int = 1, last_step: int | None = No
 def series(model: FlowModel, flow: str) -> np.ndarray:
     """Weapons per step for one flow (index 0 is step 1)."""
     out = np.zeros(model.steps, dtype=np.int64)
-    for step, _c, f, _m, cat, n in model.ledger.flow_rows:
-        if f == flow and cat != AMMUNITION:
-            out[step - 1] += n
+    for r in model.ledger.flow_rows:
+        if r.flow == flow and r.category != AMMUNITION:
+            out[r.step - 1] += r.count
     return out
 
 
@@ -67,13 +67,9 @@ def route_totals(model: FlowModel, first_step: int = 1, last_step: int | None = 
 
     Every crossing of the scenario is listed, with zeros where nothing crossed, so runs of
     different options compare key by key."""
-    from flowsim.model.ledger import BORDER_FIELDS
-
     last = model.steps if last_step is None else last_step
     net = model.network
     ids = model.country_ids
-    passed_i = 2 + BORDER_FIELDS.index("weapons_passed")
-    seized_i = 2 + BORDER_FIELDS.index("weapons_seized")
     out: dict[str, dict[str, list[int]]] = {"crossings": {}, "borders": {}, "pairs": {},
                                             "directed": {}}
     keys = []
@@ -85,8 +81,8 @@ def route_totals(model: FlowModel, first_step: int = 1, last_step: int | None = 
         for level, key in keys[-1]:
             out[level].setdefault(key, [0, 0])
     for row in model.ledger.border_rows:
-        if first_step <= row[0] <= last:
-            for level, key in keys[row[1]]:
-                out[level][key][0] += int(row[passed_i])
-                out[level][key][1] += int(row[seized_i])
+        if first_step <= row.step <= last:
+            for level, key in keys[row.directed]:
+                out[level][key][0] += int(row.weapons_passed)
+                out[level][key][1] += int(row.weapons_seized)
     return out

@@ -101,11 +101,11 @@ def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None
                               "alpha": 0.8})
     flows: dict[str, dict[str, int]] = {c: {"diverted": 0, "delivered": 0, "seized": 0}
                                         for c in model.country_ids}
-    for step, country, flow, _m, cat, n in model.ledger.flow_rows:
-        if step > since and cat != 3:
-            name = "seized" if flow.startswith("seized") else flow
-            if name in flows[model.country_ids[country]]:
-                flows[model.country_ids[country]][name] += n
+    for r in model.ledger.flow_rows:
+        if r.step > since and r.category != 3:                  # weapons, not rounds
+            name = "seized" if r.flow.startswith("seized") else r.flow
+            if name in flows[model.country_ids[r.country]]:
+                flows[model.country_ids[r.country]][name] += r.count
     for c in sc.countries:
         x, y = pos[c.id]
         label = c.id if c.label == c.id else f"{c.label}\n({c.id})"

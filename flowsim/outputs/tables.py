@@ -1,62 +1,10 @@
 """Tidy output tables of a run and their atomic writing to disk (with
 :class:`flowsim.io.AtomicDir`).
 
-Tables (one row per observation; a missing row means zero). Schema, by file:
-
-``flows.csv``      step, country, flow, mechanism, category, count
-                   flow: diverted, reported_loss, produced, transferred, trafficked
-                   (left the country with a trafficker), seized_border, seized_inland,
-                   delivered (to end users), collected, destroyed, reexported (weapons
-                   diverted by unauthorized re-export arriving at the third State's illicit
-                   sellers; their ``diverted`` row is in the importing country). mechanism:
-                   the diversion mechanism of the weapons (``none`` for legal
-                   production/transfers; ``pre_existing`` for end users' starting holdings).
-``stocks.csv``     step, state, category, count — weapons by holder state: stockpiles,
-                   black_market, traffickers, in_transit, seized (held by the authorities
-                   after seizure or collection, not destroyed), end_users, destroyed.
-                   Step 0 is the initial state.
-``seizures.csv``   the seizure event log: step, country, place (crossing id or ``inland``),
-                   place_type (border/inland), category, count, marked, recorded,
-                   mechanism, origin_country, origin_stockpile, mode (ant/bulk/postal/none),
-                   legal_ground. ``legal_ground`` is the ground *recorded* for the seizure:
-                   ``illicit_possession``, ``trafficking`` or ``other`` (000 ¶34). A
-                   trafficker's shipment (mode not ``none``) is really trafficking but is
-                   often recorded as illicit possession, the easier ground; weapons taken
-                   from end users and local sellers (mode ``none``) are recorded as illicit
-                   possession or other. Whether a seized weapon is industrially made
-                   follows from ``mechanism``: ``craft``, ``conversion`` and ``printed`` are
-                   not (000 ¶33: ~90% of seized firearms are); ``pre_existing`` holdings
-                   are taken to be industrial.
-``borders.csv``    step, border, crossing, from_country, to_country, parcels, inspected,
-                   detected, bribed, seized_parcels, weapons_passed, weapons_seized,
-                   rounds_passed, rounds_seized (weapons exclude ammunition; rounds are it).
-``tracing.csv``    step, country, seized, marked, requests, successes, traced_share
-                   (weapons, not ammunition; successes / seized: the SDG 16.4.2 idea,
-                   000 ¶32).
-``disposition.csv`` step, country, source, category, count, marked, recorded,
-                   trace_requests, traced_domestic, traced_foreign, destroyed, no_action —
-                   what happened to the weapons that came into the authorities' hands in
-                   that step, in the shape of 000 ¶32. source: ``seized`` or ``collected``;
-                   category: handguns, rifles, light_weapons (ammunition excluded: 000 ¶32
-                   counts weapons, and rounds are not traced). count: weapons that came in;
-                   marked, recorded: weapons the authorities marked / recorded (actions, not
-                   the weapon's own marking, which is ``seizures.csv`` ``marked``);
-                   trace_requests: weapons bearing a marking that were the subject of a
-                   tracing request; traced_domestic / traced_foreign: requests traced
-                   through the national / a foreign registry; destroyed: destroyed in that
-                   step (the rest stay held, stock state ``seized``); no_action: weapons on
-                   which no action was taken (the others may overlap: a weapon can be
-                   recorded, marked and destroyed).
-``prices.csv``     step, country, market, category, price (USD), bought, demand (per step).
-``end_users.csv``  step, country, category, count — illicit weapons held by end users at the
-                   end of each step (initial holdings plus deliveries, less seizures and
-                   collection).
-``summary.csv``    country, mechanism, category, then totals over the run of diverted,
-                   trafficked, seized_border, seized_inland, delivered.
-``run.json``       scenario name, file, seed, steps, flowsim version; written last, so its
-                   presence marks a complete set of outputs.
-
-Counts of ammunition are rounds; all other categories are weapons.
+Each table is built from the model's named records (:mod:`flowsim.model.ledger`:
+``FlowRecord``, ``SeizureRecord``, ...), with ids in place of the model's indices. Every
+table, column and unit is defined once in :mod:`flowsim.outputs.schema`, from which
+``docs/outputs.md`` is generated; a test checks the tables have exactly those columns.
 """
 
 from __future__ import annotations
@@ -72,10 +20,14 @@ from flowsim.inputs.scenario import CATEGORIES
 from flowsim.io import AtomicDir  # noqa: F401  (also importable from here, as before)
 from flowsim.model.flow_model import STATES, FlowModel
 from flowsim.model.ledger import (
-    BORDER_FIELDS,
-    DISPOSITION_FIELDS,
     DISPOSITION_SOURCES,
-    TRACING_FIELDS,
+    BorderRecord,
+    DispositionRecord,
+    EndUserRecord,
+    FlowRecord,
+    PriceRecord,
+    SeizureRecord,
+    TracingRecord,
 )
 from flowsim.model.lots import MECHANISMS
 
@@ -87,8 +39,7 @@ def _names(values, names) -> list[str]:
 
 
 def flows_table(model: FlowModel) -> pd.DataFrame:
-    df = pd.DataFrame(model.ledger.flow_rows,
-                      columns=["step", "country", "flow", "mechanism", "category", "count"])
+    df = pd.DataFrame(model.ledger.flow_rows, columns=FlowRecord._fields)
     df["country"] = _names(df["country"], model.country_ids)
     df["mechanism"] = _names(df["mechanism"], MECHANISMS)
     df["category"] = _names(df["category"], CATEGORIES)
@@ -105,9 +56,7 @@ def stocks_table(model: FlowModel) -> pd.DataFrame:
 
 
 def seizures_table(model: FlowModel) -> pd.DataFrame:
-    cols = ["step", "country", "place", "place_type", "category", "count", "marked", "recorded",
-            "mechanism", "origin_country", "origin_stockpile", "mode", "legal_ground"]
-    df = pd.DataFrame(model.ledger.seizure_rows, columns=cols)
+    df = pd.DataFrame(model.ledger.seizure_rows, columns=SeizureRecord._fields)
     stock_ids = [s.spec.id for s in model.stockpile_list]
     df["country"] = _names(df["country"], model.country_ids)
     df["category"] = _names(df["category"], CATEGORIES)
@@ -118,7 +67,7 @@ def seizures_table(model: FlowModel) -> pd.DataFrame:
 
 
 def borders_table(model: FlowModel) -> pd.DataFrame:
-    df = pd.DataFrame(model.ledger.border_rows, columns=["step", "directed", *BORDER_FIELDS])
+    df = pd.DataFrame(model.ledger.border_rows, columns=BorderRecord._fields)
     net = model.network
     d = df.pop("directed").to_numpy(dtype=np.int64)
     labels = [net.label(int(x)) for x in d]
@@ -130,7 +79,7 @@ def borders_table(model: FlowModel) -> pd.DataFrame:
 
 
 def tracing_table(model: FlowModel) -> pd.DataFrame:
-    df = pd.DataFrame(model.ledger.tracing_rows, columns=["step", "country", *TRACING_FIELDS])
+    df = pd.DataFrame(model.ledger.tracing_rows, columns=TracingRecord._fields)
     df["country"] = _names(df["country"], model.country_ids)
     df["traced_share"] = df["successes"] / df["seized"].where(df["seized"] > 0)
     return df
@@ -138,8 +87,7 @@ def tracing_table(model: FlowModel) -> pd.DataFrame:
 
 def disposition_table(model: FlowModel) -> pd.DataFrame:
     """Weapons that came into the authorities' hands and what was done with them (000 ¶32)."""
-    df = pd.DataFrame(model.ledger.disposition_rows,
-                      columns=["step", "country", "source", "category", *DISPOSITION_FIELDS])
+    df = pd.DataFrame(model.ledger.disposition_rows, columns=DispositionRecord._fields)
     df["country"] = _names(df["country"], model.country_ids)
     df["source"] = _names(df["source"], DISPOSITION_SOURCES)
     df["category"] = _names(df["category"], CATEGORIES)
@@ -147,8 +95,7 @@ def disposition_table(model: FlowModel) -> pd.DataFrame:
 
 
 def prices_table(model: FlowModel) -> pd.DataFrame:
-    df = pd.DataFrame(model.ledger.price_rows,
-                      columns=["step", "market", "category", "price", "bought", "demand"])
+    df = pd.DataFrame(model.ledger.price_rows, columns=PriceRecord._fields)
     markets = model.market_list
     m = df.pop("market").to_numpy()
     df.insert(1, "country", [model.country_ids[markets[i].country] for i in m])
@@ -158,8 +105,7 @@ def prices_table(model: FlowModel) -> pd.DataFrame:
 
 
 def end_users_table(model: FlowModel) -> pd.DataFrame:
-    df = pd.DataFrame(model.ledger.end_user_rows, columns=["step", "country", "category",
-                                                           "count"])
+    df = pd.DataFrame(model.ledger.end_user_rows, columns=EndUserRecord._fields)
     df["country"] = _names(df["country"], model.country_ids)
     df["category"] = _names(df["category"], CATEGORIES)
     return df
