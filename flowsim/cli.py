@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from flowsim import log
 from flowsim.errors import InputError
 
 EXIT_INPUT = 2
@@ -127,7 +128,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         share = tr["successes"].sum() / tr["seized"].sum()
         print(f"\nTraced share of seized weapons (SDG 16.4.2 idea): {share:.1%} "
               f"({tr['requests'].sum()} tracing requests, {tr['successes'].sum()} traced)")
-    print(f"\nOutputs written to {out}/ (tables as CSV, plots as PNG; schema: README.md)")
+    print(f"\nOutputs written to {out}/ (tables as CSV, plots as PNG; every column: "
+          "docs/outputs.md)")
     return 0
 
 
@@ -136,7 +138,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
     out = run_experiment(args.experiment, jobs=args.jobs, backend=args.backend,
                          address=args.address, out=args.out, report=False,
-                         echo=lambda text: print(text, flush=True))
+                         echo=log.info)
     if not args.no_report:
         return _print_report(out)
     return 0
@@ -161,7 +163,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     summary = calibrate(args.calibration, method=args.method, jobs=args.jobs,
                         backend=args.backend, address=args.address, out=args.out,
-                        echo=lambda text: print(text, flush=True))
+                        echo=log.info)
     print_calibration_summary(summary)
     return 0
 
@@ -278,7 +280,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                                  second_order=args.second_order or None, jobs=args.jobs,
                                  backend=args.backend, address=args.address, out=args.out,
                                  report=not args.no_report,
-                                 echo=lambda text: print(text, flush=True))
+                                 echo=log.info)
     method = "sobol" if "ST" in table else "morris"
     print("\nParameters ranked by " + ("total Sobol index ST" if method == "sobol" else "mu*")
           + " (± half-width of the 95% interval)\n")
@@ -476,11 +478,22 @@ def build_parser() -> argparse.ArgumentParser:
                    "127.0.0.1, this machine only; 0.0.0.0 for a classroom network)")
     a.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     a.set_defaults(func=cmd_app)
+    for parser in (p, *sub.choices.values()):     # before or after the command
+        parser.add_argument("-v", "--verbose", action="count",
+                            default=0 if parser is p else argparse.SUPPRESS,
+                            help="more detail in progress messages")
+        parser.add_argument("-q", "--quiet", action="count",
+                            default=0 if parser is p else argparse.SUPPRESS,
+                            help="no progress messages, only warnings and results")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")        # the one place a backend is chosen: files, no windows
     args = build_parser().parse_args(argv)
+    log.configure(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
     problem = _check_numbers(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)

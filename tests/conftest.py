@@ -82,3 +82,49 @@ _hypothesis_settings.register_profile(
     phases=(_Phase.explicit, _Phase.reuse, _Phase.generate))
 _hypothesis_settings.register_profile("long", max_examples=1000, deadline=None)
 _hypothesis_settings.load_profile("ci")   # --hypothesis-profile=long overrides this
+
+
+# --- tiny experiments on the teaching scenario (shared by the study tests) ---------------------
+def secure_est() -> dict:
+    """Option: stockpile security in EST (one-off USD 1 million, full effect at once)."""
+    return {"name": "secure-est", "interventions": [
+        {"type": "stockpile_security", "targets": {"countries": ["EST"]}, "strength": 0.9,
+         "ramp_up": 0, "cost": {"one_off": 1_000_000}}]}
+
+
+def posts(strength: float, per_year: int, ramp_up: int | None = None) -> dict:
+    """Option: border inspection on the tra-mer border."""
+    iv = {"type": "border_inspection", "targets": {"borders": ["tra-mer"]},
+          "strength": strength}
+    if ramp_up is not None:
+        iv["ramp_up"] = ramp_up
+    iv["cost"] = {"per_year": per_year}
+    return {"name": "posts", "interventions": [iv]}
+
+
+def uncertain(samples: int, theft: list[float], security: list[float]) -> dict:
+    """Uncertain theft rate and EST army stockpile security."""
+    return {"samples": samples, "parameters": [
+        {"path": "mechanisms.theft", "range": theft},
+        {"path": "countries.EST.stockpiles.est-army.security", "range": security}]}
+
+
+def tiny_experiment(**changes) -> dict:
+    """A tiny experiment on the teaching scenario; ``changes`` replace top-level keys."""
+    data = {
+        "name": "tiny", "scenario": str(SCENARIOS / "teaching.yaml"), "horizon": 12,
+        "replications": 2, "seed": 4,
+        "outcomes": ["delivered", "diverted", "seized", "traced_share"],
+        "options": [secure_est(), posts(0.5, 500_000)],
+        "uncertain": uncertain(2, [0.005, 0.02], [0.1, 0.3]),
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def write_experiment(folder: Path, data: dict | None = None, name: str = "exp.yaml") -> Path:
+    """Write an experiment (default: :func:`tiny_experiment`) as YAML into ``folder``."""
+    path = folder / name
+    path.write_text(yaml.safe_dump(tiny_experiment() if data is None else data,
+                                   sort_keys=False))
+    return path

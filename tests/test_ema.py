@@ -8,7 +8,6 @@ import warnings
 
 import numpy as np
 import pytest
-import yaml
 
 from flowsim.studies.experiment import (
     load_experiment,
@@ -16,38 +15,28 @@ from flowsim.studies.experiment import (
     run_task,
     scenario_for_sample,
 )
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import (
+    ROOT,
+    posts,
+    secure_est,
+    tiny_experiment,
+    uncertain,
+    write_experiment,
+)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from ema_workbench import load_results
 
-EXPERIMENT = {
-    "name": "tiny-ema",
-    "scenario": str(SCENARIOS / "teaching.yaml"),
-    "horizon": 5,
-    "replications": 2,
-    "seed": 9,
-    "outcomes": ["delivered", "seized"],
-    "options": [
-        {"name": "posts", "interventions": [
-            {"type": "border_inspection", "targets": {"borders": ["tra-mer"]},
-             "strength": 0.6, "ramp_up": 0, "cost": {"per_year": 600_000}}]},
-        {"name": "secure-est", "interventions": [
-            {"type": "stockpile_security", "targets": {"countries": ["EST"]},
-             "strength": 0.9, "ramp_up": 0, "cost": {"one_off": 1_000_000}}]},
-    ],
-    "uncertain": {"samples": 3, "parameters": [
-        {"path": "mechanisms.theft", "range": [0.005, 0.04]},
-        {"path": "countries.EST.stockpiles.est-army.security", "range": [0.1, 0.6]}]},
-}
+EXPERIMENT = tiny_experiment(
+    name="tiny-ema", horizon=5, seed=9, outcomes=["delivered", "seized"],
+    options=[posts(0.6, 600_000, ramp_up=0), secure_est()],
+    uncertain=uncertain(3, [0.005, 0.04], [0.1, 0.6]))
 
 
 @pytest.fixture
 def experiment_file(tmp_path):
-    path = tmp_path / "exp.yaml"
-    path.write_text(yaml.safe_dump(EXPERIMENT, sort_keys=False))
-    return path
+    return write_experiment(tmp_path, EXPERIMENT)
 
 
 def test_export_loads_in_ema_workbench_and_matches_the_runs(tmp_path, run_cli,

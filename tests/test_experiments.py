@@ -16,35 +16,11 @@ from flowsim.model.flow_model import FlowModel
 from flowsim.outputs.metrics import run_totals
 from flowsim.studies import experiment as experiment_module
 from flowsim.studies.experiment import load_experiment, read_runs
-from tests.conftest import SCENARIOS, interrupt_after
+from tests.conftest import SCENARIOS, interrupt_after, tiny_experiment, write_experiment
 
 TEACHING = load_scenario(SCENARIOS / "teaching.yaml")
 
-EXPERIMENT = {
-    "name": "tiny",
-    "scenario": str(SCENARIOS / "teaching.yaml"),
-    "horizon": 12,
-    "replications": 2,
-    "seed": 4,
-    "outcomes": ["delivered", "diverted", "seized", "traced_share"],
-    "options": [
-        {"name": "secure-est", "interventions": [
-            {"type": "stockpile_security", "targets": {"countries": ["EST"]}, "strength": 0.9,
-             "ramp_up": 0, "cost": {"one_off": 1_000_000}}]},
-        {"name": "posts", "interventions": [
-            {"type": "border_inspection", "targets": {"borders": ["tra-mer"]}, "strength": 0.5,
-             "cost": {"per_year": 500_000}}]},
-    ],
-    "uncertain": {"samples": 2, "parameters": [
-        {"path": "mechanisms.theft", "range": [0.005, 0.02]},
-        {"path": "countries.EST.stockpiles.est-army.security", "range": [0.1, 0.3]}]},
-}
-
-
-def write_experiment(tmp_path, data=None, name="exp.yaml"):
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(EXPERIMENT if data is None else data, sort_keys=False))
-    return path
+EXPERIMENT = tiny_experiment()
 
 
 def one(data: dict) -> Intervention:

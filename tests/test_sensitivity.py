@@ -12,13 +12,19 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from SALib.test_functions import Ishigami
 
 from flowsim.studies import experiment as experiment_module
 from flowsim.studies.experiment import read_runs
 from flowsim.studies.sensitivity import function_sensitivity
-from tests.conftest import SCENARIOS, interrupt_after
+from tests.conftest import (
+    interrupt_after,
+    posts,
+    secure_est,
+    tiny_experiment,
+    uncertain,
+    write_experiment,
+)
 
 PI = (-np.pi, np.pi)
 # Ishigami (a=7, b=0.1) analytic indices (Ishigami & Homma 1990; SALib's test function)
@@ -62,30 +68,15 @@ def test_morris_elementary_effects_of_a_linear_function_are_its_slopes():
 
 
 # --- the simulation study ---------------------------------------------------------------
-EXPERIMENT = {
-    "name": "tiny-sa",
-    "scenario": str(SCENARIOS / "teaching.yaml"),
-    "horizon": 6,
-    "seed": 4,
-    "outcomes": ["delivered", "seized"],
-    "options": [
-        {"name": "posts", "interventions": [
-            {"type": "border_inspection", "targets": {"borders": ["tra-mer"]},
-             "strength": 0.6, "ramp_up": 0, "cost": {"per_year": 500_000}}]},
-        {"name": "secure-est", "interventions": [
-            {"type": "stockpile_security", "targets": {"countries": ["EST"]},
-             "strength": 0.9, "ramp_up": 0, "cost": {"one_off": 1_000_000}}]},
-    ],
-    "sensitivity": {"samples": 4, "options": ["posts"], "parameters": [
-        {"path": "mechanisms.theft", "range": [0.005, 0.04]},
-        {"path": "countries.EST.stockpiles.est-army.security", "range": [0.1, 0.6]}]},
-}
+EXPERIMENT = tiny_experiment(
+    name="tiny-sa", horizon=6, replications=None, outcomes=["delivered", "seized"],
+    options=[posts(0.6, 500_000, ramp_up=0), secure_est()], uncertain=None,
+    sensitivity={"samples": 4, "options": ["posts"],
+                 "parameters": uncertain(0, [0.005, 0.04], [0.1, 0.6])["parameters"]})
 
 
 def write(tmp_path, data=None):
-    path = tmp_path / "sa.yaml"
-    path.write_text(yaml.safe_dump(EXPERIMENT if data is None else data, sort_keys=False))
-    return path
+    return write_experiment(tmp_path, EXPERIMENT if data is None else data, "sa.yaml")
 
 
 def records(folder) -> list[str]:

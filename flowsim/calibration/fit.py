@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flowsim import log
 from flowsim.calibration.evaluation import (  # noqa: F401  (re-exported: old import paths)
     NOISE_STREAM,
     SHARE_UNIT,
@@ -97,7 +98,7 @@ def load_calibration(path: str | Path) -> CalibrationSetup:
 
 def calibrate(calibration: str | Path, *, method: str | None = None, jobs: int = 1,
               backend: str = "joblib", address: str | None = None,
-              out: str | Path | None = None, echo=print) -> dict:
+              out: str | Path | None = None, echo=log.info) -> dict:
     """Fit a calibration set-up's free parameters to its data; return the summary.
 
     ``method`` (``"abc"`` or ``"point"``) overrides the set-up's. Simulations are cached in

@@ -1,20 +1,21 @@
-"""Plots of a calibration: observed vs simulated seizures, posterior marginals, convergence."""
+"""Plots of a calibration: observed vs simulated seizures, posterior marginals, convergence.
+
+Figures are made without pyplot (:mod:`flowsim.outputs.figures`), so no backend is chosen.
+"""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from flowsim.outputs.figures import new_figure, save_figure
 
 
 def plot_fit(table: pd.DataFrame, path, warnings: list[str] | None = None) -> None:
     """Observed vs simulated seizures per data row: median and 90% band, fit and held-out.
 
     ``warnings`` (poor coverage) are printed in red across the plot and in its title."""
-    fig, ax = plt.subplots(figsize=(7, 6))
+    fig, ax = new_figure(figsize=(7, 6))
     for name, colour in (("fit", "#2166ac"), ("holdout", "#b2182b")):
         t = table[table["set"] == name]
         if t.empty:
@@ -40,14 +41,12 @@ def plot_fit(table: pd.DataFrame, path, warnings: list[str] | None = None) -> No
         text = "\n".join(textwrap.fill(w, 80) for w in warnings)
         ax.text(0.02, 0.98, text, transform=ax.transAxes, va="top", fontsize=7,
                 color="#b2182b", bbox={"facecolor": "white", "edgecolor": "#b2182b"})
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, 110, tight=True)
 
 
 def plot_marginals(cal, theta: np.ndarray, weights: np.ndarray, path) -> None:
     k = theta.shape[1]
-    fig, axes = plt.subplots(1, k, figsize=(4 * k, 3.4), squeeze=False)
+    fig, axes = new_figure(1, k, figsize=(4 * k, 3.4), squeeze=False)
     for j, (ax, p) in enumerate(zip(axes[0], cal.spec.parameters, strict=True)):
         bins = (np.geomspace(*p.range, 20) if p.prior == "loguniform"
                 else np.linspace(*p.range, 20))
@@ -58,13 +57,11 @@ def plot_marginals(cal, theta: np.ndarray, weights: np.ndarray, path) -> None:
         ax.set_xlim(*p.range)
         ax.set_yticks([])
     fig.suptitle("Posterior marginals (x axis spans the prior range)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, 110, tight=True)
 
 
 def plot_diagnostics(history: list[dict], method: str, path) -> None:
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = new_figure(figsize=(7, 4))
     h = pd.DataFrame(history)
     if method == "abc" and len(h):
         ax.plot(h["generation"], h["median_distance"], "o-", label="median accepted distance")
@@ -81,6 +78,4 @@ def plot_diagnostics(history: list[dict], method: str, path) -> None:
     ax.set_ylabel("distance")
     ax.set_title("Convergence")
     ax.legend(loc="upper right", frameon=False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, 110, tight=True)

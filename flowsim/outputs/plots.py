@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import matplotlib
+import pandas as pd
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from flowsim.outputs.network import (  # noqa: E402
+from flowsim.outputs.figures import new_figure, save_figure
+from flowsim.outputs.network import (
     crossing_flows,
     layout,
     nice_scale,
@@ -37,7 +34,7 @@ def plot_flows(flows: pd.DataFrame, steps: int, step_length: str, path) -> None:
     series = (f[f["flow"].isin(FLOW_COLOURS)].pivot_table(
         index="step", columns="flow", values="count", aggfunc="sum", fill_value=0)
         .reindex(range(1, steps + 1), fill_value=0))
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = new_figure(figsize=(9, 4.5))
     for name, colour in FLOW_COLOURS.items():
         if name in series:
             ax.plot(series.index, series[name], label=name, color=colour, lw=1.6)
@@ -46,9 +43,7 @@ def plot_flows(flows: pd.DataFrame, steps: int, step_length: str, path) -> None:
     ax.set_title("Illicit weapon flows over time")
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, 120, tight=True)
 
 
 def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None = None
@@ -143,18 +138,16 @@ def network_figsize(model: FlowModel, width: float) -> tuple[float, float]:
 
 def plot_network(model: FlowModel, borders: pd.DataFrame, path) -> None:
     """The network of the last year's flows (see :func:`draw_network`), as a PNG."""
-    fig, ax = plt.subplots(figsize=network_figsize(model, 9))
+    fig, ax = new_figure(figsize=network_figsize(model, 9))
     draw_network(ax, model, borders)
     ax.set_title(f"Weapons crossing borders in the last year (to step {model.steps})",
                  fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, 120, tight=True)
 
 
 def plot_seizures(seizures: pd.DataFrame, path) -> None:
     s = weapons_only(seizures)
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = new_figure(figsize=(9, 5))
     if len(s):
         by = (s.assign(where=s["country"] + " / " + s["place"])
               .groupby("where")["count"].sum().sort_values().tail(20))
@@ -162,13 +155,11 @@ def plot_seizures(seizures: pd.DataFrame, path) -> None:
         ax.barh(by.index, by.values, color=colours)
     ax.set_xlabel("weapons seized over the run (excluding ammunition)")
     ax.set_title("Seizures by place (dark: border crossings, light: inland)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, 120, tight=True)
 
 
 def plot_prices(prices: pd.DataFrame, path) -> None:
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = new_figure(figsize=(9, 4.5))
     p = weapons_only(prices)
     for (market, cat), grp in p.groupby(["market", "category"]):
         ax.plot(grp["step"], grp["price"], lw=1.2, label=f"{market} {cat}")
@@ -178,9 +169,7 @@ def plot_prices(prices: pd.DataFrame, path) -> None:
     if len(p):
         ax.legend(fontsize=7, frameon=False, ncol=2)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, 120, tight=True)
 
 
 def plot_run(model: FlowModel, tables: dict[str, pd.DataFrame], stage: AtomicDir) -> None:

@@ -33,19 +33,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from flowsim.errors import InputError  # noqa: E402
-from flowsim.inputs.experiment import BASELINE  # noqa: E402
-from flowsim.io import AtomicDir  # noqa: E402
-from flowsim.studies.report import (  # noqa: E402
+from flowsim.errors import InputError
+from flowsim.inputs.experiment import BASELINE
+from flowsim.io import AtomicDir
+from flowsim.outputs.figures import new_figure, save_figure
+from flowsim.studies.report import (
     figure_html,
-    load_results,  # noqa: E402
+    load_results,
     write_section,
 )
 
@@ -229,7 +226,7 @@ def _slug(text: str) -> str:
 def plot_tradeoff(trajectory: pd.DataFrame, stats: pd.DataFrame, path: Path) -> Path:
     """Coverage against density along each box's peeling trajectory; the chosen points
     marked."""
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    fig, ax = new_figure(figsize=(6, 4.5))
     for b, part in trajectory.groupby("box"):
         sc = ax.scatter(part["coverage"], part["density"], c=part["res_dim"], cmap="viridis",
                         s=18, marker="os^"[(int(b) - 1) % 3], label=f"box {b}")
@@ -244,9 +241,7 @@ def plot_tradeoff(trajectory: pd.DataFrame, stats: pd.DataFrame, path: Path) -> 
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize=8)
     ax.set_title("PRIM peeling trade-off (circled: box shown)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, 100, tight=True)
     return path
 
 

@@ -27,20 +27,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from flowsim._version import __version__  # noqa: E402
-from flowsim.errors import InputError  # noqa: E402
-from flowsim.inputs.editing import NOT_CALIBRATED  # noqa: E402
-from flowsim.inputs.experiment import BASELINE  # noqa: E402
-from flowsim.inputs.harm import GROUPS, KIND_LABELS, KINDS  # noqa: E402
-from flowsim.io import AtomicDir  # noqa: E402
-from flowsim.studies.experiment import read_runs  # noqa: E402
+from flowsim._version import __version__
+from flowsim.errors import InputError
+from flowsim.inputs.editing import NOT_CALIBRATED
+from flowsim.inputs.experiment import BASELINE
+from flowsim.inputs.harm import GROUPS, KIND_LABELS, KINDS
+from flowsim.io import AtomicDir
+from flowsim.outputs.figures import new_figure, save_figure
+from flowsim.studies.experiment import read_runs
 
 #: the one interval level used throughout the report
 LEVEL = 0.95
@@ -301,9 +299,7 @@ def pct(v) -> str:
 
 def _png(fig, stage: AtomicDir, name: str) -> Path:
     path = stage.path(name)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    save_figure(fig, path, DPI, tight=True)
     return path
 
 
@@ -343,7 +339,7 @@ class ReportContext:
 
 
 # --- plots ---------------------------------------------------------------------------------
-def plot_distributions(ctx: ReportContext) -> plt.Figure:
+def plot_distributions(ctx: ReportContext) -> Figure:
     """Small multiples, one panel per outcome, two to a row; options in their colours;
     counts from zero."""
     outcomes = ctx.manifest["outcomes"]
@@ -351,7 +347,7 @@ def plot_distributions(ctx: ReportContext) -> plt.Figure:
     ncols = 2 if len(outcomes) > 1 else 1
     nrows = -(-len(outcomes) // ncols)
     height = 0.35 * len(options) + 1.0
-    fig, axes = plt.subplots(nrows, ncols, figsize=(FIG_WIDTH, height * nrows),
+    fig, axes = new_figure(nrows, ncols, figsize=(FIG_WIDTH, height * nrows),
                              squeeze=False)
     for ax in axes.flat[len(outcomes):]:
         ax.set_visible(False)
@@ -373,10 +369,10 @@ def plot_distributions(ctx: ReportContext) -> plt.Figure:
     return fig
 
 
-def plot_timeseries(ctx: ReportContext) -> plt.Figure:
+def plot_timeseries(ctx: ReportContext) -> Figure:
     """Cumulative weapons kept from end users over time, each option against the baseline
     on the same future and seed: mean and interval band."""
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.6))
+    fig, ax = new_figure(figsize=(FIG_WIDTH, 3.6))
     base = {(s, r): np.cumsum(v["delivered"]) for (o, s, r), v in ctx.series.items()
             if o == BASELINE}
     for option in ctx.options:
@@ -402,10 +398,10 @@ def plot_timeseries(ctx: ReportContext) -> plt.Figure:
     return fig
 
 
-def plot_cost_effectiveness(ctx: ReportContext) -> plt.Figure:
+def plot_cost_effectiveness(ctx: ReportContext) -> Figure:
     """Left: cost against weapons kept. Right: weapons kept per USD 1 million, ranked."""
     table = ctx.table
-    fig, (left, right) = plt.subplots(1, 2, figsize=(FIG_WIDTH, 3.6))
+    fig, (left, right) = new_figure(1, 2, figsize=(FIG_WIDTH, 3.6))
     opts = table[table["option"] != BASELINE]
     if "kept_mean" in opts:
         opts = opts.sort_values("kept_per_usd_million", ascending=False, na_position="last")
@@ -438,7 +434,7 @@ def plot_cost_effectiveness(ctx: ReportContext) -> plt.Figure:
     return fig
 
 
-def plot_displacement_network(ctx: ReportContext, option: str, found: dict) -> plt.Figure:
+def plot_displacement_network(ctx: ReportContext, option: str, found: dict) -> Figure:
     """Countries as nodes, one arc per crossing: width and colour show the option's mean
     change in weapons crossing (passed + seized) against the baseline; targeted crossings
     dashed; the largest changes labelled."""
@@ -452,7 +448,7 @@ def plot_displacement_network(ctx: ReportContext, option: str, found: dict) -> p
         if a and b:
             g.add_edge(a, b)
     pos = nx.kamada_kawai_layout(g) if len(g) > 2 else nx.circular_layout(g)
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 4.6))
+    fig, ax = new_figure(figsize=(FIG_WIDTH, 4.6))
     biggest = float(per["change"].abs().max() or 1.0)
     seen: dict[frozenset, int] = {}
     labelled = set(per.reindex(per["change"].abs().sort_values(ascending=False).index)

@@ -30,22 +30,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from flowsim.errors import InputError  # noqa: E402
-from flowsim.inputs.schema import build, param, to_plain  # noqa: E402
+from flowsim import log
+from flowsim.errors import InputError
+from flowsim.inputs.schema import build, param, to_plain
 from flowsim.io import (
-    AtomicDir,  # noqa: E402
-    fingerprint,  # noqa: E402
+    AtomicDir,
+    fingerprint,
 )
-from flowsim.outputs.metrics import OUTCOMES  # noqa: E402
-from flowsim.seeds import derive_seed  # noqa: E402
-from flowsim.studies.experiment import (  # noqa: E402
+from flowsim.outputs.figures import new_figure, save_figure
+from flowsim.outputs.metrics import OUTCOMES
+from flowsim.seeds import derive_seed
+from flowsim.studies.experiment import (
     BASELINE,
     Experiment,
     UncertainParameter,
@@ -53,8 +51,8 @@ from flowsim.studies.experiment import (  # noqa: E402
     load_experiment,
     run_task,
 )
-from flowsim.studies.report import figure_html, write_section  # noqa: E402
-from flowsim.studies.runner import run_parallel  # noqa: E402
+from flowsim.studies.report import figure_html, write_section
+from flowsim.studies.runner import run_parallel
 
 METHODS = ("sobol", "morris")
 KEPT = "kept_from_end_users"
@@ -308,7 +306,7 @@ def run_sensitivity(experiment: str | Path, *, method: str | None = None,
                     samples: int | None = None, second_order: bool | None = None,
                     jobs: int = 1, backend: str = "joblib", address: str | None = None,
                     out: str | Path | None = None, report: bool = True,
-                    echo: Callable[[str], None] | None = print,
+                    echo: Callable[[str], None] | None = log.info,
                     task: Callable[..., dict] = run_task) -> tuple[Path, pd.DataFrame]:
     """Run (or resume) the sensitivity study of an experiment file and analyse it.
 
@@ -367,7 +365,7 @@ def plot(table: pd.DataFrame, method: str, path: Path) -> Path:
     groups = list(table.groupby(["option", "outcome"], sort=False))
     options = list(dict.fromkeys(o for (o, _), _ in groups))
     outcomes = list(dict.fromkeys(m for (_, m), _ in groups))
-    fig, axes = plt.subplots(len(options), len(outcomes), squeeze=False,
+    fig, axes = new_figure(len(options), len(outcomes), squeeze=False,
                              figsize=(3.6 * len(outcomes) + 2, 0.9 + 0.32 * len(options)
                                       * (table["parameter"].nunique() + 1)))
     bars = (("S1", "S1_conf", "first order"), ("ST", "ST_conf", "total")) \
@@ -392,9 +390,7 @@ def plot(table: pd.DataFrame, method: str, path: Path) -> Path:
     axes.flat[0].legend(frameon=False, fontsize=7)
     fig.suptitle("Sobol indices (95% bootstrap intervals)" if method == "sobol" else
                  "Morris elementary effects: mu* (95% interval)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, 100, tight=True)
     return path
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from flowsim import log
 from flowsim.progress import progress_bar
 from flowsim.studies.experiment import (
     Experiment,
@@ -23,7 +24,7 @@ CHUNK = 512      # tasks handed to the runner at once: bounds the scenario copie
 
 def run_experiment(experiment: str | Path, *, jobs: int = 1, backend: str = "joblib",
                    address: str | None = None, out: str | Path | None = None,
-                   report: bool = True, echo: Callable[[str], None] | None = print) -> Path:
+                   report: bool = True, echo: Callable[[str], None] | None = log.info) -> Path:
     """Run an experiment file and return its results folder.
 
     Runs are stored one per line in ``OUT/runs.jsonl`` as they finish, so calling this again
@@ -49,7 +50,7 @@ def run_experiment(experiment: str | Path, *, jobs: int = 1, backend: str = "job
 
 
 def run_stored(exp: Experiment, out: Path, *, jobs: int = 1, backend: str = "joblib",
-               address: str | None = None, echo: Callable[[str], None] | None = print,
+               address: str | None = None, echo: Callable[[str], None] | None = log.info,
                task: Callable[..., dict] | None = None) -> ResultsStore:
     """Run every task of a loaded experiment not yet in ``out/runs.jsonl``, storing each as it
     finishes (resumable); ``task`` runs one (option, sample, replication) (default: this
