@@ -223,8 +223,10 @@ def splice_into_docs(name: str, text: str) -> None:
     """Write docs/results/NAME.md and quote it wherever the docs have its markers."""
     sys.path.insert(0, str(ROOT / "docs" / "results"))
     from generate import main as generate
+    from provenance import record
 
     (ROOT / "docs" / "results" / f"{name}.md").write_text(text)
+    record(f"docs/results/{name}.md")          # the inputs it was made from
     generate(["--splice-only"])
 
 

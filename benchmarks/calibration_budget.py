@@ -86,8 +86,10 @@ def main() -> None:
     if args.write:
         sys.path.insert(0, str(ROOT / "docs" / "results"))
         from generate import main as generate
+        from provenance import record
 
         (ROOT / "docs" / "results" / "calibration-budget.md").write_text(text)
+        record("docs/results/calibration-budget.md")     # the inputs it was made from
         generate(["--splice-only"])
 
 

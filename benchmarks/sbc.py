@@ -149,8 +149,10 @@ def main() -> None:
         fig.savefig(ROOT / "docs" / "sbc-ranks.png", dpi=100)
         sys.path.insert(0, str(ROOT / "docs" / "results"))
         from generate import main as generate
+        from provenance import record
 
         (ROOT / "docs" / "results" / "sbc.md").write_text(text + "\n")
+        record("docs/results/sbc.md")   # the inputs it was made from
         generate(["--splice-only"])     # quoted in docs/calibration.md
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -86,6 +87,10 @@ def main() -> None:
         "target_hours_per_option_2_second_order": round(futures2 / two / 3600, 2),
     }
     OUT.write_text(json.dumps(result, indent=2) + "\n")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "results"))
+    from provenance import record
+
+    record("benchmarks/sensitivity_speed.json")      # the inputs it was made from
     print(f"regional.yaml, Sobol over {D_TARGET} parameters, N={args.samples}: {runs} runs of "
           f"{args.horizon} steps (baseline only)")
     print(f"1 worker : {one:.2f} runs/s")

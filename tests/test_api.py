@@ -11,7 +11,10 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 import flowsim
+from flowsim._version import MODEL_VERSION
 from flowsim.outputs.run import run_scenario
 from tests.conftest import ROOT
 
@@ -38,8 +41,12 @@ def test_readme_python_example_runs_from_the_repository_root():
 def test_public_names_are_exactly_the_documented_ones():
     documented = re.findall(r"^``(\w+)``\s", flowsim.__doc__, flags=re.M)
     assert set(flowsim.__all__) - {"__version__"} == set(documented)
-    for name in flowsim.__all__:
-        assert getattr(flowsim, name) is not None
+    for name in set(flowsim.__all__) - {"__version__"}:
+        # resolves lazily to the object defined in the module the API names (fails if the
+        # table points at a module that lacks it or merely re-exports it)
+        assert getattr(flowsim, name).__module__ == flowsim._PUBLIC[name], name
+    with pytest.raises(AttributeError):
+        flowsim.not_a_public_name  # noqa: B018
     # each public callable says what it does
     for name in documented:
         assert (getattr(flowsim, name).__doc__ or "").strip(), name
@@ -58,15 +65,40 @@ def _digests(out) -> dict[str, str]:
 
 
 def test_short_runs_reproduce_pinned_outputs(tmp_path):
-    """Every CSV of a short teaching and regional run, byte for byte.
+    """Every CSV of a short teaching and regional run, byte for byte, at this MODEL_VERSION.
 
-    A refactor must leave these unchanged. A deliberate model change updates them: run
-    ``python -m tests.test_api`` and commit ``tests/data/pinned-outputs.json`` with a note
-    saying why the numbers moved.
+    A refactor must leave these unchanged. A deliberate model change bumps
+    ``flowsim._version.MODEL_VERSION`` (which marks every generated result stale, see
+    docs/results/provenance.py), re-pins with ``python -m tests.test_api`` (which refuses
+    new digests under the old version) and shows the distribution of the main outputs is as
+    intended with ``benchmarks/compare_outputs.py``.
     """
     pinned = json.loads(PINNED.read_text())
+    assert pinned.pop("model_version") == MODEL_VERSION, (
+        "MODEL_VERSION changed: re-pin with python -m tests.test_api")
     assert set(pinned) == {"teaching", "regional"}
-    assert _current(tmp_path) == pinned
+    assert _current(tmp_path) == pinned, (
+        "outputs changed: if on purpose, bump flowsim._version.MODEL_VERSION, re-pin "
+        "(python -m tests.test_api), compare (benchmarks/compare_outputs.py) and regenerate "
+        "the results docs/results/provenance.py lists")
+
+
+def repin(current: dict, pinned: dict, version: int) -> dict:
+    """The new pinned file; refuses changed digests under an unchanged MODEL_VERSION."""
+    old_version = pinned.pop("model_version", None)
+    if current != pinned and old_version == version:
+        raise SystemExit("the outputs changed but MODEL_VERSION did not: bump "
+                         "flowsim._version.MODEL_VERSION (the results made with the old "
+                         "model then show as stale) and re-pin")
+    return {"model_version": version, **current}
+
+
+def test_repinning_changed_outputs_needs_a_new_model_version():
+    pinned = {"model_version": 3, "teaching": {"flows.csv": "a"}}
+    with pytest.raises(SystemExit, match="MODEL_VERSION"):
+        repin({"teaching": {"flows.csv": "b"}}, dict(pinned), 3)
+    assert repin({"teaching": {"flows.csv": "b"}}, dict(pinned), 4)["model_version"] == 4
+    assert repin({"teaching": {"flows.csv": "a"}}, dict(pinned), 3) == pinned
 
 
 def _current(folder) -> dict[str, dict[str, str]]:
@@ -83,5 +115,27 @@ if __name__ == "__main__":                 # re-pin after a deliberate model cha
     from pathlib import Path
 
     with tempfile.TemporaryDirectory() as d:
-        PINNED.write_text(json.dumps(_current(Path(d)), indent=2) + "\n")
+        new = repin(_current(Path(d)), json.loads(PINNED.read_text()), MODEL_VERSION)
+        PINNED.write_text(json.dumps(new, indent=2) + "\n")
     print(f"wrote {PINNED}")
+
+
+def test_the_distribution_comparison_flags_a_moved_outcome_only():
+    """benchmarks/compare_outputs.py, which accompanies a re-pin: an outcome shifted by
+    three standard deviations differs, an unchanged and a reshuffled one do not."""
+    import importlib.util
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location(
+        "compare_outputs", ROOT / "benchmarks" / "compare_outputs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(100, 10, 30), rng.normal(100, 10, 30)
+    base = [{"delivered": a, "seized": b} for a, b in zip(x, y, strict=True)]
+    head = [{"delivered": a + 30, "seized": b} for a, b in zip(x, rng.permutation(y),
+                                                                strict=True)]
+    rows = {r["outcome"]: r for r in module.compare(base, head)}
+    assert rows["delivered"]["differs"] and not rows["seized"]["differs"]
+    assert module.compare(base, base)[0]["p_ks"] == 1.0

@@ -9,6 +9,12 @@ that every such block quotes its file exactly, and that each generated file is q
     .venv/bin/python docs/results/generate.py              # all
     .venv/bin/python docs/results/generate.py patterns     # one
     .venv/bin/python docs/results/generate.py --splice-only  # re-quote the existing files
+    .venv/bin/python docs/results/generate.py --stamp [NAME ...]  # record fingerprints only
+
+Each file made records the fingerprint of its inputs in ``docs/results/provenance.json``
+(:mod:`provenance`); ``tests/test_docs.py`` fails when the inputs change and names the
+command to re-run. ``--stamp`` records fingerprints of existing files without regenerating
+them, and only for files whose inputs are unchanged since the commit that wrote them.
 """
 
 from __future__ import annotations
@@ -43,12 +49,23 @@ def generators() -> dict[str, Path]:
     return {p.stem.removeprefix("make_"): p for p in sorted(HERE.glob("make_*.py"))}
 
 
+def _provenance():
+    """docs/results/provenance.py (a sibling script, importable once this folder is on the
+    path)."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    import provenance
+
+    return provenance
+
+
 def run(name: str, path: Path) -> str:
     spec = importlib.util.spec_from_file_location(f"make_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     text = module.generate().rstrip() + "\n"
     (HERE / f"{name}.md").write_text(text)
+    _provenance().record(f"docs/results/{name}.md")
     return text
 
 
@@ -71,6 +88,13 @@ def splice_files(names: list[str]) -> None:
 
 def main(argv: list[str]) -> int:
     known = generators()
+    if argv[:1] == ["--stamp"]:             # fingerprints of files made earlier
+        provenance = _provenance()
+        results = ([f"docs/results/{n}.md" if "/" not in n else n for n in argv[1:]]
+                   or list(provenance.RESULTS))
+        for result in results:
+            print(provenance.stamp(result))
+        return 0
     if argv[:1] == ["--splice-only"]:       # results written by a generator or a benchmark
         splice_files([result.stem for result in sorted(HERE.glob("*.md"))])
         return 0
