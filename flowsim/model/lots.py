@@ -86,6 +86,23 @@ class LotKey(NamedTuple):
     recorded: bool
 
 
+def _move_lots(source: dict[LotKey, int], keys: list[LotKey], counts: list[int],
+               drawn: list[int], target: dict[LotKey, int]) -> int:
+    """Move ``drawn[i]`` of the ``counts[i]`` weapons of lot ``keys[i]`` from ``source`` to
+    ``target`` (one category's lot tables; a lot emptied is removed); return how many moved.
+    The one loop behind thinning and taking."""
+    moved = 0
+    for key, have, n in zip(keys, counts, drawn, strict=True):
+        if n:
+            if have - n:
+                source[key] = have - n
+            else:
+                del source[key]
+            target[key] = n
+            moved += n
+    return moved
+
+
 class LotBook:
     """A set of lots: counts of weapons keyed by their attributes."""
 
@@ -135,21 +152,18 @@ class LotBook:
     def by_category(self) -> np.ndarray:
         return np.array(self.totals, dtype=np.int64)
 
-    def _move(self, keys: list[LotKey], counts: list[int], drawn: list[int], out: LotBook
-              ) -> None:
+    def _move(self, keys: list[LotKey], counts: list[int], drawn: list[int], out: LotBook,
+              sizes: list[tuple[int, int]]) -> None:
         """Move ``drawn[i]`` of the ``counts[i]`` weapons of ``keys[i]`` from this book to
-        ``out`` (empty)."""
-        cats, got, mine, theirs = self.cats, out.cats, self.totals, out.totals
-        for key, have, n in zip(keys, counts, drawn, strict=True):
-            if n:
-                k = key[0]
-                if have - n:
-                    cats[k][key] = have - n
-                else:
-                    del cats[k][key]
-                got[k][key] = n
-                mine[k] -= n
-                theirs[k] += n
+        ``out`` (empty); the lists hold ``sizes``' (category, number of lots) in turn."""
+        start = 0
+        for k, size in sizes:
+            end = start + size
+            moved = _move_lots(self.cats[k], keys[start:end], counts[start:end],
+                               drawn[start:end], out.cats[k])
+            self.totals[k] -= moved
+            out.totals[k] += moved
+            start = end
 
     def thin(self, p: float, rng: np.random.Generator) -> LotBook:
         """Remove each weapon independently with probability ``p``; return the removed lots."""
@@ -165,11 +179,12 @@ class LotBook:
         # draws for a few (numpy's per-call overhead is the larger cost there).
         if rng.random() < (1.0 - p) ** total:
             return out
-        keys, counts = [], []
-        for d in self.cats:
+        keys, counts, sizes = [], [], []
+        for k, d in enumerate(self.cats):
             if d:
                 keys.extend(d)
                 counts.extend(d.values())
+                sizes.append((k, len(d)))
         if len(counts) > _VECTOR_FROM:
             counts_array = np.array(counts, dtype=np.int64)
             while True:
@@ -182,7 +197,7 @@ class LotBook:
                 drawn = [binomial(n, p) for n in counts]
                 if any(drawn):
                     break
-        self._move(keys, counts, drawn, out)
+        self._move(keys, counts, drawn, out, sizes)
         return out
 
     def take(self, n: int, rng: np.random.Generator, category: int) -> LotBook:
@@ -213,13 +228,7 @@ class LotBook:
         else:
             counts = list(d.values())
             got = {}
-            for key, have, m in zip(list(d), counts, split(counts, n, rng), strict=True):
-                if m:
-                    if have - m:
-                        d[key] = have - m
-                    else:
-                        del d[key]
-                    got[key] = m
+            _move_lots(d, list(d), counts, split(counts, n, rng), got)
         self.totals[category] -= n         # split() draws exactly n
         return got, n
 
