@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import re
 import typing
 from functools import cache
@@ -166,14 +167,33 @@ def test_figures_quoted_in_derivations_are_in_the_cited_seed():
         derivation = f.metadata.get("derivation") or ""
         if not derivation:
             continue
-        texts = [_seed_text(p) for p in sorted(set(re.findall(r"\b(00\d) ¶", derivation)))]
+        prefixes = sorted(set(re.findall(r"\b(00\d) ¶", derivation)))
+        texts = [_seed_text(p) for p in prefixes]
         if not texts or None in texts:
-            pytest.skip("the seed documents are not next to the repository")
+            missing = [p for p, t in zip(prefixes, texts, strict=True) if t is None]
+            message = (f"seed document(s) {', '.join(missing) or prefixes} not found in "
+                       f"{ROOT.parent / 'shared' / 'seeds'} or /work/shared/seeds: the "
+                       f"figures quoted for {key} cannot be checked")
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(message + " (CI=true: the seeds must be present in CI)")
+            pytest.skip(message)
         figures = re.sub(r"\(\d{3} ¶[^)]*\)", "", derivation.split("=")[0])  # no citations
         quoted = [x for x in re.findall(r"\d[\d,]*(?: per cent)?", figures)
                   if x.endswith("per cent") or int(x.replace(",", "")) >= 10]
         for figure in quoted:
             assert any(figure in t for t in texts), (key, figure)
+
+
+def test_missing_seed_documents_fail_under_ci_and_skip_elsewhere(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.modules[__name__], "_seed_text", lambda _prefix: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="seed document"):
+        test_figures_quoted_in_derivations_are_in_the_cited_seed()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="seed document"):
+        test_figures_quoted_in_derivations_are_in_the_cited_seed()
 
 
 # --- defect 3: armed groups and criminal markets behave alike -------------------------

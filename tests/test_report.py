@@ -336,3 +336,24 @@ def test_report_renders_in_chromium_fits_the_page_and_prints(results):
         finally:
             browser.close()
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+
+
+def test_write_report_uses_records_it_is_given_without_rereading_the_store(
+        results, tmp_path, monkeypatch):
+    """Sensitivity and discovery hand over the records they read: the report made from them
+    equals the one made by reading the store, and the store is not read again."""
+    import shutil
+
+    copy = tmp_path / "res"
+    shutil.copytree(results, copy)
+    records = read_runs(copy)
+    expected, _ = rp.write_report(copy)
+    html = (copy / "report" / "report.html").read_text()
+
+    def no_reading(_folder):
+        raise AssertionError("the store was read again")
+
+    monkeypatch.setattr(rp, "read_runs", no_reading)
+    shown, _ = rp.write_report(copy, records)
+    pd.testing.assert_frame_equal(shown, expected)
+    assert (copy / "report" / "report.html").read_text() == html

@@ -42,7 +42,8 @@ from flowsim.io import AtomicDir
 from flowsim.outputs.figures import new_figure, save_figure
 from flowsim.studies.report import (
     figure_html,
-    load_results,
+    frames,
+    load_records,
     write_section,
 )
 
@@ -252,7 +253,8 @@ def discover(results_dir: str | Path, *, option: str, outcome: str = "delivered"
     Writes ``RESULTS/discovery/<option>-<outcome>-<when>/`` (boxes.csv, peeling.csv,
     features.csv, tradeoff.png) and a report section, then rewrites the report."""
     results_dir = Path(results_dir)
-    manifest, runs, _ = load_results(results_dir)
+    manifest, records = load_records(results_dir)
+    runs, _ = frames(records)
     x, holds, outcomes = per_future(manifest, runs, option, outcome, when)
     y = holds.to_numpy()
     result = Discovery(option, outcome, " ".join(when.split()), len(y), int(y.sum()))
@@ -269,7 +271,7 @@ def discover(results_dir: str | Path, *, option: str, outcome: str = "delivered"
         _write(results_dir, result)
         from flowsim.studies.report import write_report
 
-        write_report(results_dir)
+        write_report(results_dir, records)
     return result
 
 

@@ -83,13 +83,18 @@ def frames(records: list[dict]) -> tuple[pd.DataFrame, dict]:
     return pd.DataFrame(rows), series
 
 
-def load_records(results_dir: str | Path) -> tuple[dict, list[dict]]:
-    results_dir = Path(results_dir)
-    manifest_path = results_dir / "manifest.json"
+def load_manifest(results_dir: str | Path) -> dict:
+    """The results folder's manifest (what experiment its runs belong to)."""
+    manifest_path = Path(results_dir) / "manifest.json"
     if not manifest_path.exists():
         raise InputError(str(results_dir), "", "not an experiment results folder (no "
                          "manifest.json); run `flowsim experiment` first")
-    manifest = json.loads(manifest_path.read_text())
+    return json.loads(manifest_path.read_text())
+
+
+def load_records(results_dir: str | Path) -> tuple[dict, list[dict]]:
+    results_dir = Path(results_dir)
+    manifest = load_manifest(results_dir)
     runs = read_runs(results_dir)
     if not runs:
         raise InputError(str(results_dir / "runs.jsonl"), "", "no finished runs yet")
@@ -745,9 +750,16 @@ def display_table(table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     return out.iloc[np.argsort(order.to_numpy(), kind="stable")] if order is not None else out
 
 
-def write_report(results_dir: str | Path) -> tuple[pd.DataFrame, Path]:
-    """Compute the comparison and write CSV, PNG and HTML into ``results_dir/report``."""
-    manifest, records = load_records(results_dir)
+def write_report(results_dir: str | Path, records: list[dict] | None = None
+                 ) -> tuple[pd.DataFrame, Path]:
+    """Compute the comparison and write CSV, PNG and HTML into ``results_dir/report``.
+
+    ``records``: the folder's run records when the caller has read them already (a
+    sensitivity or discovery study), so the store is not read twice."""
+    if records is None:
+        manifest, records = load_records(results_dir)
+    else:
+        manifest = load_manifest(results_dir)
     runs, series = frames(records)
     table = summarise(manifest, runs, records)
     shown = display_table(table, manifest["outcomes"])

@@ -326,12 +326,13 @@ def run_sensitivity(experiment: str | Path, *, method: str | None = None,
         f"{'s' if reps > 1 else ''} = {len(exp.tasks())} runs of {exp.horizon} steps")
     store = run_stored(exp, out, jobs=jobs, backend=backend, address=address, echo=echo,
                        task=task)
-    table, s2 = analyse_study(exp, store.runs.read())
+    records = store.runs.read()
+    table, s2 = analyse_study(exp, records)
     write_outputs(out, exp, table, s2)
     if report:
         from flowsim.studies.report import write_report
 
-        write_report(out)
+        write_report(out, records)
     return out, table
 
 
