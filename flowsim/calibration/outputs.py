@@ -7,6 +7,7 @@ coverage, the fitted scenario, diagnostics; and the calibration reference page
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +20,60 @@ from flowsim.calibration.posterior import (
     identifiability_warnings,
     weighted_quantile,
 )
+from flowsim.inputs.calibration import CalibrationSetup
 from flowsim.inputs.scenario import scenario_from_data
+from flowsim.io import AtomicDir
 
 
 # --- outputs ----------------------------------------------------------------------------------
+@dataclass
+class FittedValues:
+    """What a finished fit chose: the values (point estimate or weighted posterior median)
+    and their summary; for ABC also the posterior samples, their prior-scale coordinates,
+    normalised weights and distances."""
+
+    chosen: list[float]
+    parameters: dict[str, dict[str, float]]
+    theta: np.ndarray | None = None
+    z: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    distances: list[float] | None = None
+
+
+def fitted_values(cal: CalibrationSetup, fitted: dict) -> FittedValues:
+    """The fitted values of either method, for either kind of set-up."""
+    if fitted["method"] == "point":
+        chosen = cal.to_theta(np.array(fitted["z"]))
+        return FittedValues(chosen, {n: {"estimate": v}
+                                     for n, v in zip(cal.names, chosen, strict=True)})
+    pop = fitted["population"]
+    z, w = np.array(pop["z"]), np.array(pop["weights"])
+    w = w / w.sum()
+    theta = np.array([cal.to_theta(row) for row in z])
+    chosen = [weighted_quantile(theta[:, k], w, 0.5) for k in range(theta.shape[1])]
+    parameters = {n: {"median": chosen[k], "p05": weighted_quantile(theta[:, k], w, 0.05),
+                      "p95": weighted_quantile(theta[:, k], w, 0.95)}
+                  for k, n in enumerate(cal.names)}
+    return FittedValues(chosen, parameters, theta, z, w, pop["distances"])
+
+
+def write_fitted_values(stage: AtomicDir, cal: CalibrationSetup, fit: FittedValues) -> None:
+    """``estimate.csv`` (point) or ``posterior.csv`` (ABC: samples, the derived scenario
+    values they set, weights and distances)."""
+    import pandas as pd
+
+    if fit.theta is None:
+        pd.DataFrame({"parameter": cal.names, "estimate": fit.chosen}).to_csv(
+            stage.path("estimate.csv"), index=False)
+        return
+    posterior = pd.DataFrame(fit.theta, columns=cal.names)
+    for path in cal.spec.derived:
+        posterior[path] = [cal.scenario_values(list(t))[path] for t in fit.theta]
+    posterior["weight"] = fit.weights
+    posterior["distance"] = fit.distances
+    posterior.to_csv(stage.path("posterior.csv"), index=False)
+
+
 def _predictive(cal: Calibration, thetas: list[list[float]], progress: Progress, run_opts: dict,
                 progress_bar) -> tuple[np.ndarray, list[dict]]:
     recs = runs_at(cal, thetas, progress, run_opts, progress_bar)
@@ -51,15 +102,13 @@ def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
     import pandas as pd
 
     from flowsim.calibration.plots import plot_diagnostics, plot_fit, plot_marginals
-    from flowsim.io import AtomicDir
 
     point = fitted["method"] == "point"
     n_pred = cal.spec.predictive_runs
+    fit = fitted_values(cal, fitted)
+    chosen, parameters, theta, w = fit.chosen, fit.parameters, fit.theta, fit.weights
     if point:
-        best = cal.to_theta(np.array(fitted["z"]))
-        counts, pred = _predictive(cal, [best] * n_pred, progress, run_opts, progress_bar)
-        chosen = best
-        parameters = {n: {"estimate": v} for n, v in zip(cal.names, best, strict=True)}
+        counts, pred = _predictive(cal, [chosen] * n_pred, progress, run_opts, progress_bar)
         reps = fitted["replication_distances"]
         summary = {"method": "point", "parameters": parameters,
                    "distance_fit": fitted["distance"],
@@ -69,21 +118,14 @@ def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
                    "distance_holdout": (float(np.mean(fitted["holdout_distances"]))
                                         if cal.holdout else None)}
     else:
-        pop = fitted["population"]
-        z, w = np.array(pop["z"]), np.array(pop["weights"])
-        w = w / w.sum()
-        theta = np.array([cal.to_theta(row) for row in z])
         draws = np.random.default_rng([cal.spec.seed, 7777]).choice(len(theta), size=n_pred,
                                                                      p=w)
         counts, pred = _predictive(cal, [theta[j].tolist() for j in draws], progress,
                                    run_opts, progress_bar)
         lo, hi = cal.bounds()
-        ident = identifiability(cal.names, z, w, lo, hi)
-        chosen = [weighted_quantile(theta[:, k], w, 0.5) for k in range(theta.shape[1])]
-        parameters = {n: {"median": chosen[k], "p05": weighted_quantile(theta[:, k], w, 0.05),
-                          "p95": weighted_quantile(theta[:, k], w, 0.95),
-                          "width_ratio": ident["width_ratio"][n]}
-                      for k, n in enumerate(cal.names)}
+        ident = identifiability(cal.names, fit.z, w, lo, hi)
+        for n in cal.names:
+            parameters[n]["width_ratio"] = ident["width_ratio"][n]
         summary = {"method": "abc", "parameters": parameters,
                    "correlation": ident["correlation"],
                    "distance_fit": float(np.mean([s["distance"] for s in pred])),  # to cal.fit
@@ -111,16 +153,8 @@ def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
               + "".join(f"#   sets {p} = {v:.6g}\n"
                         for p, v in cal.scenario_values(chosen).items()))
     with AtomicDir(out) as stage:
-        if point:
-            pd.DataFrame({"parameter": cal.names, "estimate": chosen}).to_csv(
-                stage.path("estimate.csv"), index=False)
-        else:
-            posterior = pd.DataFrame(theta, columns=cal.names)
-            for path in cal.spec.derived:
-                posterior[path] = [cal.scenario_values(list(t))[path] for t in theta]
-            posterior["weight"] = w
-            posterior["distance"] = pop["distances"]
-            posterior.to_csv(stage.path("posterior.csv"), index=False)
+        write_fitted_values(stage, cal, fit)
+        if not point:
             plot_marginals(cal, theta, w, stage.path("posterior.png"))
         fit_table.to_csv(stage.path("fit.csv"), index=False)
         if cal.scales:

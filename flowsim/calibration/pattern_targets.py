@@ -35,7 +35,7 @@ import numpy as np
 import yaml
 
 from flowsim.calibration.evaluation import runs_at
-from flowsim.calibration.posterior import weighted_quantile
+from flowsim.calibration.outputs import fitted_values, write_fitted_values
 from flowsim.errors import InputError
 from flowsim.inputs.calibration import (  # noqa: F401  (re-exported: old import paths)
     AbcSettings,
@@ -127,18 +127,8 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
 
     from flowsim.io import AtomicDir
 
-    point = fitted["method"] == "point"
-    if point:                     # a point estimate: the point, no posterior
-        medians = cal.to_theta(np.array(fitted["z"]))
-        parameters = {n: {"estimate": v} for n, v in zip(cal.names, medians, strict=True)}
-    else:
-        pop = fitted["population"]
-        z, w = np.array(pop["z"]), np.array(pop["weights"])
-        theta = np.array([cal.to_theta(row) for row in z])
-        medians = [weighted_quantile(theta[:, k], w, 0.5) for k in range(theta.shape[1])]
-        parameters = {n: {"median": m, "p05": weighted_quantile(theta[:, k], w, 0.05),
-                          "p95": weighted_quantile(theta[:, k], w, 0.95)}
-                      for k, (n, m) in enumerate(zip(cal.names, medians, strict=True))}
+    fit = fitted_values(cal, fitted)
+    medians, parameters = fit.chosen, fit.parameters
     recs = runs_at(cal, [list(medians)] * cal.spec.predictive_runs, progress, run_opts,
                    progress_bar, tag="fitted", stream=8888, label="runs at the fitted values")
     runs = [[tuple(x) if x is not None else "the run lacks this output"
@@ -161,14 +151,7 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
     fitted_text = fitted_scenario_text(cal, medians, summary)
     scenario_from_data(yaml.safe_load(fitted_text), "<fitted>")   # must stay valid
     with AtomicDir(out) as stage:
-        if point:
-            pd.DataFrame({"parameter": cal.names, "estimate": medians}).to_csv(
-                stage.path("estimate.csv"), index=False)
-        else:
-            posterior = pd.DataFrame(theta, columns=cal.names)
-            posterior["weight"] = w / w.sum()
-            posterior["distance"] = pop["distances"]
-            posterior.to_csv(stage.path("posterior.csv"), index=False)
+        write_fitted_values(stage, cal, fit)
         table.to_csv(stage.path("patterns.csv"), index=False)
         pd.DataFrame(fitted["history"]).to_csv(stage.path("diagnostics.csv"), index=False)
         stage.path("fitted-scenario.yaml").write_text(fitted_text)
