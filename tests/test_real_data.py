@@ -1,0 +1,146 @@
+"""Real data in calibration/data/: rebuilt from their raw extracts by their scripts, with
+a complete provenance sidecar, and read by flowsim.inputs.realdata with clear errors."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowsim.errors import InputError
+from flowsim.inputs import realdata
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "calibration" / "data"
+PACKAGE = json.loads((DATA / "datapackage.json").read_text())
+RESOURCES = {r["name"]: r for r in PACKAGE["resources"]}
+SCRIPTS = sorted({r["x-script"] for r in PACKAGE["resources"]})
+
+
+def run_script(script: str, out: Path, raw: Path | None = None) -> None:
+    args = [sys.executable, str(DATA / script), "--out-dir", str(out)]
+    if raw is not None:
+        args += ["--raw", str(raw)]
+    subprocess.run(args, check=True, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_script_rebuilds_its_shipped_tables_from_the_raw_extract(script, tmp_path):
+    run_script(script, tmp_path)
+    outputs = [r["path"] for r in PACKAGE["resources"] if r["x-script"] == script]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(outputs)
+    for name in outputs:
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+def test_a_changed_raw_value_changes_the_rebuilt_table(tmp_path):
+    """The script reads the raw file it is given (a script that ignored --raw, or a shipped
+    CSV edited by hand, would not follow the raw extract)."""
+    raw = (DATA / "raw" / "nbs-nigeria-indicator-16-4-2.csv").read_bytes()
+    changed = tmp_path / "raw.csv"
+    changed.write_bytes(raw.replace(b"Arms Seized,303", b"Arms Seized,356"))
+    run_script("scripts/build_nigeria_arms_seized.py", tmp_path / "out", changed)
+    rows = list(csv.DictReader((tmp_path / "out" / "nigeria-arms-seized.csv").open()))
+    assert rows[0]["total"] == "356" and rows[0]["parts_match_total"] == "true"
+
+
+@pytest.mark.parametrize("name", sorted(RESOURCES))
+def test_every_dataset_has_a_complete_provenance_sidecar(name):
+    r = RESOURCES[name]
+    assert datetime.date.fromisoformat(PACKAGE["x-retrieved"]) == datetime.date(2026, 11, 30)
+    for key in ("title", "licenses", "x-attribution", "x-transformations", "x-caveats",
+                "x-raw-extract"):
+        assert r.get(key), f"{name}: {key}"
+    repos = [s for s in r["sources"] if "repository" in s]
+    assert repos, f"{name}: no repository source"
+    for s in repos:
+        assert re.fullmatch(r"[0-9a-f]{40}", s["commit"]) and s["file"], s
+    assert (DATA / r["x-raw"]).is_file() and (DATA / r["x-script"]).is_file()
+    # the table's header is the schema's fields, and every value has the declared type
+    fields = r["schema"]["fields"]
+    with (DATA / r["path"]).open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        assert next(reader) == [fld["name"] for fld in fields]
+        rows = list(reader)
+    assert rows
+    parse = {"integer": int, "number": float, "date": datetime.date.fromisoformat,
+             "boolean": lambda v: {"true": True, "false": False}[v], "string": str}
+    for row in rows:
+        for fld, value in zip(fields, row, strict=True):
+            if value:
+                parse[fld["type"]](value)
+
+
+# --- loaders ------------------------------------------------------------------------------
+def test_loaders_read_the_shipped_tables_as_typed_frames():
+    holdings = realdata.load_civilian_firearms()
+    usa = holdings[holdings["iso3"] == "USA"].iloc[0]
+    assert usa["civilian_firearms"] == 393_347_000 and usa["population"] == 326_474_000
+    taiwan = holdings[holdings["iso3"] == "TWN"].iloc[0]
+    assert taiwan["firearms_per_100"] != taiwan["firearms_per_100"]     # NaN: source "<0.1"
+    shares = realdata.load_traced_shares()
+    assert shares["traced_share"].between(0, 1).all()
+    assert set(shares.loc[shares["iso3"] == "MEX", "year"]) == {2021, 2024}
+    years = realdata.load_confrontations_by_year()
+    assert (years["long_guns"] + years["small_arms"] == years["weapons"]).all()
+    sizes = realdata.load_event_sizes()
+    # the size table and the yearly table are two views of the same events
+    per_year = sizes.assign(w=sizes["weapons"] * sizes["events"]).groupby("year")
+    assert per_year["w"].sum().tolist() == years["weapons"].tolist()
+    assert per_year["events"].sum().tolist() == years["events_with_weapons"].tolist()
+    nga = realdata.load_arms_seized_nigeria()
+    assert nga["year"].tolist() == [2019, 2020, 2021, 2022, 2023]
+
+
+def _bad(tmp_path, text: str) -> Path:
+    path = tmp_path / "table.csv"
+    path.write_text(text)
+    return path
+
+
+def test_a_missing_column_is_named_with_what_was_found(tmp_path):
+    path = _bad(tmp_path, "iso3,country,civilian_firearms,population\nMEX,Mexico,1,2\n")
+    with pytest.raises(InputError) as e:
+        realdata.load_civilian_firearms(path)
+    assert e.value.path == "header" and "firearms_per_100" in e.value.message
+    assert "found iso3, country, civilian_firearms, population" in e.value.message
+
+
+def test_a_value_that_is_not_a_number_names_line_column_and_value(tmp_path):
+    path = _bad(tmp_path, "year,weapons,events\n2008,3,10\n2009,<0.1,4\n")
+    with pytest.raises(InputError) as e:
+        realdata.load_event_sizes(path)
+    assert e.value.path == "line 3, column weapons"
+    assert "expected a whole number, found '<0.1'" in e.value.message
+    assert "a bound, not a number" in e.value.message
+
+
+def test_an_unknown_country_code_is_refused_with_a_suggestion(tmp_path):
+    head = "iso3,country,year,traced_share,years_averaged\n"
+    with pytest.raises(InputError) as e:
+        realdata.load_traced_shares(_bad(tmp_path, head + "MEX,Mexico,2021,0.9,2\n"
+                                         "GUA,Guatemala,2020,0.5,1\n"))
+    assert e.value.path == "line 3, column iso3" and "got 'GUA'" in e.value.message
+    with pytest.raises(InputError) as e:
+        realdata.load_traced_shares(_bad(tmp_path, head + "mex,Mexico,2021,0.9,2\n"))
+    assert "'MEX'" in e.value.message
+
+
+def test_a_percentage_where_a_share_is_expected_is_refused(tmp_path):
+    head = "iso3,country,year,traced_share,years_averaged\n"
+    with pytest.raises(InputError) as e:
+        realdata.load_traced_shares(_bad(tmp_path, head + "MEX,Mexico,2021,99.52,2\n"))
+    assert e.value.path == "line 2, column traced_share" and "percentage" in e.value.message
+
+
+def test_an_empty_required_value_is_refused(tmp_path):
+    path = _bad(tmp_path, "year,total,small_arms,light_weapons\n2019,,277,79\n")
+    with pytest.raises(InputError) as e:
+        realdata.load_arms_seized_nigeria(path)
+    assert e.value.path == "line 2, column total" and "empty" in e.value.message
