@@ -209,3 +209,100 @@ def event_size_sample(sizes: pd.DataFrame, years: list[int] | None = None) -> li
     rows = sizes if years is None else sizes[sizes["year"].isin(years)]
     return [int(w) for w, n in zip(rows["weapons"], rows["events"], strict=True)
             for _ in range(int(n))]
+
+
+# --- scenario skeletons for real countries (flowsim new-scenario) ------------------------
+PLACEHOLDER = "PLACEHOLDER"
+
+
+def parse_countries(text: str, where: str = "--countries") -> list[str]:
+    """A comma-separated list of ISO3 codes, each known and given once; InputError else."""
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    if not codes:
+        raise InputError(where, "", "expected comma-separated ISO 3166-1 alpha-3 country "
+                         "codes such as USA,MEX,GTM, got none")
+    seen: set[str] = set()
+    for i, code in enumerate(codes):
+        check_iso3(code, where, f"country {i + 1}")
+        if code in seen:
+            raise InputError(where, f"country {i + 1}", f"'{code}' is given twice")
+        seen.add(code)
+    return codes
+
+
+def scenario_skeleton(codes: list[str], name: str = "real-countries",
+                      holdings_path: str | Path | None = None) -> str:
+    """A scenario YAML (text, with comments) for real countries: ISO3 ids, names, civilian
+    holdings from the Small Arms Survey table, a border between each country and the next
+    in the order given, and every value no table gives marked PLACEHOLDER."""
+    table = load_civilian_firearms(holdings_path)
+    by_code = {r.iso3: r for r in table.itertuples() if r.iso3}
+    names = iso3_codes()
+    lines = [
+        f"# {name}.yaml - scenario skeleton for {', '.join(codes)}, written by "
+        "`flowsim new-scenario`.",
+        "# From tables: country ids (ISO 3166-1 alpha-3) and names; civilian firearms "
+        "holdings at the end of",
+        "#   2017 from the Small Arms Survey (Karp 2018; calibration/data/"
+        "civilian-firearms-2017.csv, see",
+        "#   docs/real-data.md for the source and attribution to print).",
+        f"# {PLACEHOLDER} marks every value no shipped table gives (the split of holdings by "
+        "weapon type,",
+        "#   state stockpiles, illicit demand, borders and crossings, traffickers, controls): "
+        "replace each from",
+        "#   national data or label it an assumption before drawing conclusions. Controls "
+        "and behaviour not",
+        "#   written take the defaults of docs/scenario-reference.md.",
+        f"name: {name}",
+        "description: >",
+        f"  Skeleton for {', '.join(codes)}: civilian holdings from the Small Arms Survey "
+        f"(2017); everything else {PLACEHOLDER}.",
+        "simulation: {steps: 60, step_length: month, seed: 1}   "
+        f"# {PLACEHOLDER}: horizon and step",
+        "countries:",
+    ]
+    for code in codes:
+        row = by_code.get(code)
+        label = row.country if row is not None else names[code]
+        lines += [f"  - id: {code}", f"    name: {_yaml_text(label)}", "    stockpiles:"]
+        if row is not None:
+            n = int(row.civilian_firearms)
+            lines += [f"      - id: {code.lower()}-civilians",
+                      "        owner: civilian_licensed",
+                      f"        # Small Arms Survey (Karp 2018): {n:,} civilian-held "
+                      "firearms at the end of 2017.",
+                      f"        # {PLACEHOLDER}: the split by type (half handguns, half "
+                      "rifles here; the table gives none).",
+                      f"        holdings: {{handguns: {n // 2}, rifles: {n - n // 2}}}"]
+        else:
+            lines += [f"      - id: {code.lower()}-civilians",
+                      "        owner: civilian_licensed",
+                      f"        # {PLACEHOLDER}: the Small Arms Survey table has no row for "
+                      f"{code}; set holdings.",
+                      "        holdings: {handguns: 0, rifles: 0}"]
+        lines += [f"      # {PLACEHOLDER}: state stockpiles (military, police) with holdings, "
+                  "security, marking, records.",
+                  "    markets:",
+                  f"      - id: {code.lower()}-market",
+                  "        kind: criminal_market",
+                  f"        demand: {{handguns: 0, rifles: 0}}   # {PLACEHOLDER}: illicit "
+                  "weapons wanted per year",
+                  f"    controls: {{}}   # {PLACEHOLDER}: defaults (docs/scenario-reference.md)"]
+    lines.append(f"borders:   # {PLACEHOLDER}: each country and the next in the order given")
+    for a, b in zip(codes, codes[1:], strict=False):
+        lines += [f"  - id: {a.lower()}-{b.lower()}",
+                  f"    between: [{a}, {b}]",
+                  f"    crossings:   # {PLACEHOLDER}: official posts and unofficial paths, "
+                  "their inspection and detection",
+                  f"      - {{id: {a.lower()}-{b.lower()}-post, official: true}}"]
+    if len(codes) < 2:
+        lines[-1] = "borders: []"
+    lines.append(f"traffickers: []   # {PLACEHOLDER}: trafficker groups (base, mode, count)")
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_text(text: str) -> str:
+    """A YAML scalar for a name (quoted when it holds characters YAML reads otherwise)."""
+    import yaml
+
+    return yaml.safe_dump(text, default_style=None).strip().removesuffix("\n...").strip()

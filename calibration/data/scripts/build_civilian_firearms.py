@@ -1,4 +1,4 @@
-"""Small Arms Survey civilian firearms holdings, end of 2017 (Karp 2018) -> civilian-firearms-2017.csv.
+"""Small Arms Survey civilian holdings, end of 2017 (Karp 2018) -> civilian-firearms-2017.csv.
 
 Raw: ``raw/sas-civilian-firearms-2017.csv``, the file ``raw_data/gun_ownership_2017.csv`` of
 ``gecheline/firearmStats`` at commit 7abef330525a9a2f4ba669371b050c80c043a9b2, byte for byte

@@ -1,4 +1,4 @@
-"""Nigeria's national SDG 16.4.2 series: arms seized per year 2019-2023 (NBS) -> nigeria-arms-seized.csv.
+"""Nigeria's SDG 16.4.2 series, arms seized 2019-2023 (NBS) -> nigeria-arms-seized.csv.
 
 Raw: ``raw/nbs-nigeria-indicator-16-4-2.csv``, the file ``data/indicator_16-4-2.csv`` of
 ``NBS-Nigeria/open-sdg-data`` at commit 7ab4ed86625ef88c6a64546929dab711c607c77c, byte for

@@ -1,4 +1,4 @@
-"""SDG indicator 16.4.2 traced shares (series VC_ARM_SZTRACE, release 2026.Q3.G.01) -> sdg-16-4-2-traced-share.csv.
+"""SDG 16.4.2 traced shares (VC_ARM_SZTRACE 2026.Q3.G.01) -> sdg-16-4-2-traced-share.csv.
 
 Raw: ``raw/sdg-16-4-2-vc-arm-sztrace-2026Q3G01-extract.json``: the ``meta`` block of
 ``src/data/firearmsTracing.json`` in ``beepboop2025/narcoscope`` at commit
