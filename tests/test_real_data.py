@@ -39,6 +39,13 @@ def test_each_script_rebuilds_its_shipped_tables_from_the_raw_extract(script, tm
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
 
 
+def test_the_case_study_seizure_data_rebuild_from_the_cide_table(tmp_path):
+    run_script("scripts/build_americas_seizures.py", tmp_path,
+               DATA / "mexico-confrontations-by-year.csv")
+    assert (tmp_path / "americas-seizures.csv").read_bytes() == \
+        (ROOT / "calibration" / "americas-seizures.csv").read_bytes()
+
+
 def test_a_changed_raw_value_changes_the_rebuilt_table(tmp_path):
     """The script reads the raw file it is given (a script that ignored --raw, or a shipped
     CSV edited by hand, would not follow the raw extract)."""
@@ -241,3 +248,39 @@ def test_event_sizes_group_seizure_records_by_step_and_place():
     assert sorted(events[events > 0].tolist()) == sizes
     # grouping, not one event per record: fewer events than records when lots share a place
     assert len(sizes) <= len(mine[mine["count"] > 0]) and sum(sizes) == mine["count"].sum()
+
+
+# --- the Americas case study -------------------------------------------------------------------
+FIT_TOLERANCE = 1.5     # stated in calibration/americas.yaml before fitting
+
+
+def test_americas_calibration_names_fitted_and_held_out_real_figures_before_fitting():
+    from flowsim.calibration.fit import load_calibration
+
+    cal = load_calibration(ROOT / "calibration" / "americas.yaml")
+    assert [cal.rows[i].period for i in cal.fit] == ["2008", "2009", "2010"]
+    assert [cal.rows[i].period for i in cal.holdout] == ["37-47"]
+    # the data are the CIDE yearly table's weapons, rebuilt by its script
+    years = realdata.load_confrontations_by_year().set_index("year")["weapons"]
+    assert [r.count for r in cal.rows] == [years[y] for y in (2008, 2009, 2010, 2011)]
+    assert f"within a factor of {FIT_TOLERANCE}" in (ROOT / "calibration" /
+                                                     "americas.yaml").read_text()
+
+
+def test_fitted_americas_reproduces_the_fitted_figures():
+    """The shipped (fitted) scenario, 4 replications: each fitted year's mean simulated
+    seizures in Mexico within the stated factor of the observed (CIDE) count. Fails with the
+    scenario's values before fitting (2008 was 2x too high)."""
+    import math
+
+    import numpy as np
+
+    from flowsim.calibration.fit import load_calibration, simulate
+
+    cal = load_calibration(ROOT / "calibration" / "americas.yaml")
+    runs = [simulate(cal.scenario_data, seed, cal.horizon, cal.rows)["counts"]
+            for seed in (101, 102, 103, 104)]
+    mean = np.mean(runs, axis=0)
+    for i in cal.fit:
+        ratio = mean[i] / cal.rows[i].count
+        assert abs(math.log(ratio)) <= math.log(FIT_TOLERANCE), (cal.rows[i].label, ratio)
