@@ -25,12 +25,12 @@ weapon seized in that country and period.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.realdata import open_csv
 from flowsim.inputs.scenario import CATEGORIES, Scenario
 from flowsim.inputs.schema import COUNT_MAX
 
@@ -113,12 +113,7 @@ def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None =
     """Read and check a seizure CSV against a scenario; raises InputError."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(file, "", "file not found") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader, header = open_csv(path)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputError(file, "header", f"missing column(s) {', '.join(missing)}; expected "

@@ -93,6 +93,25 @@ KINDS: dict[str, tuple[Callable[[str], Any], str]] = {
 }
 
 
+def read_csv_text(path: Path) -> str:
+    """A CSV file's text (UTF-8, a byte-order mark dropped); InputError if it is missing or
+    not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(str(path), "", "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "", f"expected UTF-8 text, found a byte that is not "
+                         f"({exc.reason} at byte {exc.start})") from None
+
+
+def open_csv(path: Path) -> tuple[csv.DictReader, list[str]]:
+    """A reader over a CSV file's rows and its header (names stripped); InputError if the
+    file is missing or not UTF-8."""
+    reader = csv.DictReader(read_csv_text(path).splitlines())
+    return reader, [h.strip() for h in (reader.fieldnames or [])]
+
+
 def read_table(path: str | Path, columns: dict[str, str],
                optional: frozenset[str] = frozenset(), lo: dict[str, float] | None = None
                ) -> pd.DataFrame:
@@ -101,15 +120,7 @@ def read_table(path: str | Path, columns: dict[str, str],
     Extra columns are ignored. Raises InputError naming file, line and column."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(file, "", "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(file, "", f"expected UTF-8 text, found a byte that is not "
-                         f"({exc.reason} at byte {exc.start})") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader, header = open_csv(path)
     missing = [c for c in columns if c not in header]
     if missing:
         raise InputError(file, "header", f"missing column(s) {', '.join(missing)}"
