@@ -98,3 +98,26 @@ def test_reference_shows_what_a_nested_default_sets_differently():
     assert "`battlefield_capture: True`" in rows["`armed_group`"]
     assert "`demand_elasticity: 0.5`" in rows["`criminal_market`"]
     assert "conflict_demand" not in rows["`criminal_market`"]   # the type's own default
+
+
+def test_code_layout_names_every_module():
+    """The code-layout table of docs/development.md names every module of flowsim/: a
+    package's modules (as `name`) in its row, a top-level module (as `name.py`) in any row.
+    A module added or moved without a line in the table fails here (the README's old table
+    had silently missed several)."""
+    page = (ROOT / "docs" / "development.md").read_text()
+    rows = {line.split("|")[1].strip(): line for line in page.splitlines()
+            if line.startswith("| `flowsim/")}
+    package = ROOT / "flowsim"
+    missing = []
+    for module in sorted(package.rglob("*.py")):
+        if module.name == "__init__.py":
+            continue
+        if module.parent == package:
+            named = any(f"{module.name}`" in row for row in rows.values())
+        else:
+            folder = module.parent.relative_to(ROOT).as_posix()
+            named = f"`{module.stem}`" in rows.get(f"`{folder}/`", "")
+        if not named:
+            missing.append(module.relative_to(ROOT).as_posix())
+    assert not missing, f"docs/development.md's code layout does not name {missing}"
