@@ -121,3 +121,19 @@ def test_code_layout_names_every_module():
         if not named:
             missing.append(module.relative_to(ROOT).as_posix())
     assert not missing, f"docs/development.md's code layout does not name {missing}"
+
+
+def test_api_reference_shows_sphinx_roles_as_code():
+    """The Griffe extension mkdocs.yml loads turns the docstrings' Sphinx roles into inline
+    code; without it the API reference shows ':class:' and backticks literally."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "sphinx_roles", ROOT / "docs" / "_griffe" / "sphinx_roles.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert "docs/_griffe/sphinx_roles.py" in (ROOT / "mkdocs.yml").read_text()
+    text = ("a validated :class:`~flowsim.inputs.scenario.Scenario`, see :mod:`.plots` and "
+            ":func:`flowsim.run_scenario`; ``code`` stays")
+    assert module.markdown_roles(text) == ("a validated `Scenario`, see `.plots` and "
+                                           "`flowsim.run_scenario`; ``code`` stays")
