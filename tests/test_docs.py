@@ -137,3 +137,13 @@ def test_api_reference_shows_sphinx_roles_as_code():
             ":func:`flowsim.run_scenario`; ``code`` stays")
     assert module.markdown_roles(text) == ("a validated `Scenario`, see `.plots` and "
                                            "`flowsim.run_scenario`; ``code`` stays")
+
+
+def test_readme_and_home_page_say_the_same_about_trusting_the_numbers():
+    """README.md and the site's home page both carry "How far to trust the numbers" (which
+    checks are independent evidence, which are fitted); an edit to one alone fails here."""
+    def section(text: str) -> str:
+        return text.split("## How far to trust the numbers\n", 1)[1].split("\n## ", 1)[0]
+
+    home = (ROOT / "docs" / "index.md").read_text()
+    assert section(README).replace("](docs/", "](") == section(home)
