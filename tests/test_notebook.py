@@ -23,6 +23,7 @@ def outputs(cell) -> list[dict]:
 
 def test_quickstart_notebook_runs_and_shows_its_figure(tmp_path, monkeypatch):
     nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable)"))
     # a kernel on this interpreter (the project's .venv), whatever kernels the user installed
     spec = tmp_path / "kernels" / "flowsim-test"
     spec.mkdir(parents=True)
@@ -35,7 +36,8 @@ def test_quickstart_notebook_runs_and_shows_its_figure(tmp_path, monkeypatch):
                             resources={"metadata": {"path": str(NOTEBOOK.parent)}})
     client.execute()            # raises CellExecutionError, naming the cell, if any cell fails
 
-    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    *code, interpreter = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert interpreter.outputs[0]["text"].strip() == sys.executable
     shown = [o for cell in code for o in outputs(cell)]
     assert any("image/png" in o["data"] for o in shown), "the figure was not shown inline"
     headline = next(o["data"]["text/plain"] for cell in code if "headline" in cell.source
@@ -45,3 +47,13 @@ def test_quickstart_notebook_runs_and_shows_its_figure(tmp_path, monkeypatch):
     for option in ("baseline", "secure-est-stockpiles", "border-posts"):
         assert option in summary
     assert "kept" in summary
+
+
+def test_quickstart_notebook_is_stored_without_outputs():
+    """The notebook in the repository carries no outputs: numbers and figures come from
+    running it (here, or in the reader's Jupyter), never from a stale stored run."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code
+    for cell in code:
+        assert not cell.outputs and cell.execution_count is None, cell.source[:60]
