@@ -31,7 +31,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent.parent
 RECORD = "docs/results/provenance.json"
 EXPERIMENTS = ("experiments/border-displacement.yaml", "experiments/donor-comparison.yaml",
-               "experiments/sustainability.yaml")
+               "experiments/sustainability.yaml", "experiments/americas-options.yaml")
 SCENARIOS = ("scenarios/teaching.yaml", "scenarios/regional.yaml", "scenarios/large.yaml")
 
 
@@ -64,6 +64,13 @@ RESULTS: dict[str, Result] = {
         "benchmarks/calibration_budget.py --write", ("calibration/regional.yaml",)),
     "docs/results/performance.md": Result("docs/results/generate.py performance", SCENARIOS),
     "docs/results/benchmarks.md": Result("docs/results/generate.py benchmarks", SCENARIOS),
+    "docs/results/case_study.md": Result(
+        "docs/results/generate.py case_study", (
+            "calibration/americas.yaml", "calibration/data/mexico-confrontations-by-year.csv",
+            "calibration/data/mexico-confrontation-event-sizes.csv",
+            "calibration/data/sdg-16-4-2-traced-share.csv")),
+    "docs/results/real_data.md": Result(
+        "docs/results/generate.py real_data", ("calibration/data/datapackage.json",)),
     "docs/results/app_speed.md": Result("docs/results/generate.py app_speed",
                                         SCENARIOS[:2]),
 }

@@ -18,7 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from flowsim.calibration.seizure_data import SeizureRow, simulated_counts, simulated_traced_share
+from flowsim.calibration.seizure_data import (
+    SeizureRow,
+    simulated_counts,
+    simulated_seized_traced_share,
+    simulated_traced_share,
+)
 from flowsim.inputs.calibration import CalibrationSetup, SeizureSetup
 from flowsim.inputs.scenario import CATEGORIES, scenario_from_data
 from flowsim.inputs.schema import to_plain
@@ -93,7 +98,9 @@ def simulate(scenario_data: dict, seed: int, horizon: int, rows: list[SeizureRow
     model.run(horizon)
     return {"key": key, "counts": simulated_counts(model, rows),
             "traced": [simulated_traced_share(model, r) if r.tracing_requests else None
-                       for r in rows]}
+                       for r in rows],
+            "seized_traced": [simulated_seized_traced_share(model, r)
+                              if r.traced_share is not None else None for r in rows]}
 
 
 def _mix(rows: list[SeizureRow], counts: list[float], which: list[int]) -> dict:
@@ -131,6 +138,12 @@ def distance(statistics: list[str], rows: list[SeizureRow], sim: dict, which: li
             if r.tracing_requests:
                 s = sim["traced"][i]
                 errs.append((r.tracing_successes or 0) / r.tracing_requests - (s or 0.0))
+        if errs:
+            total += math.sqrt(sum(e * e for e in errs) / len(errs)) / SHARE_UNIT
+    if "seized_traced_share" in statistics:
+        got = sim.get("seized_traced") or [None] * len(rows)
+        errs = [rows[i].traced_share - (got[i] or 0.0) for i in which
+                if rows[i].traced_share is not None]
         if errs:
             total += math.sqrt(sum(e * e for e in errs) / len(errs)) / SHARE_UNIT
     return total

@@ -16,7 +16,9 @@ posterior stays wide. The noise runs are the first simulations of a calibration,
 like the others, and their scales are written to ``noise-scales.csv``;
 ``category_mix`` compares, per country and period, the share of each weapon category
 among seized weapons, in units of 0.1; ``traced_share`` compares tracing success
-(successes / requests, 000 ¶33) in units of 0.1.
+(successes / requests, 000 ¶33) in units of 0.1; ``seized_traced_share`` compares, on rows
+with a ``traced_share`` (SDG indicator 16.4.2), successes per weapon seized in that country
+and period (``tracing.csv``'s traced share) in units of 0.1.
 
 **ABC-SMC** (Beaumont et al. 2009, with adaptive tolerances; the engine is
 :mod:`flowsim.calibration.abc_smc`, checked against an exact posterior by

@@ -57,3 +57,27 @@ def simulated_traced_share(model, row: SeizureRow) -> float | None:
     """Simulated tracing successes / requests for the row's country and period."""
     req, ok = simulated_tracing(model, row)
     return ok / req if req else None
+
+
+def simulated_seized_traced_share(model, row: SeizureRow) -> float | None:
+    """Simulated tracing successes / weapons seized for the row's country and period: the
+    SDG 16.4.2 idea, as ``tracing.csv``'s ``traced_share`` (None when nothing was seized)."""
+    c = model.country_ids.index(row.country)
+    seized = ok = 0
+    for t in model.ledger.tracing_rows:
+        if t.country == c and row.first_step <= t.step <= row.last_step:
+            seized, ok = seized + t.seized, ok + t.successes
+    return ok / seized if seized else None
+
+
+def simulated_event_sizes(model, country: str, first_step: int, last_step: int) -> list[int]:
+    """Weapons (not ammunition) seized per seizure event in ``country`` between the steps:
+    the model's seizure records grouped by step and place (one event per place and step),
+    the comparable of an event-level data set's sizes."""
+    c = model.country_ids.index(country)
+    ammo = CATEGORIES.index("ammunition")
+    events: dict[tuple, int] = {}
+    for s in model.ledger.seizure_rows:
+        if s.country == c and s.category != ammo and first_step <= s.step <= last_step:
+            events[(s.step, s.place)] = events.get((s.step, s.place), 0) + s.count
+    return sorted(n for n in events.values() if n > 0)

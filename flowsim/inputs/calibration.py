@@ -31,7 +31,7 @@ from flowsim.inputs.scenario import Scenario
 from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, probability
 from flowsim.inputs.seizures import load_seizures
 
-STATISTICS = ("counts", "category_mix", "traced_share")
+STATISTICS = ("counts", "category_mix", "traced_share", "seized_traced_share")
 COUNT_SCALES = ("noise", "none")
 
 
