@@ -352,6 +352,13 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
     return None
 
 
+def add_jobs(parser: argparse.ArgumentParser) -> None:
+    """The ``--jobs`` option of every command that runs simulations in parallel; ``main``
+    caps it at the available cores (:func:`flowsim.studies.runner.worker_count`)."""
+    parser.add_argument("--jobs", type=int, default=1, help="local worker processes "
+                        "(default 1; -1 = all cores; at most the cores available)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="flowsim", description="Agent-based simulation of illicit "
                                 "small-arms and light-weapons flows.")
@@ -380,8 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("experiment", help="run a policy experiment (options x futures x "
                        "replications) in parallel, then report")
     e.add_argument("experiment", metavar="EXPERIMENT")
-    e.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1; "
-                   "-1 = all cores)")
+    add_jobs(e)
     e.add_argument("--out", default=None, help="results folder (default results/<name>); "
                    "re-running resumes where it stopped")
     e.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
@@ -392,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("calibrate", help="fit scenario parameters to seizure data (ABC-SMC "
                        "or a fast point estimate)")
     c.add_argument("calibration", metavar="CALIBRATION")
-    c.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    add_jobs(c)
     c.add_argument("--out", default=None, help="output folder (default "
                    "calibration-results/<name>); re-running resumes")
     c.add_argument("--method", choices=("abc", "point"), default=None,
@@ -409,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--replications", type=int, default=10, help="runs (default 10)")
     pt.add_argument("--steps", type=int, default=None, help="steps per run (default: the "
                     "scenario's)")
-    pt.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    add_jobs(pt)
     pt.add_argument("--strict", action="store_true", help="exit 1 if an applicable "
                     "pattern misses")
     pt.add_argument("--out", default=None, help="folder for patterns.csv (default "
@@ -440,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "power of 2) or Morris trajectories")
     sa.add_argument("--second-order", action="store_true", help="also second-order Sobol "
                     "indices (N·(2D+2) futures instead of N·(D+2))")
-    sa.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    add_jobs(sa)
     sa.add_argument("--out", default=None, help="results folder (default "
                     "results/<name>-sensitivity); re-running resumes")
     sa.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
@@ -480,6 +486,12 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_INPUT
+    if getattr(args, "jobs", None) is not None and getattr(args, "backend", "") != "dask":
+        from flowsim.studies.runner import worker_count
+
+        args.jobs, note = worker_count(args.jobs)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     try:
         return args.func(args)
     except InputError as exc:

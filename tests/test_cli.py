@@ -94,3 +94,45 @@ def test_output_folder_that_is_a_file_is_a_clear_error(tmp_path, run_cli):
     blocker.write_text("not a folder")
     code, _, err = run_cli("run", SCENARIOS / "teaching.yaml", "--steps", 2, "--out", blocker)
     assert code == 2 and err.startswith("error: cannot read or write") and str(blocker) in err
+
+
+COMMANDS_WITH_JOBS = [("experiment", "experiments/sustainability.yaml"),
+                      ("calibrate", "calibration/teaching.yaml"),
+                      ("sensitivity", "experiments/sensitivity.yaml"),
+                      ("patterns", "scenarios/teaching.yaml")]
+
+
+@pytest.mark.parametrize(("command", "file"), COMMANDS_WITH_JOBS)
+@pytest.mark.parametrize(("asked", "used", "noted"), [("1000", 2, True), ("-1", 2, False),
+                                                      ("2", 2, False), ("1", 1, False)])
+def test_jobs_is_capped_at_the_available_cores(run_cli, monkeypatch, command, file, asked,
+                                               used, noted):
+    """More workers than cores only slow a study down (issue #20): every command that takes
+    --jobs gets at most the cores this process may use, and says so in one line."""
+    import flowsim.cli as cli
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    seen = []
+    monkeypatch.setattr(cli, f"cmd_{command}", lambda args: seen.append(args.jobs) or 0)
+    code, _, err = run_cli(command, file, "--jobs", asked)
+    assert code == 0 and seen == [used]
+    if noted:
+        assert len(err.strip().splitlines()) == 1
+        assert "--jobs 1000" in err and "2 cores" in err
+    else:
+        assert err == ""
+
+
+def test_run_parallel_never_starts_more_workers_than_cores(monkeypatch):
+    """The library caps too (a notebook calling run_experiment(jobs=1000))."""
+    import joblib
+
+    from flowsim.studies.runner import run_parallel
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0}, raising=False)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError(f"a worker pool was started: {kwargs}")
+
+    monkeypatch.setattr(joblib, "Parallel", no_pool)
+    assert sorted(run_parallel(abs, [(-1,), (-2,)], jobs=1000)) == [1, 2]
