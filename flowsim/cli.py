@@ -400,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("calibration", metavar="CALIBRATION")
     add_jobs(c)
     c.add_argument("--out", default=None, help="output folder (default "
-                   "calibration-results/<name>); re-running resumes")
+                   "calibration-results/<name>-<method>); re-running resumes")
     c.add_argument("--method", choices=("abc", "point"), default=None,
                    help="override the set-up's method")
     c.add_argument("--backend", choices=("joblib", "dask"), default="joblib")

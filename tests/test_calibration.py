@@ -402,7 +402,23 @@ def test_calibration_refuses_the_folder_of_another_calibration(tmp_path, run_cli
     other = setup(tmp_path, seed=3, abc={"particles": 4, "generations": 0,
                                          "max_simulations": 4})
     code, _, err = run_cli("calibrate", other, "--out", out)
-    assert code == 2 and "different study" in err
+    assert code == 2 and "different study" in err and "--out DIR" in err
+
+
+def test_abc_and_point_fits_of_one_setup_get_their_own_default_folders(tmp_path, run_cli,
+                                                                       monkeypatch):
+    """The README runs both methods on one set-up; the second was refused (issue #20.2)."""
+    file = setup(tmp_path, abc={"particles": 4, "generations": 0, "max_simulations": 4},
+                 predictive_runs=1)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("calibrate", file)
+    assert code == 0, err
+    code, out_point, err = run_cli("calibrate", file, "--method", "point")
+    assert code == 0, err
+    folders = tmp_path / "calibration-results"
+    assert json.loads((folders / "t-abc" / "summary.json").read_text())["method"] == "abc"
+    assert json.loads((folders / "t-point" / "summary.json").read_text())["method"] == "point"
+    assert "calibration-results/t-abc/" in out and "calibration-results/t-point/" in out_point
 
 
 # --- synthetic data and derived parameters ------------------------------------------------------

@@ -129,7 +129,8 @@ class PointSettings:
 class CalibrationSpec:
     """A flowsim calibration set-up."""
 
-    name: str = param(doc="Short name; outputs go to calibration-results/<name>/ by default.")
+    name: str = param(doc="Short name; outputs go to calibration-results/<name>-<method>/ by "
+                      "default (`--out DIR` chooses another folder).")
     description: str = param("", "What is fitted to what.")
     scenario: str = param(doc="Scenario file, relative to this file.")
     data: str = param(doc="Seizure CSV, relative to this file (format: docs/calibration.md).")
@@ -692,12 +693,47 @@ def calibration_reference() -> str:
         "scale (`count_scale: noise`). `flowsim synthesize CALIBRATION --truth "
         "NAME=VALUE ... [--seed N] --out FILE.csv` writes data shaped like the set-up's from "
         "known values (and `FILE.truth.json`), to check a set-up recovers them.", "",
+        OUTPUT_FOLDERS, "",
         "## Method", "", (__doc__ or "").split("\n\n", 1)[1].strip(), "",
         "## Seizure data format", "", (seizure_data.__doc__ or "").split("\n\n", 1)[1].strip(),
         "", reference(CalibrationSpec, "calibration set-up (top level)"),
         pattern_calibration_reference(), "",
+        POINT_METHOD, "",
         VALIDATION,
     ])
+
+
+OUTPUT_FOLDERS = """**Output folder (`--out DIR`).** Without `--out`, outputs go to
+`calibration-results/<name>-<method>/`, so the ABC and the point fit of one set-up keep
+their own folders (`calibration-results/teaching-abc/` and
+`calibration-results/teaching-point/`). The folder also holds every finished simulation:
+running the same command again resumes there. A folder belongs to one set-up: a set-up
+whose settings, scenario or data changed is refused there ("holds results of a different
+study"); choose another folder with `--out DIR` (e.g. `--out calibration-results/try-2`), or
+remove the old one to start over."""
+
+POINT_METHOD = """## The point method: what it is for, and when not to trust it
+
+`--method point` is for workshops and first looks: in about a minute it finds one set of
+values that brings the simulated seizures close to the data, and writes a fitted scenario
+participants can run at once. It is not an estimate to report:
+
+- **It gives no uncertainty.** It returns the best point differential evolution found with
+  a small population and few iterations (`point.popsize`, `point.maxiter`), each candidate
+  run with the same few seeds (`point.replications`). The spread it prints is the
+  spread over those seeds at the estimate, not over the values the data allow.
+- **Confounded parameters are not separated.** When the data respond to a sum (e.g. two
+  leakage rates feeding the same seizures), many combinations fit equally well; the point
+  method picks one of them, which can be far from the truth while the fit looks good.
+  The ABC posterior shows such a trade-off as a wide interval and a strong correlation
+  (its warnings name the parameters); a point estimate hides it.
+- **Its warnings mean what they say.** When the command ends with a coverage warning
+  (fewer than 70% of observations inside the 90% band of runs at the estimate), the point
+  does not reproduce the data it was fitted to, or the held-out periods: do not use its
+  fitted scenario for predictions, comparisons of options or any figure you report.
+
+Use ABC-SMC (the default method) for anything reported, and check a set-up with `flowsim
+synthesize` (data made from known values) before trusting either method on real returns."""
 
 
 VALIDATION = """## Validation: is the ABC-SMC right?
@@ -740,13 +776,19 @@ number of workers.
 """
 
 
+def default_out(cal: Calibration) -> Path:
+    """``calibration-results/<name>-<method>``: the ABC and the point fit of one set-up
+    keep their own folders, so running both (as the README does) needs no ``--out``."""
+    return Path("calibration-results") / f"{cal.spec.name}-{cal.spec.method}"
+
+
 def calibrate(calibration: str | Path, *, method: str | None = None, jobs: int = 1,
               backend: str = "joblib", address: str | None = None,
               out: str | Path | None = None, echo=print) -> dict:
     """Fit a calibration set-up's free parameters to its data; return the summary.
 
     ``method`` (``"abc"`` or ``"point"``) overrides the set-up's. Simulations are cached in
-    ``OUT`` (default ``calibration-results/<name>``) as they finish, so calling this again
+    ``OUT`` (default ``calibration-results/<name>-<method>``) as they finish, so calling this again
     with the same ``out`` resumes. Writes ``summary.json``, ``fitted-scenario.yaml``,
     ``fit.csv``, the plots and ``posterior.csv`` (ABC) or ``estimate.csv`` (point) there;
     returns the contents of ``summary.json`` (ABC: per-parameter median, 5%/95%, width
@@ -760,7 +802,7 @@ def calibrate(calibration: str | Path, *, method: str | None = None, jobs: int =
     cal = load_calibration(calibration)
     if method:
         cal.spec.method = method
-    out = Path(out) if out else Path("calibration-results") / cal.spec.name
+    out = Path(out) if out else default_out(cal)
     progress = Progress(out, cal)
     run_opts = {"jobs": jobs, "backend": backend, "address": address}
     say(f"{cal.spec.name}: {cal.spec.method} on {len(cal.spec.parameters)} parameters, "

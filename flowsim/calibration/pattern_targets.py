@@ -68,7 +68,8 @@ HEADER_END = "# --- end of fit"
 class PatternCalibrationSpec:
     """A calibration set-up whose data are seed patterns."""
 
-    name: str = param(doc="Short name; outputs go to calibration-results/<name>/ by default.")
+    name: str = param(doc="Short name; outputs go to calibration-results/<name>-<method>/ by "
+                      "default (`--out DIR` chooses another folder).")
     description: str = param("", "What is fitted to what.")
     scenario: str = param(doc="Scenario file, relative to this file.")
     patterns: str = param(doc="Patterns file, relative to this file (docs/patterns.md).")
