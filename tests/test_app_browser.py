@@ -174,16 +174,20 @@ def test_download_gives_the_run_tables(session, tmp_path):
 
 
 def test_play_runs_and_pause_stops(session):
+    """Play steps the run in the browser and Pause gives the controls back. Waits only on
+    the page's state; that no step follows the one in flight is checked where the play
+    loop's thread can be joined (tests/test_app.py::test_pause_ends_the_play_loop)."""
     page = session.page
     page.get_by_text("Compare with baseline").click()       # the heavier redraw
     title = page.get_by_text(re.compile(r"^Step \d+ of"))
+    step = page.get_by_role("button", name="Step", exact=True)
     page.get_by_role("button", name="▶").click()
+    expect(step).to_be_disabled(timeout=20_000)             # playing: no manual steps
     expect(title).to_have_text(re.compile(r"^Step ([3-9]|\d\d+) of"), timeout=30_000)
     page.get_by_role("button", name="❚❚").click()
-    page.wait_for_timeout(1000)
-    stopped = title.inner_text()
-    page.wait_for_timeout(1500)
-    assert title.inner_text() == stopped
+    expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=20_000)
+    expect(step).to_be_enabled(timeout=20_000)              # paused: Step works again
+    session.step()
     assert session.errors == []
 
 
