@@ -8,6 +8,7 @@ leaves no half-written outputs.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
@@ -321,15 +322,40 @@ def cmd_app(args: argparse.Namespace) -> int:
               "network; every participant gets their own model, but there is no login. Use "
               "it on a classroom network you trust and stop it (Ctrl-C) afterwards.",
               file=sys.stderr)
+    _check_port_free(args.host, args.port)
     os.environ.update(SOLARA_APP=APP_MODULE, SERVER_NAME=args.host,
                       SERVER_PORT=str(args.port))
+    import warnings
+
     import uvicorn
 
+    # Solara warns on every page load over plain http at an address other than "localhost"
+    # (e.g. 127.0.0.1, a classroom IP) that it cannot set a SameSite=None cookie and falls
+    # back to SameSite=Lax. Lax is right for the workshop app, which is opened directly,
+    # not embedded in another site's iframe: the warning is noise for participants.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https",
+                            category=UserWarning)
     shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
     print(f"flowsim workshop app: http://{shown}:{args.port}/  (Ctrl-C to stop)", flush=True)
     uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port,
                 log_level="warning")
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse a port another program listens on, before the app prints its address."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        why = ("the port is in use (another program, or another flowsim app, listens there)"
+               if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
+        other = port + 1 if port < 65535 else port - 1
+        raise InputError(f"--port {port}", "", f"cannot serve the app on {host}:{port}: "
+                         f"{why}; stop that program or choose another port with --port N "
+                         f"(e.g. --port {other})") from None
 
 
 def _check_numbers(args: argparse.Namespace) -> str | None:
@@ -346,6 +372,9 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
                 check_field(Simulation, option, value, f"--{option}", "")
             except InputError as exc:
                 return exc.message and f"--{option}: {exc.message}"
+    port = getattr(args, "port", None)
+    if port is not None and not 1 <= port <= 65535:
+        return f"--port: expected a port number from 1 to 65535, got {port}"
     if jobs is not None and (jobs == 0 or jobs < -1):
         return f"--jobs: expected a number of workers of at least 1 (or -1 for all cores), " \
                f"got {jobs}"

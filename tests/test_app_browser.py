@@ -249,3 +249,24 @@ def test_open_host_warns_and_bad_scenario_exits_2(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_busy_port_fails_cleanly_and_the_first_page_load_is_quiet(run_cli):
+    """A second app on a port in use: one-paragraph error, exit 2, no URL printed first.
+    The first page load, at 127.0.0.1 as the test's browser uses it, logs nothing (Solara
+    warned about SameSite cookies on plain http; issue #20.4)."""
+    port = _free_port()
+    proc = _start([], port)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_up(proc, url)
+        with urllib.request.urlopen(url, timeout=30) as page:      # a second full load
+            assert page.status == 200
+        code, out, err = run_cli("app", "--port", port)
+        assert code == 2 and out == ""
+        assert err.startswith(f"error: --port {port}: ") and "in use" in err
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    logged = proc.stderr.read()
+    assert "samesite" not in logged.lower() and "Traceback" not in logged, logged

@@ -136,3 +136,11 @@ def test_run_parallel_never_starts_more_workers_than_cores(monkeypatch):
 
     monkeypatch.setattr(joblib, "Parallel", no_pool)
     assert sorted(run_parallel(abs, [(-1,), (-2,)], jobs=1000)) == [1, 2]
+
+
+@pytest.mark.parametrize("port", ["99999", "-5", "0"])
+def test_app_port_out_of_range_is_a_clear_error_before_the_server_starts(run_cli, port):
+    code, out, err = run_cli("app", "--port", port)
+    assert code == 2 and out == ""
+    assert err.startswith("error: --port: expected a port number from 1 to 65535, got ")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
