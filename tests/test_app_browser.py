@@ -31,6 +31,9 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 FLOWSIM = Path(sys.executable).with_name("flowsim")
+# Every expect() waits on the page's state; its 5-second default bound was too short on a
+# loaded machine (issue #20.3: test_exercise_menu_sets_the_starting_settings failed there).
+expect.set_options(timeout=30_000)
 
 
 def _free_port() -> int:
