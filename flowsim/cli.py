@@ -109,6 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.steps is not None:
         scenario.simulation.steps = args.steps
     out = Path(args.out) if args.out else Path("out") / scenario.name
+    earlier = _earlier_run(out)
     try:
         with progress_bar(scenario.simulation.steps, f"run {scenario.name}", "step") as bar:
             result = run_scenario(scenario, seed=args.seed, out=out, plots=not args.no_plots,
@@ -129,7 +130,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\nTraced share of seized weapons (SDG 16.4.2 idea): {share:.1%} "
               f"({tr['requests'].sum()} tracing requests, {tr['successes'].sum()} traced)")
     print(f"\nOutputs written to {out}/ (tables as CSV, plots as PNG; schema: README.md)")
+    if earlier:
+        print(f"(replaced the earlier run in {out}/ ({earlier}): its tables and plots were "
+              "overwritten or removed; use --out DIR to keep runs apart)")
     return 0
+
+
+def _earlier_run(out: Path) -> str | None:
+    """What an earlier ``flowsim run`` left in ``out`` (seed, steps), or None."""
+    import json
+
+    try:
+        meta = json.loads((out / "run.json").read_text())
+        return f"seed {meta['seed']}, {meta['steps']} steps"
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
@@ -297,9 +312,10 @@ def cmd_discover(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from flowsim.studies.ema_export import export_ema
 
+    existed = Path(args.output).is_file()
     path, n = export_ema(args.results, args.output)
     print(f"wrote {n} experiments to {path} (EMA Workbench format: "
-          "ema_workbench.load_results)")
+          "ema_workbench.load_results)" + (f"; replaced the earlier {path}" if existed else ""))
     return 0
 
 

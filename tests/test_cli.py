@@ -144,3 +144,20 @@ def test_app_port_out_of_range_is_a_clear_error_before_the_server_starts(run_cli
     assert code == 2 and out == ""
     assert err.startswith("error: --port: expected a port number from 1 to 65535, got ")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_run_into_an_earlier_runs_folder_removes_its_stale_files_and_says_so(tmp_path,
+                                                                            run_cli):
+    """--no-plots after a run with plots left the old PNGs beside the new tables (#20.5)."""
+    out = tmp_path / "out"
+    assert run_cli("run", SCENARIOS / "teaching.yaml", "--steps", 3, "--out", out)[0] == 0
+    assert "replac" not in run_cli("run", SCENARIOS / "teaching.yaml", "--steps", 3,
+                                   "--out", tmp_path / "new", "--no-plots")[1]
+    (out / "notes.txt").write_text("mine")            # not a flowsim output: kept
+    code, stdout, _ = run_cli("run", SCENARIOS / "teaching.yaml", "--steps", 4, "--seed", 8,
+                              "--out", out, "--no-plots")
+    assert code == 0
+    assert {p.name for p in out.iterdir()} == {n for n in EXPECTED
+                                               if n.endswith((".csv", ".json"))} | {"notes.txt"}
+    assert json.loads((out / "run.json").read_text())["steps"] == 4
+    assert f"replaced the earlier run in {out}/ (seed" in stdout
