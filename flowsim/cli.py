@@ -35,28 +35,11 @@ INTERRUPTED = {
 }
 
 
-def input_kind(data: object) -> str:
-    """Which flowsim format a file's YAML data is, told by its keys: ``scenario``,
-    ``experiment``, ``calibration`` or ``patterns`` (a scenario when nothing tells)."""
-    from flowsim.inputs.patterns import is_patterns_data
-
-    if is_patterns_data(data):
-        return "patterns"
-    keys = set(data) if isinstance(data, dict) else set()
-    if "countries" in keys:
-        return "scenario"
-    if keys & {"options", "baseline", "replications", "uncertain"}:
-        return "experiment"
-    if keys & {"data", "parameters", "statistics", "holdout_periods"}:
-        return "calibration"
-    return "experiment" if "scenario" in keys else "scenario"
-
-
 def _validate_one(path: str) -> str:
     """Check one scenario, experiment, calibration or seed-patterns file; a one-line
     summary if valid."""
     from flowsim.inputs.scenario import scenario_from_data
-    from flowsim.inputs.schema import load_yaml
+    from flowsim.inputs.schema import input_kind, load_yaml
 
     data = load_yaml(path)
     kind = input_kind(data)
@@ -69,22 +52,55 @@ def _validate_one(path: str) -> str:
         from flowsim.studies.experiment import load_experiment
 
         exp = load_experiment(path)
-        return (f"experiment '{exp.spec.name}' on '{exp.scenario.name}': {len(exp.options)} "
-                f"options x {len(exp.samples)} futures x {exp.spec.replications} "
-                f"replications = {len(exp.tasks())} runs of {exp.horizon} steps")
+        text = (f"experiment '{exp.spec.name}' on '{exp.scenario.name}': `flowsim experiment` "
+                f"runs {len(exp.options)} options x {len(exp.samples)} futures x "
+                f"{exp.spec.replications} replications = {len(exp.tasks())} runs of "
+                f"{exp.horizon} steps")
+        if exp.spec.sensitivity is not None:
+            from flowsim.studies.sensitivity import load_sensitivity
+
+            sa = load_sensitivity(path)
+            d, reps = sa.design, sa.spec.replications
+            text += (f"; `flowsim sensitivity` runs {d.method} on {d.problem['num_vars']} "
+                     f"parameters, {d.run_formula()} futures x {len(sa.options)} options x "
+                     f"{reps} replication{'s' if reps > 1 else ''} = {len(sa.tasks())} runs "
+                     f"of {sa.horizon} steps")
+        return text
     if kind == "calibration":
         from flowsim.calibration.fit import load_calibration
 
         cal = load_calibration(path)
         return (f"calibration '{cal.spec.name}' of '{cal.scenario.name}': "
                 f"{len(cal.spec.parameters)} free parameters, {len(cal.rows)} data rows "
-                f"({len(cal.holdout)} held out)")
+                f"({len(cal.holdout)} held out); `flowsim calibrate` runs "
+                + _calibration_runs(cal))
     s = scenario_from_data(data, str(path))
     n_sp = sum(len(c.stockpiles) for c in s.countries)
     n_tr = sum(t.count for t in s.traffickers)
     return (f"'{s.name}', {len(s.countries)} countries, {len(s.borders)} borders, "
             f"{n_sp} stockpiles, {n_tr} traffickers, {s.simulation.steps} "
             f"{s.simulation.step_length} steps")
+
+
+def _calibration_runs(cal) -> str:
+    """What ``flowsim calibrate`` will simulate for a set-up, in words."""
+    s = cal.spec
+    horizon = getattr(cal, "horizon", None)
+    steps = f" of {horizon} steps" if horizon else ""
+    extra = [f"{n} {what}" for n, what in ((getattr(s, "noise_runs", 0), "noise runs"),
+                                            (getattr(s, "predictive_runs", 0),
+                                             "predictive runs")) if n]
+    if s.method == "abc":
+        a = s.abc
+        total = (f", {a.max_total_simulations} in all" if a.max_total_simulations else "")
+        main = (f"ABC-SMC: {a.particles} particles, the prior generation and up to "
+                f"{a.generations} more, at most {a.max_simulations} simulations each{total}")
+    else:
+        p, d = s.point, len(s.parameters)
+        main = (f"a point estimate: differential evolution, at most "
+                f"{(p.maxiter + 1) * p.popsize * d} candidates x {p.replications} seeds")
+    return main + (f", plus {' and '.join(extra)}" if extra else "") + f"{steps} (--method " \
+        f"{'point' if s.method == 'abc' else 'abc'} runs the other method)"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

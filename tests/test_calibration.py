@@ -130,6 +130,26 @@ def test_overlapping_periods_and_missing_columns(tmp_path):
         load_seizures(path, TEACHING)
 
 
+def test_periods_past_the_scenarios_horizon_are_refused(tmp_path, run_cli):
+    """Periods 500-512 in a 120-step scenario passed validate and stretched every
+    calibration simulation to 512 steps (issue #20.6)."""
+    file = setup(tmp_path)
+    rows = list(csv.DictReader((tmp_path / "seizures.csv").open()))
+    rows[-1]["period"] = "500-512"
+    write_csv(tmp_path / "seizures.csv", rows)
+    for command in ("validate", "calibrate"):
+        code, _, err = run_cli(command, file, *(["--out", tmp_path / "o"]
+                                                if command == "calibrate" else []))
+        assert code == 2, err
+        assert err.startswith(f"error: {tmp_path / 'seizures.csv'}: line {len(rows) + 1}, "
+                              "column period: ")
+        assert "'500-512'" in err and "steps 1-120" in err and "horizon" in err
+        assert len(err.strip().splitlines()) == 1
+    # a set-up that asks for a longer horizon may use data that far
+    file.write_text(file.read_text() + "horizon: 512\n")
+    assert run_cli("validate", file)[0] == 0
+
+
 def test_years_map_to_steps_with_start_year(tmp_path):
     row = {"country": "MER", "period": "2016", "place": "inland", "category": "rifles",
            "count": 3}

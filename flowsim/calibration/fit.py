@@ -58,7 +58,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from flowsim.calibration.abc_smc import abc_smc
 from flowsim.calibration.posterior import (
@@ -75,7 +74,16 @@ from flowsim.calibration.seizure_data import (
 )
 from flowsim.errors import InputError, did_you_mean
 from flowsim.inputs.scenario import CATEGORIES, Scenario, scenario_from_data
-from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, probability, to_plain
+from flowsim.inputs.schema import (
+    MAX_STEPS,
+    build,
+    check_kind,
+    dump_yaml,
+    load_yaml,
+    param,
+    probability,
+    to_plain,
+)
 from flowsim.model.flow_model import FlowModel
 from flowsim.studies.experiment import check_path_range, load_scenario_beside, scenario_for_sample
 from flowsim.studies.runner import derive_seed, run_parallel
@@ -343,12 +351,12 @@ def setup_copy(setup: str | Path, out: str | Path, **changes: Any) -> Path:
     ``changes`` (e.g. ``seed=4`` or ``data="other.csv"``) and its file paths (scenario, data,
     patterns) made absolute, so the copy works from any folder; return ``out``."""
     setup = Path(setup)
-    spec = {**yaml.safe_load(setup.read_text()), **changes}
+    spec = {**load_yaml(setup), **changes}
     for key in ("scenario", "data", "patterns"):
         if key in spec:
             spec[key] = str((setup.parent / spec[key]).resolve())
     out = Path(out)
-    out.write_text(yaml.safe_dump(spec, sort_keys=False))
+    out.write_text(dump_yaml(spec))
     return out
 
 
@@ -357,6 +365,7 @@ def load_calibration(path: str | Path) -> Calibration:
     path = Path(path)
     file = str(path)
     raw = load_yaml(path)
+    check_kind(raw, "calibration", file)
     from flowsim.calibration import pattern_targets
 
     if pattern_targets.is_pattern_setup(raw):           # seed patterns as the data
@@ -366,7 +375,7 @@ def load_calibration(path: str | Path) -> Calibration:
         raise InputError(file, "parameters", "expected at least one free parameter")
     scenario_data, scenario = load_scenario_beside(path, spec.scenario)
     check_parameters(spec.parameters, scenario_data, file, spec.derived)
-    rows = load_seizures(path.parent / spec.data, scenario, spec.start_year)
+    rows = load_seizures(path.parent / spec.data, scenario, spec.start_year, spec.horizon)
     periods = {r.period for r in rows}
     for i, period in enumerate(spec.holdout_periods):
         if period not in periods:
@@ -377,9 +386,6 @@ def load_calibration(path: str | Path) -> Calibration:
     if not fit:
         raise InputError(file, "holdout_periods", "every data row is held out; nothing to fit")
     cal = Calibration(spec, file, scenario_data, scenario, rows, fit, holdout)
-    if spec.horizon is not None and spec.horizon < max(r.last_step for r in rows):
-        raise InputError(file, "horizon", f"the data run to step "
-                         f"{max(r.last_step for r in rows)}; horizon {spec.horizon} is shorter")
     return cal
 
 
@@ -666,7 +672,7 @@ def write_outputs(cal: Calibration, fitted: dict, out: Path, run_opts: dict,
                 noise_scale=cal.scales).to_csv(stage.path("noise-scales.csv"), index=False)
         pd.DataFrame(fitted["history"]).to_csv(stage.path("diagnostics.csv"), index=False)
         stage.path("fitted-scenario.yaml").write_text(
-            header + yaml.safe_dump(fitted_data, sort_keys=False))
+            header + dump_yaml(fitted_data))
         stage.path("summary.json").write_text(json.dumps(summary, indent=2))
         plot_fit(fit_table, stage.path("fit.png"), coverage)
         plot_diagnostics(fitted["history"], cal.spec.method, stage.path("diagnostics.png"))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from flowsim.errors import InputError, did_you_mean
 from flowsim.inputs.scenario import CATEGORIES, Scenario
-from flowsim.inputs.schema import COUNT_MAX
+from flowsim.inputs.schema import COUNT_MAX, read_input
 
 REQUIRED = ("country", "period", "place", "category", "count")
 OPTIONAL = ("marked_share", "tracing_requests", "tracing_successes", "origin_country")
@@ -102,15 +102,14 @@ def _number(text: str, kind: type, file: str, where: str, lo: float = 0.0,
     return value
 
 
-def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None = None
-                  ) -> list[SeizureRow]:
-    """Read and check a seizure CSV against a scenario; raises InputError."""
+def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None = None,
+                  horizon: int | None = None) -> list[SeizureRow]:
+    """Read and check a seizure CSV against a scenario; raises InputError. Periods must end
+    by ``horizon`` (default: the scenario's ``simulation.steps``): simulations run to the
+    last data step, so a period past it would silently stretch every one of them."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(file, "", "file not found") from None
+    text = read_input(path, "a seizure-data CSV file", encoding="utf-8-sig")
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
@@ -152,6 +151,15 @@ def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None =
                              f"{did_you_mean(category, (*CATEGORIES, ALL_WEAPONS))}; expected "
                              f"one of {', '.join((*CATEGORIES, ALL_WEAPONS))}")
         first, last = parse_period(raw["period"], start_year, spy, file, where("period"))
+        end = horizon or scenario.simulation.steps
+        if last > end:
+            whose = (f"the set-up's horizon ({end} steps)" if horizon else
+                     f"the scenario's horizon (simulation.steps = {end} "
+                     f"{scenario.simulation.step_length} steps)")
+            raise InputError(file, where("period"), f"period '{raw['period']}' covers steps "
+                             f"{first}-{last}, past {whose}; expected periods within steps "
+                             f"1-{end} (or set the calibration set-up's `horizon` to simulate "
+                             "longer)")
         count = int(_number(raw["count"], int, file, where("count")))
         opt: dict = {}
         if raw.get("marked_share"):

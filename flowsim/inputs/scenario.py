@@ -27,6 +27,7 @@ from flowsim.inputs.schema import (
     COUNT_MAX,
     MAX_STEPS,
     build,
+    check_kind,
     load_yaml,
     param,
     parse_yaml,
@@ -533,6 +534,7 @@ def scenario_from_text(text: str, file: str = "<string>") -> Scenario:
 
 
 def scenario_from_data(data: Any, file: str) -> Scenario:
+    check_kind(data, "scenario", file)
     scenario = build(Scenario, data, file)
     check_references(scenario, file)
     return scenario

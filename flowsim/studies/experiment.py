@@ -23,7 +23,15 @@ from flowsim._version import __version__
 from flowsim.errors import InputError
 from flowsim.inputs.interventions import TYPES, Intervention, parse_interventions
 from flowsim.inputs.scenario import Scenario, scenario_from_data
-from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, reference, to_plain
+from flowsim.inputs.schema import (
+    MAX_STEPS,
+    build,
+    check_kind,
+    load_yaml,
+    param,
+    reference,
+    to_plain,
+)
 from flowsim.model.flow_model import FlowModel
 from flowsim.model.harm import run_with_harm
 from flowsim.outputs.metrics import OUTCOMES, route_totals, run_totals, series
@@ -247,7 +255,9 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read and check an experiment file and its scenario; raises InputError."""
     path = Path(path)
     file = str(path)
-    spec = build(ExperimentSpec, load_yaml(path), file)
+    data = load_yaml(path)
+    check_kind(data, "experiment", file)
+    spec = build(ExperimentSpec, data, file)
     scenario_data, scenario = load_scenario_beside(path, spec.scenario)
     baseline = parse_interventions(spec.baseline, scenario, file, "baseline")
     if not spec.options:
