@@ -16,7 +16,9 @@ by country, year, place and weapon type; 000 ¶43) and the SDG 16.4.2 tracing in
 | tracing_successes | no | requests that identified the origin (<= requests) |
 | origin_country | no | origin where known (informative; not matched) |
 
-Periods of rows with the same country, place and category must not overlap.
+Periods of rows with the same country, place and category must not overlap, and must end
+within the simulated steps: the scenario's `simulation.steps`, or the set-up's `horizon`
+when it gives one. A data file may be at most 5 MB (checked before it is read).
 """
 
 from __future__ import annotations

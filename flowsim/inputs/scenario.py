@@ -492,7 +492,9 @@ class Behaviour:
 
 @dataclass(kw_only=True)
 class Scenario:
-    """A flowsim scenario."""
+    """A flowsim scenario. Every file flowsim reads (scenario, experiment, calibration and
+    patterns YAML, seizure-data CSV) may be at most 5 MB, checked before it is parsed. YAML
+    numbers follow YAML 1.2: `1e300` and `2E+3` are numbers, as are `1.5` and `.inf`."""
 
     name: str = param(doc="Short name of the scenario.")
     description: str = param("", "What it represents and where its magnitudes come from.")
