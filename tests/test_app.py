@@ -280,18 +280,25 @@ def test_page_builds_on_mesas_solaraviz_with_every_lever():
     assert _counter_values(rc)["diverted"] == "0"
 
 
-def test_step_button_updates_the_counters(teaching):
-    model = WorkshopModel(_setup(teaching), seed=1)
+def _render_controller(model: WorkshopModel, play_interval: int = 100, counters=False):
+    """Mesa's model controller (Reset, Play/Pause, Step) on ``model``, rendered in-process,
+    with the counters panel if asked."""
 
     @solara.component
     def Test():
         reactive = solara.use_reactive(model)
-        ModelController(reactive, play_interval=solara.use_reactive(100),
+        ModelController(reactive, play_interval=solara.use_reactive(play_interval),
                         render_interval=solara.use_reactive(1),
                         use_threads=solara.use_reactive(False))
-        CountersPanel(reactive.value)
+        if counters:
+            CountersPanel(reactive.value)
 
-    _, rc = solara.render(Test(), handle_error=False)
+    return solara.render(Test(), handle_error=False)[1]
+
+
+def test_step_button_updates_the_counters(teaching):
+    model = WorkshopModel(_setup(teaching), seed=1)
+    rc = _render_controller(model, counters=True)
     before = _counter_values(rc)
     assert set(before) == {"diverted", "trafficked", "seized", "delivered", "traced_share"}
     assert before["diverted"] == "0"
@@ -309,15 +316,7 @@ def test_pause_ends_the_play_loop(teaching):
     import threading
 
     model = WorkshopModel(_setup(teaching), seed=1)
-
-    @solara.component
-    def Test():
-        reactive = solara.use_reactive(model)
-        ModelController(reactive, play_interval=solara.use_reactive(20),
-                        render_interval=solara.use_reactive(1),
-                        use_threads=solara.use_reactive(False))
-
-    _, rc = solara.render(Test(), handle_error=False)
+    rc = _render_controller(model, play_interval=20)
     before = set(threading.enumerate())
     rc.find(v.Btn, children=["▶"]).widget.click()
     stepped = threading.Condition()
