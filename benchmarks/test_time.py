@@ -70,7 +70,8 @@ def markdown(r: dict) -> str:
         f"{r['load'][1]:.1f} after): {counts} in {pytest_s / 60:.1f} min by pytest's clock, "
         f"using {r['cpu'] / 60:.1f} min of CPU time ({verdict} the {BUDGET_S // 60}-minute "
         "budget for a quiet 2-core machine; on a busy machine the clock time grows, the CPU "
-        "time does not).",
+        "time does not). The tests marked slow (`-m slow`: the shipped calibration at its "
+        "full budget) are not part of it.",
         "",
         "| slowest tests (pytest --durations) | s |",
         "|---|---|",

@@ -157,6 +157,7 @@ def test_years_map_to_steps_with_start_year(tmp_path):
     assert (parsed.first_step, parsed.last_step) == (13, 24)
 
 
+@pytest.mark.slow        # the shipped ABC budget: about 1,300 simulations on 2 workers
 def test_shipped_teaching_setup_recovers_its_truth(tmp_path, run_cli):
     """The shipped set-up, its shipped data (made at the truth in .truth.json) and its own
     budget: every 90% interval holds the truth and is at most half the prior's width."""
