@@ -8,6 +8,7 @@ leaves no half-written outputs.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
@@ -36,28 +37,11 @@ INTERRUPTED = {
 }
 
 
-def input_kind(data: object) -> str:
-    """Which flowsim format a file's YAML data is, told by its keys: ``scenario``,
-    ``experiment``, ``calibration`` or ``patterns`` (a scenario when nothing tells)."""
-    from flowsim.inputs.patterns import is_patterns_data
-
-    if is_patterns_data(data):
-        return "patterns"
-    keys = set(data) if isinstance(data, dict) else set()
-    if "countries" in keys:
-        return "scenario"
-    if keys & {"options", "baseline", "replications", "uncertain"}:
-        return "experiment"
-    if keys & {"data", "parameters", "statistics", "holdout_periods"}:
-        return "calibration"
-    return "experiment" if "scenario" in keys else "scenario"
-
-
 def _validate_one(path: str) -> str:
     """Check one scenario, experiment, calibration or seed-patterns file; a one-line
     summary if valid."""
     from flowsim.inputs.scenario import scenario_from_data
-    from flowsim.inputs.schema import load_yaml
+    from flowsim.inputs.schema import input_kind, load_yaml
 
     data = load_yaml(path)
     kind = input_kind(data)
@@ -70,22 +54,55 @@ def _validate_one(path: str) -> str:
         from flowsim.inputs.experiment import load_experiment
 
         exp = load_experiment(path)
-        return (f"experiment '{exp.spec.name}' on '{exp.scenario.name}': {len(exp.options)} "
-                f"options x {len(exp.samples)} futures x {exp.spec.replications} "
-                f"replications = {len(exp.tasks())} runs of {exp.horizon} steps")
+        text = (f"experiment '{exp.spec.name}' on '{exp.scenario.name}': `flowsim experiment` "
+                f"runs {len(exp.options)} options x {len(exp.samples)} futures x "
+                f"{exp.spec.replications} replications = {len(exp.tasks())} runs of "
+                f"{exp.horizon} steps")
+        if exp.spec.sensitivity is not None:
+            from flowsim.studies.sensitivity import load_sensitivity
+
+            sa = load_sensitivity(path)
+            d, reps = sa.design, sa.spec.replications
+            text += (f"; `flowsim sensitivity` runs {d.method} on {d.problem['num_vars']} "
+                     f"parameters, {d.run_formula()} futures x {len(sa.options)} options x "
+                     f"{reps} replication{'s' if reps > 1 else ''} = {len(sa.tasks())} runs "
+                     f"of {sa.horizon} steps")
+        return text
     if kind == "calibration":
         from flowsim.inputs.calibration import load_setup
 
         cal = load_setup(path)
         return (f"calibration '{cal.spec.name}' of '{cal.scenario.name}': "
                 f"{len(cal.spec.parameters)} free parameters, {len(cal.rows)} data rows "
-                f"({len(cal.holdout)} held out)")
+                f"({len(cal.holdout)} held out); `flowsim calibrate` runs "
+                + _calibration_runs(cal))
     s = scenario_from_data(data, str(path))
     n_sp = sum(len(c.stockpiles) for c in s.countries)
     n_tr = sum(t.count for t in s.traffickers)
     return (f"'{s.name}', {len(s.countries)} countries, {len(s.borders)} borders, "
             f"{n_sp} stockpiles, {n_tr} traffickers, {s.simulation.steps} "
             f"{s.simulation.step_length} steps")
+
+
+def _calibration_runs(cal) -> str:
+    """What ``flowsim calibrate`` will simulate for a set-up, in words."""
+    s = cal.spec
+    horizon = getattr(cal, "horizon", None)
+    steps = f" of {horizon} steps" if horizon else ""
+    extra = [f"{n} {what}" for n, what in ((getattr(s, "noise_runs", 0), "noise runs"),
+                                            (getattr(s, "predictive_runs", 0),
+                                             "predictive runs")) if n]
+    if s.method == "abc":
+        a = s.abc
+        total = (f", {a.max_total_simulations} in all" if a.max_total_simulations else "")
+        main = (f"ABC-SMC: {a.particles} particles, the prior generation and up to "
+                f"{a.generations} more, at most {a.max_simulations} simulations each{total}")
+    else:
+        p, d = s.point, len(s.parameters)
+        main = (f"a point estimate: differential evolution, at most "
+                f"{(p.maxiter + 1) * p.popsize * d} candidates x {p.replications} seeds")
+    return main + (f", plus {' and '.join(extra)}" if extra else "") + f"{steps} (--method " \
+        f"{'point' if s.method == 'abc' else 'abc'} runs the other method)"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -110,6 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.steps is not None:
         scenario.simulation.steps = args.steps
     out = Path(args.out) if args.out else Path("out") / scenario.name
+    earlier = _earlier_run(out)
     try:
         with progress_bar(scenario.simulation.steps, f"run {scenario.name}", "step") as bar:
             result = run_scenario(scenario, seed=args.seed, out=out, plots=not args.no_plots,
@@ -131,7 +149,21 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"({tr['requests'].sum()} tracing requests, {tr['successes'].sum()} traced)")
     print(f"\nOutputs written to {out}/ (tables as CSV, plots as PNG; every column: "
           "docs/outputs.md)")
+    if earlier:
+        print(f"(replaced the earlier run in {out}/ ({earlier}): its tables and plots were "
+              "overwritten or removed; use --out DIR to keep runs apart)")
     return 0
+
+
+def _earlier_run(out: Path) -> str | None:
+    """What an earlier ``flowsim run`` left in ``out`` (seed, steps), or None."""
+    import json
+
+    try:
+        meta = json.loads((out / "run.json").read_text())
+        return f"seed {meta['seed']}, {meta['steps']} steps"
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def cmd_new_scenario(args: argparse.Namespace) -> int:
@@ -325,9 +357,10 @@ def cmd_discover(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from flowsim.studies.ema_export import export_ema
 
+    existed = Path(args.output).is_file()
     path, n = export_ema(args.results, args.output)
     print(f"wrote {n} experiments to {path} (EMA Workbench format: "
-          "ema_workbench.load_results)")
+          "ema_workbench.load_results)" + (f"; replaced the earlier {path}" if existed else ""))
     return 0
 
 
@@ -350,15 +383,40 @@ def cmd_app(args: argparse.Namespace) -> int:
               "network; every participant gets their own model, but there is no login. Use "
               "it on a classroom network you trust and stop it (Ctrl-C) afterwards.",
               file=sys.stderr)
+    _check_port_free(args.host, args.port)
     os.environ.update(SOLARA_APP=APP_MODULE, SERVER_NAME=args.host,
                       SERVER_PORT=str(args.port))
+    import warnings
+
     import uvicorn
 
+    # Solara warns on every page load over plain http at an address other than "localhost"
+    # (e.g. 127.0.0.1, a classroom IP) that it cannot set a SameSite=None cookie and falls
+    # back to SameSite=Lax. Lax is right for the workshop app, which is opened directly,
+    # not embedded in another site's iframe: the warning is noise for participants.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https",
+                            category=UserWarning)
     shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
     print(f"flowsim workshop app: http://{shown}:{args.port}/  (Ctrl-C to stop)", flush=True)
     uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port,
                 log_level="warning")
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse a port another program listens on, before the app prints its address."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        why = ("the port is in use (another program, or another flowsim app, listens there)"
+               if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
+        other = port + 1 if port < 65535 else port - 1
+        raise InputError(f"--port {port}", "", f"cannot serve the app on {host}:{port}: "
+                         f"{why}; stop that program or choose another port with --port N "
+                         f"(e.g. --port {other})") from None
 
 
 def _check_numbers(args: argparse.Namespace) -> str | None:
@@ -375,10 +433,20 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
                 check_field(Simulation, option, value, f"--{option}", "")
             except InputError as exc:
                 return exc.message and f"--{option}: {exc.message}"
+    port = getattr(args, "port", None)
+    if port is not None and not 1 <= port <= 65535:
+        return f"--port: expected a port number from 1 to 65535, got {port}"
     if jobs is not None and (jobs == 0 or jobs < -1):
         return f"--jobs: expected a number of workers of at least 1 (or -1 for all cores), " \
                f"got {jobs}"
     return None
+
+
+def add_jobs(parser: argparse.ArgumentParser) -> None:
+    """The ``--jobs`` option of every command that runs simulations in parallel; ``main``
+    caps it at the available cores (:func:`flowsim.studies.runner.worker_count`)."""
+    parser.add_argument("--jobs", type=int, default=1, help="local worker processes "
+                        "(default 1; -1 = all cores; at most the cores available)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -421,8 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("experiment", help="run a policy experiment (options x futures x "
                        "replications) in parallel, then report")
     e.add_argument("experiment", metavar="EXPERIMENT")
-    e.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1; "
-                   "-1 = all cores)")
+    add_jobs(e)
     e.add_argument("--out", default=None, help="results folder (default results/<name>); "
                    "re-running resumes where it stopped")
     e.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
@@ -433,9 +500,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("calibrate", help="fit scenario parameters to seizure data (ABC-SMC "
                        "or a fast point estimate)")
     c.add_argument("calibration", metavar="CALIBRATION")
-    c.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    add_jobs(c)
     c.add_argument("--out", default=None, help="output folder (default "
-                   "calibration-results/<name>); re-running resumes")
+                   "calibration-results/<name>-<method>); re-running resumes")
     c.add_argument("--method", choices=("abc", "point"), default=None,
                    help="override the set-up's method")
     c.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
@@ -450,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--replications", type=int, default=10, help="runs (default 10)")
     pt.add_argument("--steps", type=int, default=None, help="steps per run (default: the "
                     "scenario's)")
-    pt.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    add_jobs(pt)
     pt.add_argument("--strict", action="store_true", help="exit 1 if an applicable "
                     "pattern misses")
     pt.add_argument("--out", default=None, help="folder for patterns.csv (default "
@@ -481,7 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "power of 2) or Morris trajectories")
     sa.add_argument("--second-order", action="store_true", help="also second-order Sobol "
                     "indices (N·(2D+2) futures instead of N·(D+2))")
-    sa.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    add_jobs(sa)
     sa.add_argument("--out", default=None, help="results folder (default "
                     "results/<name>-sensitivity); re-running resumes")
     sa.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
@@ -532,6 +599,12 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_INPUT
+    if getattr(args, "jobs", None) is not None and getattr(args, "backend", "") != "dask":
+        from flowsim.studies.runner import worker_count
+
+        args.jobs, note = worker_count(args.jobs)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     try:
         return args.func(args)
     except InputError as exc:

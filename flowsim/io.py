@@ -28,23 +28,32 @@ class AtomicDir:
 
     A run that fails or is interrupted removes the staging folder and leaves ``out`` as it
     was: no half-written result files. Each file is moved into place with ``os.replace``,
-    and ``run.json`` (or the last file staged) goes last.
+    and ``run.json`` (or the last file staged) goes last. ``stale`` names glob patterns of
+    earlier outputs: files in ``out`` matching them that this commit did not write are
+    removed before ``run.json`` goes in, so an earlier run's plots do not linger beside a
+    ``--no-plots`` run's tables (other files in ``out`` are left alone).
     """
 
-    def __init__(self, out: str | Path):
+    def __init__(self, out: str | Path, stale: tuple[str, ...] = ()):
         self.out = Path(out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.out))
         self._names: list[str] = []
+        self.stale = stale
 
     def path(self, name: str) -> Path:
         self._names.append(name)
         return self.stage / name
 
     def commit(self) -> None:
-        last = [n for n in self._names if n == "run.json"]
-        for name in [n for n in self._names if n != "run.json"] + last:
+        for name in [n for n in self._names if n != "run.json"]:
             os.replace(self.stage / name, self.out / name)
+        for pattern in self.stale:
+            for old in self.out.glob(pattern):
+                if old.is_file() and old.name not in self._names:
+                    old.unlink()
+        if "run.json" in self._names:
+            os.replace(self.stage / "run.json", self.out / "run.json")
         shutil.rmtree(self.stage, ignore_errors=True)
 
     def abort(self) -> None:

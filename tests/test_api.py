@@ -39,6 +39,16 @@ def test_getting_started_python_example_runs_from_the_repository_root():
     assert "TOTAL" in done.stdout                     # the headline table was printed
 
 
+def test_readme_python_example_counts_weapons_not_rounds(monkeypatch, capsys):
+    """The example summed ammunition rounds with weapons (issue #20.8): its seizures by
+    place must add up to the headline's seized weapons (ammunition excluded)."""
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(python_example(), namespace)                   # noqa: S102 - the README's own code
+    seized, result = namespace["seized"], namespace["result"]
+    assert seized.sum() == result.headline("country").loc["TOTAL", "seized"] > 0
+
+
 def test_public_names_are_exactly_the_documented_ones():
     documented = re.findall(r"^``(\w+)``\s", flowsim.__doc__, flags=re.M)
     assert set(flowsim.__all__) - {"__version__"} == set(documented)

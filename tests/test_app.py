@@ -283,18 +283,25 @@ def test_page_builds_on_mesas_solaraviz_with_every_lever():
     assert _counter_values(rc)["diverted"] == "0"
 
 
-def test_step_button_updates_the_counters(teaching):
-    model = WorkshopModel(_setup(teaching), seed=1)
+def _render_controller(model: WorkshopModel, play_interval: int = 100, counters=False):
+    """Mesa's model controller (Reset, Play/Pause, Step) on ``model``, rendered in-process,
+    with the counters panel if asked."""
 
     @solara.component
     def Test():
         reactive = solara.use_reactive(model)
-        ModelController(reactive, play_interval=solara.use_reactive(100),
+        ModelController(reactive, play_interval=solara.use_reactive(play_interval),
                         render_interval=solara.use_reactive(1),
                         use_threads=solara.use_reactive(False))
-        CountersPanel(reactive.value)
+        if counters:
+            CountersPanel(reactive.value)
 
-    _, rc = solara.render(Test(), handle_error=False)
+    return solara.render(Test(), handle_error=False)[1]
+
+
+def test_step_button_updates_the_counters(teaching):
+    model = WorkshopModel(_setup(teaching), seed=1)
+    rc = _render_controller(model, counters=True)
     before = _counter_values(rc)
     assert set(before) == {"diverted", "trafficked", "seized", "delivered", "traced_share"}
     assert before["diverted"] == "0"
@@ -302,6 +309,37 @@ def test_step_button_updates_the_counters(teaching):
     after = _counter_values(rc)
     assert model.run.steps == 1
     assert after["diverted"] == f"{counters(model.run)['diverted']:,}" != "0"
+
+
+def test_pause_ends_the_play_loop(teaching):
+    """Play steps the model in a thread; after Pause that thread ends, at most the step in
+    flight landing (Mesa's loop checks Pause between steps). Waits on the model's step
+    count and on the threads ending, never on a clock (issue #20: the browser version
+    failed under load when a step in flight landed after Pause)."""
+    import threading
+
+    model = WorkshopModel(_setup(teaching), seed=1)
+    rc = _render_controller(model, play_interval=20)
+    before = set(threading.enumerate())
+    rc.find(v.Btn, children=["▶"]).widget.click()
+    stepped = threading.Condition()
+    real_step = model.step
+
+    def step():
+        real_step()
+        with stepped:
+            stepped.notify_all()
+
+    model.step = step
+    with stepped:
+        assert stepped.wait_for(lambda: model.run.steps >= 3, timeout=60), "Play did not run"
+    rc.find(v.Btn, children=["❚❚"]).widget.click()
+    at_pause = model.run.steps
+    for thread in set(threading.enumerate()) - before:
+        thread.join(60)
+        assert not thread.is_alive(), "the play loop still runs after Pause"
+    assert at_pause <= model.run.steps <= at_pause + 1
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled is False
 
 
 def test_lever_slider_changes_the_running_model(teaching):

@@ -130,6 +130,26 @@ def test_overlapping_periods_and_missing_columns(tmp_path):
         load_seizures(path, TEACHING)
 
 
+def test_periods_past_the_scenarios_horizon_are_refused(tmp_path, run_cli):
+    """Periods 500-512 in a 120-step scenario passed validate and stretched every
+    calibration simulation to 512 steps (issue #20.6)."""
+    file = setup(tmp_path)
+    rows = list(csv.DictReader((tmp_path / "seizures.csv").open()))
+    rows[-1]["period"] = "500-512"
+    write_csv(tmp_path / "seizures.csv", rows)
+    for command in ("validate", "calibrate"):
+        code, _, err = run_cli(command, file, *(["--out", tmp_path / "o"]
+                                                if command == "calibrate" else []))
+        assert code == 2, err
+        assert err.startswith(f"error: {tmp_path / 'seizures.csv'}: line {len(rows) + 1}, "
+                              "column period: ")
+        assert "'500-512'" in err and "steps 1-120" in err and "horizon" in err
+        assert len(err.strip().splitlines()) == 1
+    # a set-up that asks for a longer horizon may use data that far
+    file.write_text(file.read_text() + "horizon: 512\n")
+    assert run_cli("validate", file)[0] == 0
+
+
 def test_years_map_to_steps_with_start_year(tmp_path):
     row = {"country": "MER", "period": "2016", "place": "inland", "category": "rifles",
            "count": 3}
@@ -137,6 +157,7 @@ def test_years_map_to_steps_with_start_year(tmp_path):
     assert (parsed.first_step, parsed.last_step) == (13, 24)
 
 
+@pytest.mark.slow        # the shipped ABC budget: about 1,300 simulations on 2 workers
 def test_shipped_teaching_setup_recovers_its_truth(tmp_path, run_cli):
     """The shipped set-up, its shipped data (made at the truth in .truth.json) and its own
     budget: every 90% interval holds the truth and is at most half the prior's width."""
@@ -402,7 +423,23 @@ def test_calibration_refuses_the_folder_of_another_calibration(tmp_path, run_cli
     other = setup(tmp_path, seed=3, abc={"particles": 4, "generations": 0,
                                          "max_simulations": 4})
     code, _, err = run_cli("calibrate", other, "--out", out)
-    assert code == 2 and "different study" in err
+    assert code == 2 and "different study" in err and "--out DIR" in err
+
+
+def test_abc_and_point_fits_of_one_setup_get_their_own_default_folders(tmp_path, run_cli,
+                                                                       monkeypatch):
+    """The README runs both methods on one set-up; the second was refused (issue #20.2)."""
+    file = setup(tmp_path, abc={"particles": 4, "generations": 0, "max_simulations": 4},
+                 predictive_runs=1)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("calibrate", file)
+    assert code == 0, err
+    code, out_point, err = run_cli("calibrate", file, "--method", "point")
+    assert code == 0, err
+    folders = tmp_path / "calibration-results"
+    assert json.loads((folders / "t-abc" / "summary.json").read_text())["method"] == "abc"
+    assert json.loads((folders / "t-point" / "summary.json").read_text())["method"] == "point"
+    assert "calibration-results/t-abc/" in out and "calibration-results/t-point/" in out_point
 
 
 # --- synthetic data and derived parameters ------------------------------------------------------

@@ -94,3 +94,70 @@ def test_output_folder_that_is_a_file_is_a_clear_error(tmp_path, run_cli):
     blocker.write_text("not a folder")
     code, _, err = run_cli("run", SCENARIOS / "teaching.yaml", "--steps", 2, "--out", blocker)
     assert code == 2 and err.startswith("error: cannot read or write") and str(blocker) in err
+
+
+COMMANDS_WITH_JOBS = [("experiment", "experiments/sustainability.yaml"),
+                      ("calibrate", "calibration/teaching.yaml"),
+                      ("sensitivity", "experiments/sensitivity.yaml"),
+                      ("patterns", "scenarios/teaching.yaml")]
+
+
+@pytest.mark.parametrize(("command", "file"), COMMANDS_WITH_JOBS)
+@pytest.mark.parametrize(("asked", "used", "noted"), [("1000", 2, True), ("-1", 2, False),
+                                                      ("2", 2, False), ("1", 1, False)])
+def test_jobs_is_capped_at_the_available_cores(run_cli, monkeypatch, command, file, asked,
+                                               used, noted):
+    """More workers than cores only slow a study down (issue #20): every command that takes
+    --jobs gets at most the cores this process may use, and says so in one line."""
+    import flowsim.cli as cli
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    seen = []
+    monkeypatch.setattr(cli, f"cmd_{command}", lambda args: seen.append(args.jobs) or 0)
+    code, _, err = run_cli(command, file, "--jobs", asked)
+    assert code == 0 and seen == [used]
+    if noted:
+        assert len(err.strip().splitlines()) == 1
+        assert "--jobs 1000" in err and "2 cores" in err
+    else:
+        assert err == ""
+
+
+def test_run_parallel_never_starts_more_workers_than_cores(monkeypatch):
+    """The library caps too (a notebook calling run_experiment(jobs=1000))."""
+    import joblib
+
+    from flowsim.studies.runner import run_parallel
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0}, raising=False)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError(f"a worker pool was started: {kwargs}")
+
+    monkeypatch.setattr(joblib, "Parallel", no_pool)
+    assert sorted(run_parallel(abs, [(-1,), (-2,)], jobs=1000)) == [1, 2]
+
+
+@pytest.mark.parametrize("port", ["99999", "-5", "0"])
+def test_app_port_out_of_range_is_a_clear_error_before_the_server_starts(run_cli, port):
+    code, out, err = run_cli("app", "--port", port)
+    assert code == 2 and out == ""
+    assert err.startswith("error: --port: expected a port number from 1 to 65535, got ")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_run_into_an_earlier_runs_folder_removes_its_stale_files_and_says_so(tmp_path,
+                                                                            run_cli):
+    """--no-plots after a run with plots left the old PNGs beside the new tables (#20.5)."""
+    out = tmp_path / "out"
+    assert run_cli("run", SCENARIOS / "teaching.yaml", "--steps", 3, "--out", out)[0] == 0
+    assert "replac" not in run_cli("run", SCENARIOS / "teaching.yaml", "--steps", 3,
+                                   "--out", tmp_path / "new", "--no-plots")[1]
+    (out / "notes.txt").write_text("mine")            # not a flowsim output: kept
+    code, stdout, _ = run_cli("run", SCENARIOS / "teaching.yaml", "--steps", 4, "--seed", 8,
+                              "--out", out, "--no-plots")
+    assert code == 0
+    assert {p.name for p in out.iterdir()} == {n for n in EXPECTED
+                                               if n.endswith((".csv", ".json"))} | {"notes.txt"}
+    assert json.loads((out / "run.json").read_text())["steps"] == 4
+    assert f"replaced the earlier run in {out}/ (seed" in stdout

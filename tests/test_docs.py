@@ -79,6 +79,9 @@ def test_ci_runs_the_readme_commands():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "./install.sh" in README and "./install.sh" in ci
     assert ".venv/bin/python -m pytest" in README and ".venv/bin/python -m pytest" in ci
+    # the tests marked slow, which the default command leaves out, run in CI too
+    slow = ".venv/bin/python -m pytest -m slow"
+    assert slow in README and slow in ci
     assert ".venv/bin/flowsim run scenarios/teaching.yaml" in README
     # the documentation site is built with broken links and missing pages as errors, after
     # the install (the packages come with it) and before the tests

@@ -59,7 +59,9 @@ def test_export_loads_in_ema_workbench_and_matches_the_runs(tmp_path, run_cli,
         assert outcomes["seized"][i] == run["totals"]["seized"]
         assert list(outcomes["delivered_series"][i]) == run["series"]["delivered"]
     assert set(experiments["model"]) == {"flowsim"}
-    assert "wrote 18 experiments" in out
+    assert "wrote 18 experiments" in out and "replaced" not in out
+    code, again, _ = run_cli("export", tmp_path / "r", tmp_path / "x" / "tiny.tar.gz")
+    assert code == 0 and f"replaced the earlier {tmp_path / 'x' / 'tiny.tar.gz'}" in again
 
 
 def test_export_needs_a_tar_gz_name(tmp_path, run_cli, experiment_file):

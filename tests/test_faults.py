@@ -2,8 +2,9 @@
 repeating or losing a finished simulation, a Dask worker killed mid-experiment changes no
 result, and a full or read-only output folder gives a clear error and no half-written file.
 
-The kills are real: the command runs in a subprocess (its simulations slowed by a sleep so
-the kill lands mid-study) and receives SIGKILL, which no handler can catch.
+The kills are real: the command runs in a subprocess (a simulation function blocks for good
+after a given number of calls, so the kill lands mid-study on a fast or a loaded machine)
+and receives SIGKILL, which no handler can catch.
 """
 
 from __future__ import annotations
@@ -32,18 +33,21 @@ from tests.test_experiments import records, write_experiment
 TASKS = 12          # tests.test_experiments.EXPERIMENT: 3 options x 1 future x 2 replications x 2
 
 
-def launch_slowed(args: list, target: str, seconds: float) -> subprocess.Popen:
+def launch_gated(args: list, target: str, calls: int) -> subprocess.Popen:
     """Start ``flowsim ARGS`` in its own process group, with ``module.function`` (target)
-    sleeping ``seconds`` before each call."""
+    running its first ``calls`` calls and blocking for good on the next one, so the kill
+    lands mid-study however fast or loaded the machine is (no sleeps)."""
     module, name = target.rsplit(".", 1)
     code = "\n".join([
-        "import importlib, sys, time",
+        "import importlib, sys, threading",
         f"m = importlib.import_module({module!r})",
-        f"real = getattr(m, {name!r})",
-        "def slowed(*args, **kwargs):",
-        f"    time.sleep({seconds})",
+        f"real, done = getattr(m, {name!r}), []",
+        "def gated(*args, **kwargs):",
+        f"    if len(done) == {calls}:",
+        "        threading.Event().wait()",
+        "    done.append(1)",
         "    return real(*args, **kwargs)",
-        f"setattr(m, {name!r}, slowed)",
+        f"setattr(m, {name!r}, gated)",
         "from flowsim.cli import main",
         "sys.exit(main(sys.argv[1:]))"])
     return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], cwd=ROOT,
@@ -52,7 +56,8 @@ def launch_slowed(args: list, target: str, seconds: float) -> subprocess.Popen:
 
 
 def kill_when(proc: subprocess.Popen, ready, timeout: float = 90.0) -> None:
-    """SIGKILL ``proc``'s process group as soon as ``ready()`` holds."""
+    """SIGKILL ``proc``'s process group as soon as ``ready()`` holds (polled: the state
+    is in files another process writes)."""
     end = time.monotonic() + timeout
     try:
         while not ready():
@@ -85,11 +90,11 @@ def test_experiment_killed_with_sigkill_resumes_without_repeating_or_losing_runs
     file = write_experiment(tmp_path)
     assert run_cli("experiment", file, "--out", tmp_path / "full", "--no-report")[0] == 0
     part = tmp_path / "part"
-    proc = launch_slowed(["experiment", file, "--out", part, "--no-report"],
-                         "flowsim.studies.study.run_task", 0.15)
+    proc = launch_gated(["experiment", file, "--out", part, "--no-report"],
+                        "flowsim.studies.study.run_task", 4)
     kill_when(proc, lambda: len(read_json_lines(part / "runs.jsonl")) >= 4)
     kept = len(read_json_lines(part / "runs.jsonl"))
-    assert 4 <= kept < TASKS
+    assert kept == 4
     calls = count_calls(monkeypatch, study_module, "run_task")
     code, out, err = run_cli("experiment", file, "--out", part, "--no-report")
     assert code == 0, err
@@ -140,17 +145,15 @@ def test_calibration_killed_with_sigkill_mid_generation_gives_the_same_posterior
                                             "max_simulations": 16}, predictive_runs=2)
     assert run_cli("calibrate", file, "--out", tmp_path / "one")[0] == 0
     total = len(read_json_lines(tmp_path / "one" / "evaluations.jsonl"))
+    keys = [rec["key"] for rec in read_json_lines(tmp_path / "one" / "evaluations.jsonl")]
+    before_gen1 = sum(1 for k in keys if k.startswith("noise") or k.startswith("g0"))
     part = tmp_path / "part"
-    proc = launch_slowed(["calibrate", file, "--out", part], "flowsim.calibration.fit.simulate",
-                         0.1)
-    state = {}
+    proc = launch_gated(["calibrate", file, "--out", part], "flowsim.calibration.fit.simulate",
+                        before_gen1 + 3)           # 3 simulations into generation 1
 
     def inside_generation_1() -> bool:
-        if not (part / "generation-0.json").exists():
-            return False
-        done = len(read_json_lines(part / "evaluations.jsonl"))
-        state.setdefault("gen0", done)
-        return done >= state["gen0"] + 3
+        return ((part / "generation-0.json").exists()
+                and len(read_json_lines(part / "evaluations.jsonl")) >= before_gen1 + 3)
 
     kill_when(proc, inside_generation_1)
     assert not (part / "generation-1.json").exists()          # killed mid-generation

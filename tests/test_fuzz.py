@@ -33,7 +33,6 @@ from unittest import mock
 import matplotlib.image
 import numpy as np
 import pandas as pd
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +48,7 @@ from flowsim.inputs.scenario import (
     TraffickerGroup,
     Transfer,
 )
-from flowsim.inputs.schema import NUMBER_MAX, REQUIRED, upper_bound
+from flowsim.inputs.schema import NUMBER_MAX, REQUIRED, dump_yaml, upper_bound
 from flowsim.model.flow_model import FlowModel
 
 OUTPUTS = ("flows.csv", "stocks.csv", "seizures.csv", "borders.csv", "tracing.csv",
@@ -237,7 +236,7 @@ def run_cli_quietly(*args) -> tuple[int, str]:
 def test_every_valid_scenario_runs_conserves_weapons_and_writes_readable_outputs(data, plots):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenario.yaml"
-        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        path.write_text(dump_yaml(data))
         out = Path(tmp) / "out"
         step = _checked_step(FlowModel.step)
         with mock.patch.object(FlowModel, "step", step):
@@ -396,7 +395,7 @@ def test_every_invalid_scenario_is_refused_with_file_and_key_path(case):
     data, mutation, where = case
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenario.yaml"
-        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        path.write_text(dump_yaml(data))
         for args in (("validate", path), ("run", path, "--out", Path(tmp) / "out")):
             code, err = run_cli_quietly(*args)
             assert code == 2, f"{mutation} at {where}: exit {code}\n{err}"

@@ -209,3 +209,94 @@ def test_both_calibration_set_ups_bound_the_horizon_alike(tmp_path):
         with pytest.raises(InputError) as err:
             load_setup(path)
         assert err.value.path == "horizon" and f"{MAX_STEPS:,}" in err.value.message
+
+
+@pytest.mark.parametrize("kind", ["scenario", "experiment", "calibration", "seizure data"])
+def test_input_files_above_the_size_limit_are_refused_before_parsing(tmp_path, run_cli,
+                                                                     monkeypatch, kind):
+    """A 50 MB YAML took 108 s and 624 MB to refuse (issue #20.7): every file the command
+    line reads is checked against MAX_INPUT_BYTES first, and never parsed."""
+    from flowsim.inputs import schema
+    from tests.test_calibration import setup
+
+    def parse_nothing(*args, **kwargs):
+        raise AssertionError("a file above the limit was parsed")
+
+    big = b"# padding\n" * (schema.MAX_INPUT_BYTES // 10 + 1)
+    if kind == "seizure data":
+        file = setup(tmp_path)
+        target = tmp_path / "seizures.csv"
+        target.write_bytes(target.read_bytes() + big)
+        monkeypatch.setattr("csv.DictReader", parse_nothing)
+    else:
+        source = {"scenario": SCENARIOS / "teaching.yaml",
+                  "experiment": ROOT / "experiments" / "sustainability.yaml",
+                  "calibration": ROOT / "calibration" / "teaching.yaml"}[kind]
+        file = target = tmp_path / source.name
+        target.write_bytes(source.read_bytes() + big)
+        monkeypatch.setattr(schema.yaml, "load", parse_nothing)
+    code, _, err = run_cli("validate", file)
+    assert code == 2, err
+    size = target.stat().st_size
+    assert err.startswith(f"error: {target}: the file is {size:,} bytes; expected at most "
+                          f"{schema.MAX_INPUT_BYTES:,} bytes (5 MB)")
+
+
+@pytest.mark.parametrize(("text", "value"), [("1e300", 1e300), ("2E+3", 2000.0),
+                                             ("-1.5e-3", -1.5e-3), ("1_000.5", 1000.5),
+                                             (".inf", float("inf")), ("3", 3), ("1e", "1e"),
+                                             ("0x1F", 31), ("e300", "e300")])
+def test_yaml_numbers_include_exponents_without_a_dot(text, value):
+    """YAML 1.1 (PyYAML) reads 1e300 as a string; flowsim's loader reads it as YAML 1.2
+    does, a number, for every key (issue #20.8)."""
+    from flowsim.inputs.schema import parse_yaml
+
+    parsed = parse_yaml(f"x: {text}\n", "<test>")["x"]
+    assert parsed == value and type(parsed) is type(value)
+
+
+def test_capital_written_1e5_is_a_number(tmp_path, run_cli, teaching_data):
+    teaching_data["traffickers"][0]["capital"] = "CAPITAL"
+    text = __import__("yaml").safe_dump(teaching_data).replace("CAPITAL", "1e5")
+    path = write_yaml(tmp_path, text)
+    code, out, err = run_cli("validate", path)
+    assert code == 0, err
+    from flowsim.inputs.scenario import load_scenario
+
+    assert load_scenario(path).traffickers[0].capital == 1e5
+
+
+@pytest.mark.parametrize(("command", "file", "kind", "right"), [
+    ("run", "experiments/sustainability.yaml", "an experiment", "flowsim experiment"),
+    ("run", "calibration/teaching.yaml", "a calibration set-up", "flowsim calibrate"),
+    ("run", "calibration/seed-patterns.yaml", "a seed-patterns file", "flowsim patterns"),
+    ("experiment", "scenarios/teaching.yaml", "a scenario", "flowsim run"),
+    ("sensitivity", "calibration/teaching.yaml", "a calibration set-up", "flowsim calibrate"),
+    ("calibrate", "experiments/sustainability.yaml", "an experiment", "flowsim experiment"),
+    ("calibrate", "scenarios/teaching.yaml", "a scenario", "flowsim run"),
+])
+def test_a_file_given_to_the_wrong_command_names_the_right_one(run_cli, command, file, kind,
+                                                               right):
+    """`flowsim run EXPERIMENT` said "unknown key 'scenario'" (issue #20.8)."""
+    code, out, err = run_cli(command, ROOT / file)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {ROOT / file}: this is {kind} file, not ")
+    assert f"`{right} " in err and "unknown key" not in err
+
+
+def test_validate_says_what_each_command_runs(run_cli):
+    """validate said "3 runs" for experiments/sensitivity.yaml, where `flowsim sensitivity`
+    runs 768 (issue #20.8): it names each command and its runs."""
+    from flowsim.studies.experiment import load_experiment
+    from flowsim.studies.sensitivity import load_sensitivity
+
+    file = ROOT / "experiments" / "sensitivity.yaml"
+    code, out, err = run_cli("validate", file)
+    assert code == 0, err
+    runs = len(load_experiment(file).tasks())
+    study = len(load_sensitivity(file).tasks())
+    assert runs != study
+    assert "`flowsim experiment` runs " in out and f"= {runs} runs" in out
+    assert "`flowsim sensitivity` runs " in out and f"= {study} runs" in out
+    code, out, _ = run_cli("validate", ROOT / "calibration" / "teaching.yaml")
+    assert code == 0 and "`flowsim calibrate` runs " in out

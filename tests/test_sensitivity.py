@@ -120,6 +120,33 @@ def test_study_prints_run_count_uses_common_random_numbers_and_reports(study):
     assert "posts — kept from end users" in out
     html = (folder / "report" / "report.html").read_text()
     assert "Global sensitivity (sobol)" in html and html.count("<section>") == 1
+    # N = 4 is far below what Sobol indices need: said before the runs (issue #20.8)
+    warning = next(line for line in out.splitlines() if line.startswith("warning: "))
+    assert "N = 4" in warning and "fewer than 32" in warning and "1024" in warning
+    assert out.index("warning: ") < out.index("runs")
+
+
+@pytest.mark.parametrize(("samples", "warned"), [(16, True), (32, False), (64, False)])
+def test_small_sobol_samples_are_warned_about(tmp_path, samples, warned):
+    from flowsim.studies.sensitivity import load_sensitivity
+
+    exp = load_sensitivity(write(tmp_path), samples=samples)
+    assert bool(exp.warnings) == warned
+    morris = load_sensitivity(write(tmp_path), samples=samples, method="morris")
+    assert morris.warnings == []
+
+
+def test_a_bad_samples_flag_is_blamed_not_the_files_key(tmp_path, run_cli):
+    """--samples 3 said the file's sensitivity.samples was wrong (issue #20.8): a value the
+    command line set is reported under its flag; the file's own key under the file."""
+    code, _, err = run_cli("sensitivity", write(tmp_path), "--samples", 3, "--out",
+                           tmp_path / "r")
+    assert code == 2 and err.startswith("error: --samples: ") and "power of 2" in err
+    assert "sensitivity.samples" not in err
+    data = copy.deepcopy(EXPERIMENT)
+    data["sensitivity"]["samples"] = 3
+    code, _, err = run_cli("sensitivity", write(tmp_path, data), "--out", tmp_path / "r")
+    assert code == 2 and err.startswith(f"error: {tmp_path / 'sa.yaml'}: sensitivity.samples: ")
 
 
 def test_second_order_run_count(tmp_path, run_cli):

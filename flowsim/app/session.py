@@ -10,7 +10,7 @@ model controller steps, plays and resets it; Reset rebuilds both runs from
 
 Also here: the live counters (:func:`counters`), the feed of notable events derived from
 the ledger's border and seizure rows (:class:`EventFeed`), reading an uploaded scenario
-(:func:`read_upload`: at most 1 MB, ``yaml.safe_load`` through the usual validation, errors
+(:func:`read_upload`: at most 1 MB, flowsim's safe YAML loader and the usual validation, errors
 name the uploaded file only) and the download of the run's tables (:func:`tables_zip`, the
 CSVs ``flowsim run`` writes).
 """
@@ -236,7 +236,7 @@ class EventFeed:
 
 def read_upload(name: str, data: bytes, size: int | None = None) -> Scenario:
     """Validate an uploaded scenario: at most :data:`MAX_UPLOAD` bytes, UTF-8, YAML read
-    with ``yaml.safe_load`` and the scenario format's checks. Errors name the uploaded file
+    with flowsim's safe YAML loader and the scenario format's checks. Errors name the uploaded file
     by its base name only (no server path)."""
     shown = PurePath(name or "upload.yaml").name or "upload.yaml"
     size = max(len(data), size or 0)          # the browser reports the size it refused

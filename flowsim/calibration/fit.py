@@ -98,13 +98,19 @@ def load_calibration(path: str | Path) -> CalibrationSetup:
     return load_setup(path, Calibration, PatternCalibration)
 
 
+def default_out(cal: Calibration) -> Path:
+    """``calibration-results/<name>-<method>``: the ABC and the point fit of one set-up
+    keep their own folders, so running both (as the README does) needs no ``--out``."""
+    return Path("calibration-results") / f"{cal.spec.name}-{cal.spec.method}"
+
+
 def calibrate(calibration: str | Path, *, method: str | None = None, jobs: int = 1,
               backend: str = "joblib", address: str | None = None,
               out: str | Path | None = None, echo=log.info) -> dict:
     """Fit a calibration set-up's free parameters to its data; return the summary.
 
     ``method`` (``"abc"`` or ``"point"``) overrides the set-up's. Simulations are cached in
-    ``OUT`` (default ``calibration-results/<name>``) as they finish, so calling this again
+    ``OUT`` (default ``calibration-results/<name>-<method>``) as they finish, so calling this again
     with the same ``out`` resumes. Writes ``summary.json``, ``fitted-scenario.yaml``,
     ``fit.csv``, the plots and ``posterior.csv`` (ABC) or ``estimate.csv`` (point) there;
     returns the contents of ``summary.json`` (ABC: per-parameter median, 5%/95%, width
@@ -118,7 +124,7 @@ def calibrate(calibration: str | Path, *, method: str | None = None, jobs: int =
     cal = load_calibration(calibration)
     if method:
         cal.spec.method = method
-    out = Path(out) if out else Path("calibration-results") / cal.spec.name
+    out = Path(out) if out else default_out(cal)
     progress = Progress(out, cal)
     run_opts = {"jobs": jobs, "backend": backend, "address": address}
     say(f"{cal.spec.name}: {cal.spec.method} on {len(cal.spec.parameters)} parameters, "

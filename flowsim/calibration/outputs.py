@@ -191,12 +191,47 @@ def calibration_reference() -> str:
         "scale (`count_scale: noise`). `flowsim synthesize CALIBRATION --truth "
         "NAME=VALUE ... [--seed N] --out FILE.csv` writes data shaped like the set-up's from "
         "known values (and `FILE.truth.json`), to check a set-up recovers them.", "",
+        OUTPUT_FOLDERS, "",
         "## Method", "", (fit.__doc__ or "").split("\n\n", 1)[1].strip(), "",
         "## Seizure data format", "", (seizures.__doc__ or "").split("\n\n", 1)[1].strip(),
         "", reference(CalibrationSpec, "calibration set-up (top level)"),
         pattern_calibration_reference(), "",
+        POINT_METHOD, "",
         VALIDATION,
     ])
+
+
+OUTPUT_FOLDERS = """**Output folder (`--out DIR`).** Without `--out`, outputs go to
+`calibration-results/<name>-<method>/`, so the ABC and the point fit of one set-up keep
+their own folders (`calibration-results/teaching-abc/` and
+`calibration-results/teaching-point/`). The folder also holds every finished simulation:
+running the same command again resumes there. A folder belongs to one set-up: a set-up
+whose settings, scenario or data changed is refused there ("holds results of a different
+study"); choose another folder with `--out DIR` (e.g. `--out calibration-results/try-2`), or
+remove the old one to start over."""
+
+POINT_METHOD = """## The point method: what it is for, and when not to trust it
+
+`--method point` is for workshops and first looks: in about a minute it finds one set of
+values that brings the simulated seizures close to the data, and writes a fitted scenario
+participants can run at once. It is not an estimate to report:
+
+- **It gives no uncertainty.** It returns the best point differential evolution found with
+  a small population and few iterations (`point.popsize`, `point.maxiter`), each candidate
+  run with the same few seeds (`point.replications`). The spread it prints is the
+  spread over those seeds at the estimate, not over the values the data allow.
+- **Confounded parameters are not separated.** When the data respond to a sum (e.g. two
+  leakage rates feeding the same seizures), many combinations fit equally well; the point
+  method picks one of them, which can be far from the truth while the fit looks good.
+  The ABC posterior shows such a trade-off as a wide interval and a strong correlation
+  (its warnings name the parameters); a point estimate hides it.
+- **Its warnings mean what they say.** When the command ends with a coverage warning
+  (fewer than 70% of observations inside the 90% band of runs at the estimate), the point
+  does not reproduce the data it was fitted to, or the held-out periods: do not use its
+  fitted scenario for predictions, comparisons of options or any figure you report.
+
+Use ABC-SMC (the default method) for anything reported, and check a set-up with `flowsim
+synthesize` (data made from known values) before trusting either method on real returns."""
 
 
 VALIDATION = """## Validation: is the ABC-SMC right?

@@ -22,13 +22,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from flowsim.errors import InputError, did_you_mean
 from flowsim.inputs.editing import check_path_range, load_scenario_beside, scenario_for_sample
 from flowsim.inputs.patterns import check_countries, load_patterns
 from flowsim.inputs.scenario import Scenario
-from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, probability
+from flowsim.inputs.schema import (
+    MAX_STEPS,
+    build,
+    check_kind,
+    dump_yaml,
+    load_yaml,
+    param,
+    probability,
+)
 from flowsim.inputs.seizures import load_seizures
 
 STATISTICS = ("counts", "category_mix", "traced_share", "seized_traced_share")
@@ -77,7 +84,8 @@ class PointSettings:
 class CalibrationBase:
     """What every calibration set-up has, whatever its data."""
 
-    name: str = param(doc="Short name; outputs go to calibration-results/<name>/ by default.")
+    name: str = param(doc="Short name; outputs go to calibration-results/<name>-<method>/ by "
+                      "default (`--out DIR` chooses another folder).")
     description: str = param("", "What is fitted to what.")
     scenario: str = param(doc="Scenario file, relative to this file.")
     horizon: int | None = param(None, "Steps per simulation (default: the last data step "
@@ -288,12 +296,12 @@ def setup_copy(setup: str | Path, out: str | Path, **changes: Any) -> Path:
     ``changes`` (e.g. ``seed=4`` or ``data="other.csv"``) and its file paths (scenario, data,
     patterns) made absolute, so the copy works from any folder; return ``out``."""
     setup = Path(setup)
-    spec = {**yaml.safe_load(setup.read_text()), **changes}
+    spec = {**load_yaml(setup), **changes}
     for key in ("scenario", "data", "patterns"):
         if key in spec:
             spec[key] = str((setup.parent / spec[key]).resolve())
     out = Path(out)
-    out.write_text(yaml.safe_dump(spec, sort_keys=False))
+    out.write_text(dump_yaml(spec))
     return out
 
 
@@ -310,6 +318,7 @@ def load_setup(path: str | Path, seizure_cls: type[SeizureSetup] = SeizureSetup,
     path = Path(path)
     file = str(path)
     raw = load_yaml(path)
+    check_kind(raw, "calibration", file)
     pattern = is_pattern_setup(raw)
     spec = build(PatternCalibrationSpec if pattern else CalibrationSpec, raw, file)
     if not spec.parameters:
@@ -321,7 +330,7 @@ def load_setup(path: str | Path, seizure_cls: type[SeizureSetup] = SeizureSetup,
         rows = _applicable_patterns(path, spec, scenario)
         return pattern_cls(spec, file, scenario_data, scenario, rows,
                            list(range(len(rows))), [], scenario_path)
-    rows = load_seizures(path.parent / spec.data, scenario, spec.start_year)
+    rows = load_seizures(path.parent / spec.data, scenario, spec.start_year, spec.horizon)
     periods = {r.period for r in rows}
     for i, period in enumerate(spec.holdout_periods):
         if period not in periods:
@@ -331,9 +340,6 @@ def load_setup(path: str | Path, seizure_cls: type[SeizureSetup] = SeizureSetup,
     fit = [i for i in range(len(rows)) if i not in set(holdout)]
     if not fit:
         raise InputError(file, "holdout_periods", "every data row is held out; nothing to fit")
-    if spec.horizon is not None and spec.horizon < max(r.last_step for r in rows):
-        raise InputError(file, "horizon", f"the data run to step "
-                         f"{max(r.last_step for r in rows)}; horizon {spec.horizon} is shorter")
     return seizure_cls(spec, file, scenario_data, scenario, rows, fit, holdout, scenario_path)
 
 

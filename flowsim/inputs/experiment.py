@@ -29,7 +29,15 @@ from flowsim.inputs.editing import (
 )
 from flowsim.inputs.interventions import TYPES, Intervention, parse_interventions
 from flowsim.inputs.scenario import Scenario
-from flowsim.inputs.schema import MAX_STEPS, build, load_yaml, param, reference, to_plain
+from flowsim.inputs.schema import (
+    MAX_STEPS,
+    build,
+    check_kind,
+    load_yaml,
+    param,
+    reference,
+    to_plain,
+)
 from flowsim.io import fingerprint
 from flowsim.seeds import derive_seed
 
@@ -181,7 +189,9 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read and check an experiment file and its scenario; raises InputError."""
     path = Path(path)
     file = str(path)
-    spec = build(ExperimentSpec, load_yaml(path), file)
+    data = load_yaml(path)
+    check_kind(data, "experiment", file)
+    spec = build(ExperimentSpec, data, file)
     scenario_data, scenario = load_scenario_beside(path, spec.scenario)
     baseline = parse_interventions(spec.baseline, scenario, file, "baseline")
     if not spec.options:

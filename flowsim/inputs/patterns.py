@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flowsim.errors import InputError, did_you_mean
-from flowsim.inputs.schema import build, load_yaml, param, reference
+from flowsim.inputs.schema import build, check_kind, load_yaml, param, reference
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ class PatternFile:
 
 def patterns_from_data(data: object, file: str) -> PatternFile:
     """Build and check a patterns file's data; raises InputError with file and key path."""
+    check_kind(data, "patterns", file)
     spec = build(PatternFile, data, file)
     if not spec.patterns:
         raise InputError(file, "patterns", "expected at least one pattern")

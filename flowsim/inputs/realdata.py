@@ -37,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.schema import read_input
 
 #: Where the shipped tables live (a source checkout or an editable install).
 DATA_DIR = Path(__file__).resolve().parents[2] / "calibration" / "data"
@@ -94,15 +95,10 @@ KINDS: dict[str, tuple[Callable[[str], Any], str]] = {
 
 
 def read_csv_text(path: Path) -> str:
-    """A CSV file's text (UTF-8, a byte-order mark dropped); InputError if it is missing or
+    """A CSV file's text (UTF-8, a byte-order mark dropped); InputError if it is missing,
+    larger than :data:`~flowsim.inputs.schema.MAX_INPUT_BYTES` (checked before reading) or
     not UTF-8."""
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(str(path), "", "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), "", f"expected UTF-8 text, found a byte that is not "
-                         f"({exc.reason} at byte {exc.start})") from None
+    return read_input(path, "a CSV file", encoding="utf-8-sig")
 
 
 def open_csv(path: Path) -> tuple[csv.DictReader, list[str]]:

@@ -27,6 +27,7 @@ from flowsim.inputs.schema import (
     COUNT_MAX,
     MAX_STEPS,
     build,
+    check_kind,
     load_yaml,
     param,
     parse_yaml,
@@ -503,7 +504,9 @@ class CalibrationStatus:
 
 @dataclass(kw_only=True)
 class Scenario:
-    """A flowsim scenario."""
+    """A flowsim scenario. Every file flowsim reads (scenario, experiment, calibration and
+    patterns YAML, seizure-data CSV) may be at most 5 MB, checked before it is parsed. YAML
+    numbers follow YAML 1.2: `1e300` and `2E+3` are numbers, as are `1.5` and `.inf`."""
 
     name: str = param(doc="Short name of the scenario.")
     description: str = param("", "What it represents and where its magnitudes come from.")
@@ -549,6 +552,7 @@ def scenario_from_text(text: str, file: str = "<string>") -> Scenario:
 
 
 def scenario_from_data(data: Any, file: str) -> Scenario:
+    check_kind(data, "scenario", file)
     scenario = build(Scenario, data, file)
     check_references(scenario, file)
     return scenario

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import types
 import typing
 from pathlib import Path
@@ -40,6 +41,72 @@ MAX_STEPS = 100_000
 #: quantities, prices, costs, capital in USD): far beyond any real value, and small enough
 #: that products of such numbers with counts stay finite and Poisson draws stay in range.
 NUMBER_MAX = 1e12
+#: Largest input file the command line reads (scenario, experiment, calibration and patterns
+#: YAML, seizure-data CSV), checked before anything is parsed: the shipped files are under
+#: 20 kB and real seizure returns a few hundred kB, while parsing a 50 MB YAML took minutes
+#: and more than 600 MB of memory. (The workshop app's uploads stop at 1 MB.)
+MAX_INPUT_BYTES = 5 * 1024 * 1024
+
+
+def read_input(path: str | Path, what: str = "a YAML file", encoding: str = "utf-8") -> str:
+    """The text of an input file, refused (InputError) when missing, a folder, larger than
+    :data:`MAX_INPUT_BYTES` (checked before reading), or not UTF-8 text."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise InputError(str(path), "", f"is a folder; expected {what}")
+        if size > MAX_INPUT_BYTES:
+            raise InputError(str(path), "", f"the file is {size:,} bytes; expected at most "
+                             f"{MAX_INPUT_BYTES:,} bytes (5 MB) for {what}; split it or "
+                             "remove what the command does not need")
+        text = path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise InputError(str(path), "", "file not found") from None
+    except IsADirectoryError:
+        raise InputError(str(path), "", f"is a folder; expected {what}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "", f"is not a text file (byte {exc.start} is not UTF-8 "
+                         f"text); expected {what}") from None
+    except OSError as exc:
+        raise InputError(str(path), "", f"cannot be read: {exc.strerror or exc}") from None
+    if "\x00" in text:
+        raise InputError(str(path), "", f"is a binary file (it holds NUL bytes); expected "
+                         f"{what}")
+    return text
+
+
+class Loader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` with YAML 1.2's float syntax: PyYAML follows YAML 1.1, where a
+    float needs a dot, so ``1e300`` or ``2E+3`` were read as strings and refused as "expected
+    a number". Everything else (safe types only, ints, booleans) is SafeLoader's."""
+
+
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:float"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                   |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+                   |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+                   |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+                   |[-+]?\.(?:inf|Inf|INF)
+                   |\.(?:nan|NaN|NAN))$""", re.X),
+    list("-+0123456789."))
+
+
+class Dumper(yaml.SafeDumper):
+    """``yaml.SafeDumper`` that quotes what :class:`Loader` would read as a number (e.g. the
+    string ``"1e5"``), so the YAML flowsim writes reads back as it was."""
+
+
+Dumper.yaml_implicit_resolvers = Loader.yaml_implicit_resolvers
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text for plain data, keys in their order, readable back by :func:`parse_yaml`."""
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True)
 
 
 def upper_bound(tp: Any, meta: dict) -> float | None:
@@ -82,33 +149,68 @@ def probability(default: float | object = REQUIRED, doc: str = "", source: str =
 
 
 def load_yaml(path: str | Path) -> Any:
-    """Read a YAML file with ``yaml.safe_load``; malformed YAML reports line and column."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), "", "file not found") from None
-    except IsADirectoryError:
-        raise InputError(str(path), "", "is a folder; expected a YAML file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), "", f"is not a text file (byte {exc.start} is not UTF-8 "
-                         "text); expected a YAML file") from None
-    except OSError as exc:
-        raise InputError(str(path), "", f"cannot be read: {exc.strerror or exc}") from None
-    if "\x00" in text:
-        raise InputError(str(path), "", "is a binary file (it holds NUL bytes); expected a "
-                         "YAML file")
-    data = parse_yaml(text, str(path))
+    """Read a YAML file (at most :data:`MAX_INPUT_BYTES`) with flowsim's :class:`Loader`;
+    malformed YAML reports line and column."""
+    data = parse_yaml(read_input(path), str(path))
     if data is None:
         raise InputError(str(path), "", "the file is empty (no YAML content, or only "
                          "comments); expected a mapping of keys to values")
     return data
 
 
+#: Each input format: how to name a file of it, and the command that reads it.
+KINDS = {"scenario": ("a scenario", "flowsim run"),
+         "experiment": ("an experiment", "flowsim experiment"),
+         "calibration": ("a calibration set-up", "flowsim calibrate"),
+         "patterns": ("a seed-patterns file", "flowsim patterns SCENARIO --patterns")}
+_EXPERIMENT_KEYS = {"options", "baseline", "replications", "uncertain"}
+_CALIBRATION_KEYS = {"data", "parameters", "statistics", "holdout_periods"}
+
+
+def evident_kind(data: object) -> str | None:
+    """Which format YAML data is, when its top-level keys say so unambiguously: one of
+    :data:`KINDS`, else None."""
+    from flowsim.inputs.patterns import is_patterns_data
+
+    if is_patterns_data(data):
+        return "patterns"
+    keys = set(data) if isinstance(data, dict) else set()
+    if "countries" in keys:
+        return "scenario"
+    experiment, calibration = keys & _EXPERIMENT_KEYS, keys & _CALIBRATION_KEYS
+    if experiment and not calibration:
+        return "experiment"
+    if calibration and not experiment:
+        return "calibration"
+    return None
+
+
+def input_kind(data: object) -> str:
+    """The format to check YAML data as (``validate``): :func:`evident_kind`, else an
+    experiment when it names a scenario, else a scenario."""
+    kind = evident_kind(data)
+    if kind:
+        return kind
+    keys = set(data) if isinstance(data, dict) else set()
+    return "calibration" if keys & _CALIBRATION_KEYS else (
+        "experiment" if "scenario" in keys else "scenario")
+
+
+def check_kind(data: object, expected: str, file: str) -> None:
+    """Refuse a file of another format than the command reads, naming the right command
+    (instead of its keys' "unknown key" errors)."""
+    kind = evident_kind(data)
+    if kind and kind != expected:
+        what, command = KINDS[kind]
+        raise InputError(file, "", f"this is {what} file, not {KINDS[expected][0]} file; run "
+                         f"it with `{command} {file}`")
+
+
 def parse_yaml(text: str, file: str) -> Any:
-    """Parse YAML text; a syntax error becomes an InputError with its line and column."""
+    """Parse YAML text with :class:`Loader` (safe types only); a syntax error becomes an
+    InputError with its line and column."""
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -231,6 +333,25 @@ def check_field(cls: Any, name: str, value: Any, file: str, path: str) -> Any:
     e.g. a command-line option that overrides a file's key; return the converted value."""
     (f,) = [f for f in dataclasses.fields(cls) if f.name == name]
     return _convert(typing.get_type_hints(cls)[name], value, file, path, dict(f.metadata))
+
+
+def apply_overrides(obj: Any, overrides: dict[str, tuple[Any, str]]) -> dict[str, str]:
+    """Set command-line values on a built input object: ``{field: (value, flag)}``, skipping
+    ``None``. Each value is checked as the file's key would be, but reported under its flag
+    (``--samples: ...``), since the user typed it there. Returns ``{field: flag}`` for the
+    fields set, so later checks can blame the flag too (:func:`origin`)."""
+    origins: dict[str, str] = {}
+    for name, (value, flag) in overrides.items():
+        if value is not None:
+            setattr(obj, name, check_field(type(obj), name, value, flag, ""))
+            origins[name] = flag
+    return origins
+
+
+def origin(origins: dict[str, str], name: str, file: str, path: str) -> tuple[str, str]:
+    """Where a value came from, as InputError's (file, path): its command-line flag if
+    :func:`apply_overrides` set it, else the file and key path."""
+    return (origins[name], "") if name in origins else (file, path)
 
 
 def _build_dataclass(cls: Any, value: Any, file: str, path: str) -> Any:

@@ -19,7 +19,9 @@ by country, year, place and weapon type; 000 ¶43) and the SDG 16.4.2 tracing in
 | origin_country | no | origin where known (informative; not matched) |
 | traced_share | no | share of seized weapons whose origin was traced, 0..1 (SDG 16.4.2) |
 
-Periods of rows with the same country, place and category must not overlap.
+Periods of rows with the same country, place and category must not overlap, and must end
+within the simulated steps: the scenario's `simulation.steps`, or the set-up's `horizon`
+when it gives one. A data file may be at most 5 MB (checked before it is read).
 ``traced_share`` (e.g. from ``calibration/data/sdg-16-4-2-traced-share.csv``) is matched by
 the ``seized_traced_share`` statistic against the model's ``tracing.csv`` successes per
 weapon seized in that country and period.
@@ -110,9 +112,11 @@ def _number(text: str, kind: type, file: str, where: str, lo: float = 0.0,
     return value
 
 
-def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None = None
-                  ) -> list[SeizureRow]:
-    """Read and check a seizure CSV against a scenario; raises InputError."""
+def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None = None,
+                  horizon: int | None = None) -> list[SeizureRow]:
+    """Read and check a seizure CSV against a scenario; raises InputError. Periods must end
+    by ``horizon`` (default: the scenario's ``simulation.steps``): simulations run to the
+    last data step, so a period past it would silently stretch every one of them."""
     path = Path(path)
     file = str(path)
     reader, header = open_csv(path)
@@ -155,6 +159,15 @@ def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None =
                              f"{did_you_mean(category, (*CATEGORIES, ALL_WEAPONS))}; expected "
                              f"one of {', '.join((*CATEGORIES, ALL_WEAPONS))}")
         first, last = parse_period(raw["period"], start_year, spy, file, where("period"))
+        end = horizon or scenario.simulation.steps
+        if last > end:
+            whose = (f"the set-up's horizon ({end} steps)" if horizon else
+                     f"the scenario's horizon (simulation.steps = {end} "
+                     f"{scenario.simulation.step_length} steps)")
+            raise InputError(file, where("period"), f"period '{raw['period']}' covers steps "
+                             f"{first}-{last}, past {whose}; expected periods within steps "
+                             f"1-{end} (or set the calibration set-up's `horizon` to simulate "
+                             "longer)")
         count = int(_number(raw["count"], int, file, where("count")))
         opt: dict = {}
         if raw.get("marked_share"):

@@ -150,12 +150,15 @@ def headline(tables: dict[str, pd.DataFrame], by: str) -> pd.DataFrame:
 
 def write_run(model: FlowModel, out: str | Path, scenario_file: str = "",
               plots: bool = True) -> dict[str, pd.DataFrame]:
-    """Write every table (CSV), the plots (PNG) and run.json into ``out``, atomically."""
+    """Write every table (CSV), the plots (PNG) and run.json into ``out``, atomically.
+    When ``out`` holds an earlier run (its ``run.json``), that run's tables and plots are
+    replaced: those this run does not write (plots, with ``plots=False``) are removed."""
     from flowsim._version import __version__
     from flowsim.outputs.plots import plot_run
 
     tables = all_tables(model)
-    with AtomicDir(out) as stage:
+    earlier = (Path(out) / "run.json").is_file()
+    with AtomicDir(out, stale=("*.csv", "*.png") if earlier else ()) as stage:
         for name, df in tables.items():
             df.to_csv(stage.path(f"{name}.csv"), index=False)
         if plots:

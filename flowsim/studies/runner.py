@@ -7,6 +7,7 @@ of workers or the backend.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -14,6 +15,28 @@ from flowsim.errors import InputError
 from flowsim.seeds import derive_seed  # noqa: F401  (importable from here, as before)
 
 BACKENDS = ("joblib", "dask")
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, else the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def worker_count(jobs: int) -> tuple[int, str | None]:
+    """The local workers to start for ``--jobs jobs``, and a one-line note when fewer than
+    asked. ``-1`` means all available cores; more workers than cores only make the runs
+    slower (they take turns on the same cores) and use more memory, so ``jobs`` is capped
+    at :func:`available_cores`."""
+    cores = available_cores()
+    if jobs == -1:
+        return cores, None
+    if jobs > cores:
+        return cores, (f"--jobs {jobs}: this machine has {cores} cores available, so "
+                       f"{cores} workers are used (more workers than cores make the runs "
+                       "slower and use more memory)")
+    return jobs, None
 
 
 def run_parallel(func: Callable[..., Any], arguments: Iterable[tuple], *, jobs: int = 1,
@@ -30,6 +53,7 @@ def run_parallel(func: Callable[..., Any], arguments: Iterable[tuple], *, jobs: 
 
 
 def _joblib(func, arguments: list[tuple], jobs: int) -> Iterator[Any]:
+    jobs, _ = worker_count(jobs)
     if jobs == 1:
         return (func(*args) for args in arguments)
     from joblib import Parallel, delayed

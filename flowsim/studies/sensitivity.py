@@ -35,7 +35,7 @@ import pandas as pd
 
 from flowsim import log
 from flowsim.errors import InputError
-from flowsim.inputs.schema import build, param, to_plain
+from flowsim.inputs.schema import apply_overrides, build, origin, param, to_plain
 from flowsim.io import (
     AtomicDir,
     fingerprint,
@@ -205,6 +205,7 @@ class SensitivityExperiment(Experiment):
 
     design: Design
     settings: dict
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     def run_seed(self, sample: int, replication: int) -> int:
         return derive_seed(self.spec.seed, replication)
@@ -212,6 +213,22 @@ class SensitivityExperiment(Experiment):
     def fingerprint(self) -> str:
         return fingerprint({"spec": to_plain(self.spec), "scenario": self.scenario_data,
                             "sensitivity": self.settings})
+
+
+#: Sobol designs with fewer base samples than this get a warning (assumption: a judgement,
+#: not a rule from the literature; SALib's own quick-start example uses N = 1024).
+SMALL_SOBOL_N = 32
+
+
+def sample_size_warnings(d: Design, where: str) -> list[str]:
+    """Plain-language warnings about a design too small for its indices to mean much."""
+    if d.method != "sobol" or d.n >= SMALL_SOBOL_N:
+        return []
+    return [f"{where}: N = {d.n} base samples is small for Sobol indices. Each index is "
+            f"estimated from N pairs of runs; with fewer than {SMALL_SOBOL_N} the indices and "
+            "SALib's bootstrap intervals are mostly sampling noise (indices below 0 or above "
+            "1, rankings that change with the seed). SALib's own example uses N = 1024. Use "
+            "a small N to try a set-up out, not to rank parameters."]
 
 
 def load_sensitivity(path: str | Path, *, method: str | None = None,
@@ -222,12 +239,9 @@ def load_sensitivity(path: str | Path, *, method: str | None = None,
     exp = load_experiment(path)
     file = exp.file
     sens = build(SensitivitySpec, exp.spec.sensitivity or {}, file, "sensitivity")
-    if method is not None:
-        sens.method = method
-    if samples is not None:
-        sens.samples = samples
-    if second_order is not None:
-        sens.second_order = second_order
+    origins = apply_overrides(sens, {"method": (method, "--method"),
+                                     "samples": (samples, "--samples"),
+                                     "second_order": (second_order, "--second-order")})
     where = "sensitivity.parameters"
     params = sens.parameters
     if not params and exp.spec.uncertain is not None:
@@ -250,16 +264,19 @@ def load_sensitivity(path: str | Path, *, method: str | None = None,
                          f"expected some of: {', '.join(list(exp.options)[1:])}")
     options = {name: ivs for name, ivs in exp.options.items()
                if name == BASELINE or not sens.options or name in sens.options}
+    flag, key = origin(origins, "samples", file, "sensitivity.samples")
     d = design(ranges, method=sens.method, n=sens.samples, seed=exp.spec.seed,
                second_order=sens.second_order, levels=sens.levels,
-               where=f"{file}: sensitivity.samples")
+               where=f"{flag}: {key}" if key else flag)
     spec = dataclasses.replace(exp.spec, replications=sens.replications,
                                outcomes=sens.outcomes or exp.spec.outcomes)
     rows = [{name: float(v) for name, v in zip(d.names, row, strict=True)} for row in d.X]
     return SensitivityExperiment(spec=spec, file=file, scenario_data=exp.scenario_data,
                                  scenario=exp.scenario, baseline=exp.baseline,
                                  options=options, samples=rows, design=d,
-                                 settings=to_plain(sens))
+                                 settings=to_plain(sens),
+                                 warnings=sample_size_warnings(d, flag if not key else
+                                                               "sensitivity.samples"))
 
 
 def outputs_by_row(exp: Experiment, runs: list[dict]) -> dict[str, dict[str, np.ndarray]]:
@@ -319,6 +336,8 @@ def run_sensitivity(experiment: str | Path, *, method: str | None = None,
     exp = load_sensitivity(experiment, method=method, samples=samples,
                            second_order=second_order)
     d = exp.design
+    for warning in exp.warnings:
+        say(f"warning: {warning}")
     out = Path(out) if out else Path("results") / f"{exp.spec.name}-sensitivity"
     n_opt, reps = len(exp.options), exp.spec.replications
     say(f"{exp.spec.name}: {d.method} on {d.problem['num_vars']} parameters, "

@@ -29,8 +29,8 @@ def claim_folder(folder: Path, manifest: dict) -> None:
             raise InputError(str(path), "fingerprint",
                              f"this folder holds results of a different study "
                              f"('{old.get('name')}', fingerprint {old.get('fingerprint')}, "
-                             f"now {manifest['fingerprint']}); use another --out or remove "
-                             "the folder")
+                             f"now {manifest['fingerprint']}); choose another folder with "
+                             "--out DIR, or remove this one to start over")
         return
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(manifest, indent=2, default=str))
