@@ -120,9 +120,11 @@ class Stockpile:
         0.85, "Share of weapons marked.", "000 ¶33 (some 85% of seized firearms marked)",
         derivation="85 per cent of seized firearms marked appropriately (000 ¶33) = 0.85")
     record_keeping: float = probability(
-        0.47, "Share of weapons with a record (traceable) and quality of the inventory; lowers "
-        "losses and insider theft.", "000 ¶32 (115,612 of 246,090 collected weapons recorded)",
-        derivation="115,612 recorded / 246,090 collected weapons (000 ¶32) = 0.47")
+        0.47, "Share of the stockpile's weapons with a record (traceable) and quality of its "
+        "inventory; lowers losses and insider theft. The seeds give no stockpile figure: 000 "
+        "¶32's 115,612 of 246,090 (0.47) is the share of *collected illicit* weapons the "
+        "authorities recorded, borrowed here for want of better.", "000 ¶32, ¶119 (record-"
+        "keeping a precondition for tracing)", assumption=True)
     audits_per_year: float = param(1.0, "Inventory audits per year; with records, deters "
                                    "insider theft and reports losses.", lo=0, hi=365,
                                    source="000 ¶60", assumption=True)
@@ -178,10 +180,11 @@ class Controls:
         derivation="669 requests / (246,090 collected - 75,531 with no action) = 669 / "
         "170,559 (000 ¶32) = 0.0039")
     tracing_cooperation: float = probability(
-        0.66, "Probability this country answers a foreign tracing request (INTERPOL, registry).",
-        "000 ¶33 (79 States cooperate with INTERPOL in tracing), 000 ¶32 (120 national "
-        "reports), ¶61", derivation="79 States cooperating with INTERPOL in tracing (000 ¶33) "
-        "/ 120 States reporting in 2018 (000 ¶32) = 0.66")
+        0.66, "Probability this country answers a foreign tracing request (INTERPOL, registry); "
+        "foreign_trace_success is the success of an answered request. The seeds give no "
+        "answer rate: 0.66 borrows the share of reporting States cooperating with INTERPOL "
+        "in tracing (79 of 120), which is not the same quantity.",
+        "000 ¶33 (79 States cooperate with INTERPOL in tracing), ¶61", assumption=True)
     licensing: float = probability(0.5, "Strength of civilian licensing; scales leakage from "
                                    "licensed civilian holdings by (1 - licensing).", "000 ¶48",
                                    assumption=True)
@@ -205,7 +208,7 @@ class Controls:
         0.1, "Share per year of illicit weapons in the country (traffickers' and end users') "
         "seized inland; traffickers' shipments are stopped parcel by parcel, so a bulk "
         "consignment is lost whole or not at all.",
-        "000 ¶34 (two thirds seized for illicit possession); 004 ¶25", assumption=True)
+        "004 ¶25 (seizures mainly made inland)", assumption=True)
     collection: float = probability(0.0, "Share per year of end users' illicit weapons "
                                     "collected (voluntary surrender, DDR); collected weapons "
                                     "come into the authorities' hands like seized ones (see "
@@ -261,7 +264,7 @@ class Country:
         source="000 ¶64; 003 'New trafficking challenges'")
     printed: CategoryRates = param(
         factory=CategoryRates, doc="3D-printed or polymer-frame weapons per year (unmarked).",
-        source="001 ¶50-52; 003 'Recent developments'")
+        source="001 ¶57-59 (3-D printing, craft workshops); 003 'Recent developments'")
 
     @property
     def label(self) -> str:
@@ -434,15 +437,23 @@ class Behaviour:
     backlog_steps: float = param(6.0, "Unmet demand carried forward, in steps of demand.", lo=0,
                                  assumption=True)
     domestic_trace_success: float = probability(
-        0.13, "Probability a tracing request on a marked weapon of domestic origin with a "
-        "record is traced through the national registry (x training).",
-        "000 ¶33 (13% domestic)", derivation="13 per cent of traces requested were "
-        "traced to a national registry (000 ¶33) = 0.13")
+        0.553, "Probability a tracing request on a marked weapon of domestic origin with a "
+        "record is traced through the national registry (x training). Conditional on the "
+        "weapon having a record; 000 ¶33's 13% is a share of *all* requests.",
+        "000 ¶33 (13% of requests traced to a national registry)",
+        derivation="13 per cent of all requests (000 ¶33) / [one half of requests on weapons "
+        "of domestic origin, assumed from the 'two roughly equal components' (000 ¶33) x "
+        "115,612 recorded / 246,090 collected, the model's default share with a record "
+        "(000 ¶32)] = 0.13 / 0.2349 = 0.553")
     foreign_trace_success: float = probability(
-        0.15, "Probability a tracing request on a marked weapon of foreign origin with a "
-        "record is traced through the origin's registry, x the origin's cooperation "
-        "(x training).", "000 ¶33 (15% foreign registry)", derivation="15 per cent of "
-        "traces requested were traced to a foreign registry (000 ¶33) = 0.15")
+        0.97, "Probability a tracing request on a marked weapon of foreign origin with a "
+        "record, answered by the origin (its tracing_cooperation), is traced through the "
+        "origin's registry (x training). Conditional on a record and an answer; 000 ¶33's "
+        "15% is a share of *all* requests.",
+        "000 ¶33 (15% of requests traced to a foreign registry)",
+        derivation="15 per cent of all requests (000 ¶33) / [one half of requests on weapons "
+        "of foreign origin (000 ¶33) x 115,612 recorded / 246,090 collected (000 ¶32) x the "
+        "default answer rate 79 / 120 (000 ¶32-33)] = 0.15 / 0.1546 = 0.97")
     trace_response: float = probability(
         0.05, "Share of its remaining room below trace_response_max that an origin "
         "stockpile's trace boost gains when its authorities act on a trace identifying it "
@@ -466,7 +477,9 @@ class Behaviour:
     trafficking_recorded: float = probability(
         0.3, "Probability that a seizure from a trafficker's shipment not recorded on other "
         "grounds is recorded as trafficking rather than illicit possession (possession is the "
-        "easier ground, 000 ¶34).", "000 ¶34", assumption=True)
+        "easier ground and trafficking stays 'largely hidden', 000 ¶34): values well above "
+        "one half contradict that reading, and a fit that needs them says the model makes "
+        "too few of its seizures from traffickers.", "000 ¶34", assumption=True)
     # --- end-user kinds (issue #11 defect 3) -------------------------------------------
     armed_group: MarketBehaviour = param(
         factory=lambda: MarketBehaviour(conflict_demand=1.0, demand_elasticity=0.1,
