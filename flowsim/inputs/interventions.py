@@ -84,6 +84,15 @@ TYPES: dict[str, InterventionType] = {
         "the share of end users' weapons collected and of state surplus destroyed per year "
         "at full effect (collected weapons are then disposed of like seized ones: "
         "controls.destroy_in_hand)."),
+    "store_security": InterventionType(
+        (Lever("country", "store_security", "raise"),), ("countries",),
+        "000 ¶6, ¶71", "Security of the stores of seized and collected weapons the "
+        "authorities keep (evidence and collection stores): lowers their leakage."),
+    "destroy_seized": InterventionType(
+        (Lever("country", "destroy_in_hand", "raise"), Lever("country", "no_action", "lower")),
+        ("countries",), "000 ¶71; 000 ¶32", "Destruction of seized and collected weapons: "
+        "fewer are left with no action and more of those acted on are destroyed, so fewer "
+        "are kept in stores that leak."),
     "training": InterventionType(
         (Lever("country", "training", "raise"),), ("countries",),
         "001 part C; 002", "Training of officials (detection and tracing)."),

@@ -214,6 +214,12 @@ class Controls:
                                     "come into the authorities' hands like seized ones (see "
                                     "no_action, destroy_in_hand).",
                                     "000 ¶32, ¶69; 001 ¶41", assumption=True)
+    store_security: float = probability(
+        0.5, "Security of the stores where the authorities keep seized and collected weapons "
+        "they have not destroyed (evidence and collection stores); store leakage = "
+        "mechanisms.store_leakage x (1 - store security), store security = 1 - (1 - this)"
+        "(1 - pssm).", "000 ¶6 (disposal a stage of diversion), ¶71 (destroy seized arms)",
+        assumption=True)
     surplus_destruction: float = probability(
         0.0, "Share per year of state surplus destroyed.", "000 ¶35, 001 ¶39", assumption=True)
     training: float = probability(0.0, "Training of officials: multiplies border detection "
@@ -360,6 +366,10 @@ class Mechanisms:
                                   "authorization, x (1 - exporter post-shipment checks); the "
                                   "weapons go on to a third State (transfers[].reexport_to).",
                                   "004 ¶26; 000 ¶53, ¶65", assumption=True)
+    store_leakage: float = probability(
+        0.03, "Leakage per year of seized and collected weapons held (not destroyed) in the "
+        "authorities' stores, x (1 - store security); they go to local illicit sellers.",
+        "000 ¶6 (disposal a stage of diversion), ¶71", assumption=True)
     category_factor: CategoryRates = _rates("Multiplier of every leak rate by category "
                                             "(illustrative: ammunition leaks more easily).",
                                             handguns=1.0, rifles=1.0, light_weapons=0.5,

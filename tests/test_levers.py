@@ -1,0 +1,111 @@
+"""Policy levers act through the channels the seeds describe (issue #21).
+
+Each test switches one channel on and off in a small scenario and checks the direction of
+its effect: stores of seized and collected weapons leak unless destroyed (000 ¶6, ¶71),
+anti-corruption reaches depots (001 ¶11; 004 ¶25), illicit manufacture answers the price
+(001 ¶57-59), tracing feeds investigations, points of diversion and route intelligence
+(000 ¶33-34, ¶61, ¶119), and transfers are consignments under export control (000 ¶50-53;
+004 ¶26, ¶30). Runs are small and seeded; each comparison uses the same seed on both sides.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from flowsim.model.flow_model import FlowModel
+from flowsim.model.lots import AMMUNITION, MECHANISMS
+from tests.conftest import TEACHING, scenario, write_yaml
+
+
+def flows(model: FlowModel, flow: str, mechanism: str | None = None) -> int:
+    """Weapons (ammunition excluded) in ``flow`` over the run, of ``mechanism`` if given."""
+    m = None if mechanism is None else MECHANISMS.index(mechanism)
+    return sum(n for _s, _c, f, mech, cat, n in model.ledger.flow_rows
+               if f == flow and cat != AMMUNITION and (m is None or mech == m))
+
+
+def run(data: dict, steps: int = 48, seed: int = 3, **kw) -> FlowModel:
+    return FlowModel(scenario(data, steps=steps, seed=seed), **kw).run()
+
+
+# --- stores of seized and collected weapons (000 ¶6, ¶71) -------------------------------
+AMNESTY = {
+    "name": "amnesty",
+    "mechanisms": {"theft": 0.0, "loss": 0.0, "insider": 0.0},
+    "countries": [{"id": "A", "stockpiles": [{"id": "a-army", "holdings": {"rifles": 1000}}],
+                   "markets": [{"id": "gang", "demand": {"rifles": 100},
+                                "holdings": {"rifles": 20000}}],
+                   "controls": {"collection": 0.3, "inland_policing": 0.0}}],
+}
+
+
+def _amnesty(**controls) -> dict:
+    data = copy.deepcopy(AMNESTY)
+    data["countries"][0]["controls"].update(controls)
+    return data
+
+
+def test_weapons_kept_undestroyed_leak_from_stores_destroyed_ones_do_not():
+    kept = run(_amnesty(destroy_in_hand=0.0, no_action=0.0))
+    destroyed = run(_amnesty(destroy_in_hand=1.0, no_action=0.0))
+    leaked = flows(kept, "diverted", "store_leakage")
+    assert leaked > 100                      # ~3,000 collected a year, 1.5% a year leaks
+    assert flows(destroyed, "diverted", "store_leakage") == 0
+    a, b = kept.conservation()
+    assert (a == b).all()
+
+
+def test_store_security_lowers_leakage_from_stores():
+    open_ = run(_amnesty(destroy_in_hand=0.0, store_security=0.0))
+    secure = run(_amnesty(destroy_in_hand=0.0, store_security=0.9))
+    assert flows(secure, "diverted", "store_leakage") < 0.3 * flows(
+        open_, "diverted", "store_leakage")
+
+
+def test_destroy_seized_and_store_security_interventions_lower_store_leakage():
+    base = run(_amnesty())
+    for iv in ({"type": "destroy_seized", "strength": 0.9},
+               {"type": "store_security", "strength": 0.9}):
+        iv = {**iv, "targets": {"countries": ["A"]}, "ramp_up": 0}
+        treated = run(_amnesty(), interventions=[_intervention(iv)])
+        assert flows(treated, "diverted", "store_leakage") < 0.5 * flows(
+            base, "diverted", "store_leakage"), iv["type"]
+
+
+def _intervention(data: dict):
+    from flowsim.inputs.interventions import Intervention
+    from flowsim.inputs.schema import build
+
+    return build(Intervention, data, "<test>")
+
+
+# --- every new key refuses bad values with one paragraph (file, key path, expected, found) --
+#: (key path as a list, bad value, fragment of what is expected); paths into teaching.yaml
+BAD_VALUES = [
+    (["countries", 0, "controls", "store_security"], 1.5, "between 0 and 1"),
+    (["mechanisms", "store_leakage"], -0.1, "between 0 and 1"),
+]
+
+
+def _path_text(path: list) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out
+
+
+@pytest.mark.parametrize(("path", "value", "expected"), BAD_VALUES,
+                         ids=[_path_text(p) for p, _, _ in BAD_VALUES])
+def test_bad_values_in_new_keys_get_one_paragraph(tmp_path, run_cli, path, value, expected):
+    data = copy.deepcopy(TEACHING)
+    node = data
+    for p in path[:-1]:
+        node = node.setdefault(p, {}) if isinstance(p, str) else node[p]
+    node[path[-1]] = value
+    file = write_yaml(tmp_path, data)
+    code, out, err = run_cli("validate", file)
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith(f"error: {file}: {_path_text(path)}: expected")
+    assert expected in err and str(value) in err and err.strip().count("\n") == 0
