@@ -109,3 +109,34 @@ def test_bad_values_in_new_keys_get_one_paragraph(tmp_path, run_cli, path, value
     assert code == 2 and "Traceback" not in err
     assert err.startswith(f"error: {file}: {_path_text(path)}: expected")
     assert expected in err and str(value) in err and err.strip().count("\n") == 0
+
+
+# --- anti-corruption reaches depots (001 ¶11; 004 ¶25) ------------------------------------
+DEPOT = {
+    "name": "depot",
+    "mechanisms": {"theft": 0.0, "loss": 0.0, "insider": 0.2, "store_leakage": 0.0},
+    "countries": [{"id": "D", "stockpiles": [{"id": "d-army", "holdings": {"rifles": 50000}}],
+                   "controls": {"inland_policing": 0.0}}],
+}
+
+
+def test_anti_corruption_lowers_insider_theft_from_depots():
+    base = run(DEPOT)
+    control = copy.deepcopy(DEPOT)
+    control["countries"][0]["controls"]["anti_corruption"] = 0.8
+    iv = _intervention({"type": "anti_corruption", "targets": {"countries": ["D"]},
+                        "strength": 0.8, "ramp_up": 0})
+    insider = flows(base, "diverted", "insider")
+    assert insider > 1000
+    assert flows(run(control), "diverted", "insider") < 0.35 * insider
+    assert flows(run(DEPOT, interventions=[iv]), "diverted", "insider") < 0.35 * insider
+
+
+def test_anti_corruption_at_crossings_only_leaves_depots_alone():
+    data = copy.deepcopy(DEPOT)
+    data["countries"].append({"id": "E"})
+    data["borders"] = [{"id": "de", "between": ["D", "E"], "crossings": [{"id": "de-post"}]}]
+    iv = _intervention({"type": "anti_corruption", "targets": {"borders": ["de"]},
+                        "strength": 0.8, "ramp_up": 0})
+    assert flows(run(data, interventions=[iv]), "diverted", "insider") == flows(
+        run(data), "diverted", "insider")

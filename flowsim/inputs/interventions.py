@@ -68,8 +68,12 @@ TYPES: dict[str, InterventionType] = {
         (Lever("country", "mobile_inspection", "add"),), ("countries",),
         "000 ¶58", "Mobile inspection capacity the regulator allocates by risk."),
     "anti_corruption": InterventionType(
-        (Lever("crossing", "corruption", "lower"),), ("borders", "crossings", "countries"),
-        "004 ¶25; 001 ¶11", "Integrity measures at the targeted crossings."),
+        (Lever("crossing", "corruption", "lower"),
+         Lever("stockpile", "integrity_boost", "raise")),
+        ("borders", "crossings", "countries", "stockpiles"),
+        "004 ¶25; 001 ¶11", "Integrity measures against corrupt officials: lowers corruption "
+        "at the targeted crossings (entry crossings of targeted countries) and insider theft "
+        "from the targeted state stockpiles (all state stockpiles of targeted countries)."),
     "end_user_verification": InterventionType(
         (Lever("country", "end_user_verification", "raise"),
          Lever("country", "post_shipment_checks", "raise")), ("countries",),

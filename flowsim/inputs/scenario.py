@@ -202,8 +202,10 @@ class Controls:
         "entry crossings by perceived risk.", lo=0, hi=10, source="000 ¶58",
         assumption=True)
     anti_corruption: float = probability(
-        0.0, "Integrity measures at borders; effective corruption = corruption x (1 - this).",
-        "004 ¶25 (rogue officials), 001 ¶11", assumption=True)
+        0.0, "Integrity measures against corrupt officials, at borders and in depots: "
+        "effective corruption at crossings = corruption x (1 - this); insider theft from the "
+        "country's stockpiles x (1 - this).", "004 ¶25 (rogue officials), 001 ¶11",
+        assumption=True)
     inland_policing: float = probability(
         0.1, "Share per year of illicit weapons in the country (traffickers' and end users') "
         "seized inland; traffickers' shipments are stopped parcel by parcel, so a bulk "
@@ -351,7 +353,8 @@ class Mechanisms:
     loss: float = probability(0.004, "Loss, x (1 - record_keeping).", "001 ¶11; 000 ¶60",
                               assumption=True)
     insider: float = probability(0.015, "Insider theft and corruption, x (1 - security/2) x "
-                                 "(1 - audit deterrence).", "001 ¶11; 004 ¶25 (rogue officials)",
+                                 "(1 - audit deterrence) x (1 - integrity).",
+                                 "001 ¶11; 004 ¶25 (rogue officials)",
                                  assumption=True)
     battlefield_capture: float = probability(
         0.08, "Capture at conflict intensity 1, x intensity x (1 - security/2).", "000 ¶6, ¶8",
