@@ -69,8 +69,8 @@ class StockpileAgent(Agent):
     anti_corruption)(1 - intervention integrity boost)``: anti-corruption reaches rogue
     officials in depots (001 ¶11; 004 ¶25), not only at crossings. Audit deterrence is
     ``record_keeping x (1 - exp(-audits_per_year / 2))``. Leaked weapons that are recorded
-    are reported as losses with probability ``1 - exp(-audits_per_year)``, the chance an audit comes within
-    the year (000 ¶60).
+    are reported as losses with probability ``1 - exp(-audits_per_year)``, the chance an
+    audit comes within the year (000 ¶60).
     """
 
     def __init__(self, model: FlowModel, spec: Stockpile, country: int, index: int):
