@@ -86,6 +86,11 @@ def _intervention(data: dict):
 BAD_VALUES = [
     (["countries", 0, "controls", "store_security"], 1.5, "between 0 and 1"),
     (["mechanisms", "store_leakage"], -0.1, "between 0 and 1"),
+    (["countries", 1, "illicit_response", "price_elasticity"], 7, "at most 5"),
+    (["countries", 1, "illicit_response", "capacity"], 0.5, "at least 1"),
+    (["countries", 2, "controls", "craft_policing"], 2, "between 0 and 1"),
+    (["countries", 2, "controls", "deactivation_standards"], -1, "between 0 and 1"),
+    (["countries", 2, "controls", "printing_controls"], "high", "a number"),
 ]
 
 
@@ -140,3 +145,54 @@ def test_anti_corruption_at_crossings_only_leaves_depots_alone():
                         "strength": 0.8, "ramp_up": 0})
     assert flows(run(data, interventions=[iv]), "diverted", "insider") == flows(
         run(data), "diverted", "insider")
+
+
+# --- illicit manufacture answers the price (001 ¶57-59; 004 ¶25) -------------------------
+WORKSHOPS = {
+    "name": "workshops",
+    "mechanisms": {"theft": 0.3, "loss": 0.0, "insider": 0.0, "store_leakage": 0.0},
+    "countries": [{"id": "W", "stockpiles": [{"id": "w-army", "holdings": {"handguns": 20000},
+                                              "security": 0.0}],
+                   "markets": [{"id": "w-gangs", "demand": {"handguns": 2000}}],
+                   "craft_production": {"handguns": 200}, "conversion": {"handguns": 200},
+                   "printed": {"handguns": 200}, "controls": {"inland_policing": 0.0}}],
+}
+
+
+def _workshops(theft: float, elasticity: float | None = None, **controls) -> dict:
+    data = copy.deepcopy(WORKSHOPS)
+    data["mechanisms"]["theft"] = theft
+    country = data["countries"][0]
+    country["controls"].update(controls)
+    if elasticity is not None:
+        country["illicit_response"] = {"price_elasticity": elasticity}
+    return data
+
+
+def test_illicit_manufacture_rises_when_theft_is_cut_and_the_price_rises():
+    supplied, cut = run(_workshops(0.3, 1.0)), run(_workshops(0.0, 1.0))
+    assert flows(cut, "diverted", "theft") == 0 < flows(supplied, "diverted", "theft")
+    price = [m.price[0] / m.base_price[0] for m in (supplied.market_list[0], cut.market_list[0])]
+    assert price[1] > 1.5 * price[0]
+    for kind in ("craft", "conversion", "printed"):       # base 200 a year each: 800 in 4
+        assert flows(cut, "diverted", kind) > 1.3 * flows(supplied, "diverted", kind), kind
+        assert flows(cut, "diverted", kind) <= 3.0 * 800 * 1.2            # capacity 3
+
+
+def test_illicit_manufacture_at_elasticity_zero_ignores_the_price():
+    supplied, cut = run(_workshops(0.3, 0.0)), run(_workshops(0.0, 0.0))
+    for kind in ("craft", "conversion", "printed"):
+        assert abs(flows(cut, "diverted", kind) - flows(supplied, "diverted", kind)) < 0.15 * 800
+
+
+@pytest.mark.parametrize(("control", "kind"), [("craft_policing", "craft"),
+                                               ("deactivation_standards", "conversion"),
+                                               ("printing_controls", "printed")])
+def test_each_manufacture_control_cuts_its_own_kind_only(control, kind):
+    base = run(_workshops(0.0))
+    iv = _intervention({"type": control, "targets": {"countries": ["W"]}, "strength": 0.8,
+                        "ramp_up": 0})
+    treated = run(_workshops(0.0), interventions=[iv])
+    assert flows(treated, "diverted", kind) < 0.4 * flows(base, "diverted", kind)
+    for other in {"craft", "conversion", "printed"} - {kind}:     # the price rises instead
+        assert flows(treated, "diverted", other) >= 0.9 * flows(base, "diverted", other)

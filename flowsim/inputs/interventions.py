@@ -97,6 +97,16 @@ TYPES: dict[str, InterventionType] = {
         ("countries",), "000 ¶71; 000 ¶32", "Destruction of seized and collected weapons: "
         "fewer are left with no action and more of those acted on are destroyed, so fewer "
         "are kept in stores that leak."),
+    "craft_policing": InterventionType(
+        (Lever("country", "craft_policing", "raise"),), ("countries",),
+        "004 ¶25; 001 ¶58", "Policing of craft producers: lowers craft production."),
+    "deactivation_standards": InterventionType(
+        (Lever("country", "deactivation_standards", "raise"),), ("countries",),
+        "000 ¶64, ¶27", "Deactivation and conversion standards: lowers conversion and "
+        "reactivation."),
+    "printing_controls": InterventionType(
+        (Lever("country", "printing_controls", "raise"),), ("countries",),
+        "001 ¶57-59", "Controls on printing files and essential parts: lowers 3-D printing."),
     "training": InterventionType(
         (Lever("country", "training", "raise"),), ("countries",),
         "001 part C; 002", "Training of officials (detection and tracing)."),

@@ -222,6 +222,19 @@ class Controls:
         "mechanisms.store_leakage x (1 - store security), store security = 1 - (1 - this)"
         "(1 - pssm).", "000 ¶6 (disposal a stage of diversion), ¶71 (destroy seized arms)",
         assumption=True)
+    craft_policing: float = probability(
+        0.0, "Policing of craft producers (workshops, raids): craft production x (1 - this).",
+        "004 ¶25 (handcrafted firearms); 001 ¶58 (produced outside state controls); 000 ¶6",
+        assumption=True)
+    deactivation_standards: float = probability(
+        0.0, "Deactivation and conversion standards enforced (imitations and deactivated "
+        "weapons that cannot readily be converted): conversion x (1 - this).",
+        "000 ¶64 (readily convertible imitations), 000 ¶27 (resolution 2482)",
+        assumption=True)
+    printing_controls: float = probability(
+        0.0, "Controls on printing files and essential parts (national control lists covering "
+        "3-D printing): printed x (1 - this).", "001 ¶59 (control list definitions), ¶57",
+        assumption=True)
     surplus_destruction: float = probability(
         0.0, "Share per year of state surplus destroyed.", "000 ¶35, 001 ¶39", assumption=True)
     training: float = probability(0.0, "Training of officials: multiplies border detection "
@@ -249,6 +262,24 @@ class Controls:
 
 
 @dataclass(kw_only=True)
+class IllicitResponse:
+    """How a country's illicit manufacture (craft, conversion, printing) answers the local
+    illicit price: rate x min(capacity, (price / base price) ** price_elasticity), so it
+    substitutes when other supply is cut and prices rise (001 ¶59: theft or purchase is
+    cheaper than printing *for now*; 004 ¶25: craft production where arms are scarce)."""
+
+    price_elasticity: float = param(
+        0.5, "Elasticity of illicit manufacture to the local illicit price (price over base "
+        "price, averaged over the country's markets wanting the category, else its "
+        "neighbours'); 0 = a fixed rate.", lo=0, hi=5, source="001 ¶59; 004 ¶25",
+        assumption=True)
+    capacity: float = param(
+        3.0, "Most illicit manufacture can grow, as a multiple of its base rate (workshops, "
+        "skills and materials take time to scale).", lo=1, hi=100, source="001 ¶58",
+        assumption=True)
+
+
+@dataclass(kw_only=True)
 class Country:
     """A country (network node)."""
 
@@ -273,6 +304,10 @@ class Country:
     printed: CategoryRates = param(
         factory=CategoryRates, doc="3D-printed or polymer-frame weapons per year (unmarked).",
         source="001 ¶57-59 (3-D printing, craft workshops); 003 'Recent developments'")
+    illicit_response: IllicitResponse = param(
+        factory=IllicitResponse, doc="How craft production, conversion and printing answer "
+        "the local illicit price (substitution when other supply is cut).",
+        source="001 ¶59; 004 ¶25")
 
     @property
     def label(self) -> str:

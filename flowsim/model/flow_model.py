@@ -161,13 +161,21 @@ class FlowModel(Model):
         return near or [c for c in range(len(ids)) if c not in (exporter, importer)] or [
             importer]
 
-    def _prepare_illicit_production(self) -> list[tuple[int, int, np.ndarray]]:
+    def _prepare_illicit_production(self) -> list[tuple]:
+        """(country, mechanism, base rate per step, control that cuts it, markets whose
+        prices it answers, the country's response) per country and kind of manufacture."""
         out = []
+        graph = self.scenario.graph()
         for ci, c in enumerate(self.scenario.countries):
-            for mech in ("craft_production", "conversion", "printed"):
+            local = [m for m in self.markets_in[ci] if m.demand.any()]
+            if not local:                       # no local buyers: the neighbours' prices
+                near = {self.country_ids.index(n) for n in graph.neighbors(c.id)}
+                local = [m for m in self.market_list if m.country in near and m.demand.any()]
+            for mech, control in ILLICIT_KINDS:
                 rate = self.sim.per_step_count(getattr(c, mech).array())
                 if rate.any():
-                    out.append((ci, MECH[mech.removesuffix("_production")], rate))
+                    out.append((ci, MECH[mech.removesuffix("_production")], rate, control,
+                                local, c.illicit_response))
         return out
 
     def foreign_markets(self, base: int) -> list[MarketAgent]:
@@ -261,9 +269,16 @@ class FlowModel(Model):
                 self.ledger.flow(to, "reexported", MECH["reexport"], k, total)
 
     def _illicit_production(self) -> None:
-        """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded."""
-        for ci, mech, rate in self._illicit:
-            made = self.rng.poisson(rate)
+        """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded.
+
+        The base rate answers the local illicit price, ``x min(capacity, (price / base
+        price) ** price_elasticity)`` (001 ¶59: substitution when other supply is cut), and
+        is cut by the country's control on that kind of manufacture (craft_policing,
+        deactivation_standards, printing_controls)."""
+        for ci, mech, rate, control, markets, response in self._illicit:
+            factor = _price_factor(markets, response.price_elasticity, response.capacity)
+            cut = getattr(self.controls[ci], control)
+            made = self.rng.poisson(rate * factor * (1.0 - cut))
             for k, n in enumerate(made.tolist()):
                 if n:
                     self.black_market[ci].add(LotKey(k, mech, ci, NO_STOCKPILE, False, False), n)
@@ -342,6 +357,28 @@ class FlowModel(Model):
             if progress is not None:
                 progress(1)
         return self
+
+
+#: Kinds of illicit manufacture (country rate key) and the control that cuts each.
+ILLICIT_KINDS = (("craft_production", "craft_policing"),
+                 ("conversion", "deactivation_standards"),
+                 ("printed", "printing_controls"))
+
+
+def _price_factor(markets: list[MarketAgent], elasticity: float, capacity: float
+                  ) -> np.ndarray:
+    """Multiplier of illicit manufacture by category: the mean ratio of price to base price
+    over the markets wanting the category, to the power ``elasticity``, at most
+    ``capacity`` (1 where no market wants it, or with elasticity 0)."""
+    out = np.ones(4)
+    if not elasticity or not markets:
+        return out
+    for k in range(4):
+        ratios = [m.price[k] / m.base_price[k] for m in markets
+                  if m.demand[k] > 0 and m.base_price[k] > 0]
+        if ratios:
+            out[k] = min(capacity, (sum(ratios) / len(ratios)) ** elasticity)
+    return out
 
 
 def _stock_reporter(state: int, category: int):
