@@ -91,6 +91,18 @@ BAD_VALUES = [
     (["countries", 2, "controls", "craft_policing"], 2, "between 0 and 1"),
     (["countries", 2, "controls", "deactivation_standards"], -1, "between 0 and 1"),
     (["countries", 2, "controls", "printing_controls"], "high", "a number"),
+    (["countries", 0, "controls", "export_risk_assessment"], 1.2, "between 0 and 1"),
+    (["countries", 1, "controls", "import_marking"], -0.5, "between 0 and 1"),
+    (["countries", 1, "controls", "end_use_checks"], 3, "between 0 and 1"),
+    (["transfers", 0, "diversion_record"], 1.1, "between 0 and 1"),
+    (["mechanisms", "consignment_share"], 2, "between 0 and 1"),
+    (["behaviour", "investigation_probability"], -0.2, "between 0 and 1"),
+    (["behaviour", "investigation_lag"], -1, "non-negative"),
+    (["behaviour", "investigation_pressure"], 1.5, "between 0 and 1"),
+    (["behaviour", "investigation_half_life"], 0, "at least 0.1"),
+    (["behaviour", "dismantle_probability"], 9, "between 0 and 1"),
+    (["behaviour", "trace_intelligence"], -1, "non-negative"),
+    (["behaviour", "export_finding_weight"], "x", "a number"),
 ]
 
 
@@ -196,3 +208,135 @@ def test_each_manufacture_control_cuts_its_own_kind_only(control, kind):
     assert flows(treated, "diverted", kind) < 0.4 * flows(base, "diverted", kind)
     for other in {"craft", "conversion", "printed"} - {kind}:     # the price rises instead
         assert flows(treated, "diverted", other) >= 0.9 * flows(base, "diverted", other)
+
+
+# --- tracing with consequences (000 ¶33-34, ¶53, ¶61, ¶119) -------------------------------
+def _traced_route(**behaviour) -> dict:
+    """Rifles stolen in SRC, trafficked through TRN to DST's market, seized inland in DST
+    and traced there (every seized weapon marked, recorded and the subject of a request)."""
+    open_country = {"inland_policing": 0.0, "tracing_cooperation": 1.0}
+    return {
+        "name": "traced",
+        "mechanisms": {"theft": 0.2, "loss": 0.0, "insider": 0.0, "store_leakage": 0.0},
+        "behaviour": {"domestic_trace_success": 1.0, "foreign_trace_success": 1.0,
+                      "arrest_probability": 0.05, **behaviour},
+        "countries": [
+            {"id": "SRC", "stockpiles": [{"id": "src-army", "holdings": {"rifles": 30000},
+                                          "security": 0.0, "marking": 1.0,
+                                          "record_keeping": 1.0}],
+             "controls": open_country},
+            {"id": "TRN", "controls": open_country},
+            {"id": "DST", "markets": [{"id": "dst-gangs", "demand": {"rifles": 3000}}],
+             "controls": {"inland_policing": 0.5, "tracing_capacity": 1.0, "no_action": 0.0,
+                          "tracing_cooperation": 1.0}}],
+        "borders": [{"id": "st", "between": ["SRC", "TRN"],
+                     "crossings": [{"id": "st-x", "inspection_rate": 0.0}]},
+                    {"id": "td", "between": ["TRN", "DST"],
+                     "crossings": [{"id": "td-x", "inspection_rate": 0.0}]}],
+        "traffickers": [{"id": "src-ants", "base": "SRC", "count": 20, "mode": "ant"}],
+    }
+
+
+def test_investigations_from_traces_raise_arrests_of_traffickers_on_the_traced_route():
+    on = run(_traced_route(investigation_probability=0.5, investigation_lag=2), steps=36)
+    off = run(_traced_route(investigation_probability=0.0), steps=36)
+    src = on.country_ids.index("SRC")
+    assert on.consequences.opened > 0 and off.consequences.opened == 0
+    assert on.consequences.dismantled > 0
+    dst, other = on.country_ids.index("DST"), on.country_ids.index("TRN")
+    c = on.consequences                        # seized on the traced route: more arrests
+    assert c.arrest_probability(src, dst, dst) > 0.2 > c.arrest_probability(src, other, other)
+    assert on.arrests[src] > 1.5 * off.arrests[src] + 5
+    assert flows(on, "delivered") < flows(off, "delivered")
+
+
+def test_traced_routes_feed_the_regulators_perceived_risk_of_the_crossings_on_them():
+    risk = {}
+    for weight in (0.0, 5.0):
+        model = run(_traced_route(investigation_probability=0.0, trace_intelligence=weight),
+                    steps=24)
+        trn = model.regulator_list[model.country_ids.index("TRN")]
+        risk[weight] = float(trn.risk.sum())
+    assert risk[5.0] > risk[0.0] + 1.0
+
+
+def _transfer(**kw) -> dict:
+    """A factory in EXP exports rifles to IMP's army every month."""
+    controls = {"inland_policing": 0.0, "tracing_cooperation": 1.0, "end_user_verification": 0.0,
+                "post_shipment_checks": 0.0, "export_risk_assessment": 1.0}
+    importer = {**controls, **kw.pop("importer", {})}
+    transfer = {"from_stockpile": "factory", "to_country": "IMP",
+                "per_year": {"rifles": 12000}, **kw.pop("transfer", {})}
+    data = {
+        "name": "transfer",
+        "mechanisms": {"theft": 0.0, "loss": 0.0, "insider": 0.0, "store_leakage": 0.0,
+                       "transfer_fraud": 0.0, "reexport": 0.0, **kw.pop("mechanisms", {})},
+        "behaviour": {"foreign_trace_success": 1.0, **kw.pop("behaviour", {})},
+        "countries": [
+            {"id": "EXP", "controls": {**controls, **kw.pop("exporter", {})},
+             "stockpiles": [{"id": "factory", "owner": "manufacturer",
+                             "holdings": {"rifles": 500000}, "marking": 1.0,
+                             "record_keeping": 1.0, "security": 1.0}]},
+            {"id": "IMP", "controls": importer, "stockpiles": [{"id": "imp-army"}],
+             "markets": [{"id": "imp-gangs", "demand": {"rifles": 50000}}]},
+            {"id": "NB", "controls": controls}],
+        "borders": [{"id": "ei", "between": ["EXP", "IMP"], "crossings": [{"id": "ei-x"}]},
+                    {"id": "in", "between": ["IMP", "NB"], "crossings": [{"id": "in-x"}]}],
+        "transfers": [transfer],
+    }
+    assert not kw
+    return data
+
+
+def test_a_denied_licence_stops_the_consignment():
+    denied = run(_transfer(transfer={"diversion_record": 1.0}), steps=12)
+    licensed = run(_transfer(transfer={"diversion_record": 0.0}), steps=12)
+    assert flows(denied, "transferred") == 0 and denied.transfers.denied[1] > 10000
+    assert flows(licensed, "transferred") > 10000 and licensed.transfers.denied.sum() == 0
+
+
+def test_diversion_takes_whole_consignments():
+    model = run(_transfer(mechanisms={"transfer_fraud": 0.3}, exporter={
+        "export_risk_assessment": 0.0}), steps=48)
+    rows = [n for s, c, f, mech, cat, n in model.ledger.flow_rows
+            if f == "diverted" and mech == MECHANISMS.index("transfer_fraud")]
+    sent = [n for s, c, f, mech, cat, n in model.ledger.flow_rows if f == "transferred"]
+    assert 5 <= len(rows) <= 25                        # about 0.3 x 48 consignments
+    assert min(rows) > 0.8 * min(sent)                 # each one whole (about 1,000)
+
+
+def test_traced_transfer_diversion_acts_on_the_pairs_licensing_not_the_factory():
+    importer = {"inland_policing": 0.5, "tracing_capacity": 1.0, "no_action": 0.0}
+    traced = run(_transfer(mechanisms={"transfer_fraud": 0.5}, importer=importer), steps=36)
+    untraced = run(_transfer(mechanisms={"transfer_fraud": 0.5},
+                             importer={**importer, "tracing_capacity": 0.0}), steps=36)
+    (pair,) = traced.transfers.pairs
+    assert pair.record > 0.5 and traced.transfers.denied.sum() > 0
+    assert untraced.transfers.pairs[0].record == 0 and untraced.transfers.denied.sum() == 0
+    assert traced.stockpile_list[0].trace_boost == 0          # the factory is not "secured"
+    assert flows(traced, "diverted", "transfer_fraud") < flows(
+        untraced, "diverted", "transfer_fraud")
+
+
+def test_post_shipment_findings_raise_the_pairs_record():
+    found = run(_transfer(mechanisms={"reexport": 1.0}, exporter={
+        "post_shipment_checks": 0.5}), steps=24)
+    blind = run(_transfer(mechanisms={"reexport": 0.5}), steps=24)
+    assert found.transfers.findings > 0 and found.transfers.pairs[0].record > 0.5
+    assert blind.transfers.findings == 0 and blind.transfers.pairs[0].record == 0
+
+
+def test_importer_end_use_checks_cut_diversion_and_import_marking_marks_imports():
+    base = run(_transfer(mechanisms={"transfer_fraud": 0.5}, exporter={
+        "export_risk_assessment": 0.0}), steps=36)
+    checked = run(_transfer(mechanisms={"transfer_fraud": 0.5}, exporter={
+        "export_risk_assessment": 0.0}, importer={"end_use_checks": 0.8}), steps=36)
+    assert flows(checked, "diverted", "transfer_fraud") < 0.5 * flows(
+        base, "diverted", "transfer_fraud")
+    data = _transfer(exporter={"export_risk_assessment": 0.0})
+    data["countries"][0]["stockpiles"][0]["marking"] = 0.0
+    for mark, unmarked_left in ((0.0, True), (1.0, False)):
+        data["countries"][1]["controls"]["import_marking"] = mark
+        army = run(data, steps=6).stockpile_list[1]
+        assert army.holdings[1].sum() > 1000
+        assert (army.holdings[1, 0].sum() > 0) == unmarked_left

@@ -189,11 +189,27 @@ class Controls:
                                    "licensed civilian holdings by (1 - licensing).", "000 ¶48",
                                    assumption=True)
     end_user_verification: float = probability(
-        0.3, "Strength of end-user verification on exports; scales end-user fraud by "
-        "(1 - end_user_verification).", "000 ¶50-52, 004 ¶26", assumption=True)
+        0.3, "Strength of end-user verification on exports (as exporter); scales the "
+        "probability a consignment is diverted by end-user fraud by (1 - this).",
+        "000 ¶50-52, 004 ¶26", assumption=True)
     post_shipment_checks: float = probability(
-        0.1, "Post-shipment verification of exports; scales unauthorized re-export.", "000 ¶53",
-        assumption=True)
+        0.1, "Post-shipment verification of exports (as exporter); scales the probability "
+        "a consignment is re-exported without authorization by (1 - this), and is the "
+        "probability a re-exported consignment is found, which raises the pair's diversion "
+        "record.", "000 ¶53", assumption=True)
+    export_risk_assessment: float = probability(
+        0.5, "Pre-transfer risk assessment (as exporter): a licence is denied with "
+        "probability this x the exporter-importer pair's diversion record (transfers[]."
+        "diversion_record, raised by post-shipment findings and traced diversions).",
+        "000 ¶50, ¶53; 004 ¶26 (a denial)", assumption=True)
+    import_marking: float = probability(
+        0.0, "Marking on import (as importer): probability an unmarked weapon received "
+        "through customs (delivered, or re-exported later) is marked, so it can be traced.",
+        "004 ¶30 (marking of imported firearms)", assumption=True)
+    end_use_checks: float = probability(
+        0.0, "End-use controls after delivery (as importer): scales the probability a "
+        "consignment is diverted by end-user fraud or re-exported by (1 - this).",
+        "004 ¶26 (responsibility of importing States), 000 ¶53", assumption=True)
     information_exchange: float = probability(
         0.2, "Sharing of seizure and route intelligence with other regulators.", "000 ¶20, ¶55",
         assumption=True)
@@ -373,6 +389,10 @@ class Transfer:
         factory=list, doc="Third States that weapons diverted by unauthorized re-export go "
         "on to (their local illicit sellers); default: the importer's neighbours other than "
         "the exporter's country, else any other country.", source="000 ¶65; 004 ¶26")
+    diversion_record: float = probability(
+        0.0, "The pair's diversion record at the start, as the exporter's risk assessment "
+        "sees it (0 = none known, 1 = certain diversion); post-shipment findings and traced "
+        "diversions raise it.", "000 ¶53; 004 ¶26", assumption=True)
 
 
 @dataclass(kw_only=True)
@@ -398,12 +418,19 @@ class Mechanisms:
         0.02, "Straw purchases and theft from licensed civilian holdings, x (1 - licensing).",
         "000 ¶6 (leakage from private actors), ¶48", assumption=True)
     transfer_fraud: float = probability(
-        0.15, "Share of an authorized transfer diverted by end-user fraud, x (1 - exporter "
-        "end-user verification).", "000 ¶6, ¶50-52", assumption=True)
-    reexport: float = probability(0.08, "Share of an authorized transfer re-exported without "
-                                  "authorization, x (1 - exporter post-shipment checks); the "
-                                  "weapons go on to a third State (transfers[].reexport_to).",
+        0.15, "Probability an authorized consignment is diverted by end-user fraud (its "
+        "consignment_share goes to the importer's illicit market), x (1 - exporter "
+        "end_user_verification) x (1 - importer end_use_checks).", "000 ¶6, ¶50-52",
+        assumption=True)
+    reexport: float = probability(0.08, "Probability an authorized consignment not diverted "
+                                  "by fraud is re-exported without authorization, x (1 - "
+                                  "exporter post_shipment_checks) x (1 - importer "
+                                  "end_use_checks); its consignment_share goes on to a third "
+                                  "State (transfers[].reexport_to).",
                                   "004 ¶26; 000 ¶53, ¶65", assumption=True)
+    consignment_share: float = probability(
+        1.0, "Share of a diverted consignment that is diverted (each weapon independently); "
+        "1 = whole consignments.", "000 ¶6, ¶9 (large shipments)", assumption=True)
     store_leakage: float = probability(
         0.03, "Leakage per year of seized and collected weapons held (not destroyed) in the "
         "authorities' stores, x (1 - store security); they go to local illicit sellers.",
@@ -517,6 +544,33 @@ class Behaviour:
     trace_response_half_life: float = param(
         12.0, "Steps for the trace boost to halve once traces stop (as funded programmes "
         "fade, 001 part C; 002).", lo=0.1, assumption=True)
+    # --- consequences of a successful trace (000 ¶33-34, ¶53, ¶61, ¶119; issue #21) ------
+    investigation_probability: float = probability(
+        0.2, "Probability a traced weapon diverted from a stockpile opens a criminal "
+        "investigation of its route (origin to where it was traced).",
+        "000 ¶34 (a general lack of investigations into origin), ¶119", assumption=True)
+    investigation_lag: int = param(6, "Steps from a trace to the investigation's result.",
+                                   lo=0, hi=1200, assumption=True)
+    investigation_pressure: float = probability(
+        0.3, "Gain of the route pressure per completed investigation: traffickers based at "
+        "the origin and seized in, or bound for, the traced country are arrested with 1 - "
+        "(1 - arrest_probability)(1 - pressure).", "000 ¶34", assumption=True)
+    investigation_half_life: float = param(
+        12.0, "Steps for route pressure to halve without new investigations.", lo=0.1,
+        assumption=True)
+    dismantle_probability: float = probability(
+        0.1, "Probability a completed investigation dismantles a trafficker based at the "
+        "origin (arrested at once with its cargo).", "000 ¶34, ¶52 (prosecution)",
+        assumption=True)
+    trace_intelligence: float = param(
+        1.0, "Perceived risk a traced weapon's route (least-cost path from its origin to "
+        "where it was traced) adds to each crossing on it, in seized weapons' worth, for "
+        "regulators sharing information.", lo=0, hi=1000,
+        source="000 ¶20, ¶55, ¶119 (exchange of information)", assumption=True)
+    export_finding_weight: float = probability(
+        0.2, "Gain of an exporter-importer pair's diversion record per finding (post-"
+        "shipment verification or traced diversion): record + weight x (1 - record).",
+        "000 ¶53", assumption=True)
     # --- legal ground recorded for a seizure (000 ¶34) --------------------------------
     other_ground: float = probability(
         0.24, "Probability a seizure is recorded on a legal ground other than illicit "

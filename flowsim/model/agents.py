@@ -536,7 +536,8 @@ class TraffickerAgent(Agent):
             self._plan_cache = None                       # rethink the route after a loss
             model.record_seizure(border.country, border.crossing_id, "border", self, seized)
             r[:, d] += b.shared_learning * (1.0 - r[:, d])
-            if model.rng.random() < b.arrest_probability:
+            if model.rng.random() < model.consequences.arrest_probability(
+                    self.base, border.country, ship.market.country):
                 self._arrested(border.country)
                 return
         if not ship.book:
@@ -569,14 +570,20 @@ class TraffickerAgent(Agent):
         seized = ship.book.thin(stopped / parcels, model.rng)
         if seized:
             model.record_seizure(where, "inland", "inland", self, seized)
-            if model.rng.random() < model.scenario.behaviour.arrest_probability:
+            if model.rng.random() < model.consequences.arrest_probability(
+                    self.base, where, ship.market.country):
                 self._arrested(where)
                 return
         if not ship.book:
             self.shipment = None
 
+    def arrested(self, country: int) -> None:
+        """Arrested in ``country`` by an investigation (:mod:`flowsim.model.consequences`)."""
+        self._arrested(country)
+
     def _arrested(self, country: int) -> None:
         model = self.model
+        model.arrests[self.base] += 1
         if self.shipment is not None:
             rest = self.shipment.book.pop_all()
             if rest:

@@ -13,8 +13,8 @@ destroyed, no action on 75,531, tracing requests for 669):
   national registry with ``domestic_trace_success`` if the origin is the country itself,
   else through the origin's registry with ``foreign_trace_success x`` the origin's
   ``tracing_cooperation`` (000 ¶33: 13% and 15% of requests), both x ``(1 + 0.5 training)``;
-  a success names the origin stockpile, whose authorities may act on it
-  (:meth:`flowsim.model.agents.StockpileAgent.act_on_trace`, once per stockpile and step).
+  a success has the consequences of :mod:`flowsim.model.consequences` (investigation,
+  point of diversion, route intelligence).
 
 Weapons not destroyed (no action, or acted on and kept) stay in the country's store of
 seized and collected weapons, which leaks again (000 ¶6 names disposal as a stage of
@@ -215,10 +215,10 @@ class Disposition:
                                 minlength=self.n_groups).astype(np.int64)
         foreign += np.bincount(where[~at_home], weights=ok[~at_home],
                                minlength=self.n_groups).astype(np.int64)
-        acted_on: set[int] = set()
-        for j in np.flatnonzero(ok).tolist():
-            origin_stockpile = int(stockpile[j])
-            if origin_stockpile not in acted_on:
-                acted_on.add(origin_stockpile)
-                model.stockpile_list[origin_stockpile].act_on_trace()
+        hits = np.flatnonzero(ok).tolist()
+        if hits:
+            mech = [chosen[j][1] for j in hits]
+            model.consequences.on_traces(list(zip(
+                origin[hits].tolist(), by[hits].tolist(), mech, stockpile[hits].tolist(),
+                ok[hits].tolist(), strict=True)))
         return domestic, foreign
