@@ -340,3 +340,38 @@ def test_importer_end_use_checks_cut_diversion_and_import_marking_marks_imports(
         army = run(data, steps=6).stockpile_list[1]
         assert army.holdings[1].sum() > 1000
         assert (army.holdings[1, 0].sum() > 0) == unmarked_left
+
+
+def test_every_intervention_type_says_which_channels_it_acts_through():
+    from flowsim.inputs.interventions import CHANNELS, TYPES
+
+    assert set(CHANNELS) == set(TYPES)
+    assert all(channels and decided for channels, decided in CHANNELS.values())
+
+
+def test_experiments_generator_names_the_options_whose_rank_changed():
+    import importlib.util
+    import json
+
+    from tests.conftest import ROOT
+
+    path = ROOT / "docs" / "results" / "make_experiments.py"
+    spec = importlib.util.spec_from_file_location("make_experiments", path)
+    mk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mk)
+    previous = json.loads(mk.PREVIOUS.read_text())
+    donor = previous["experiments"]["donor-comparison.yaml"]
+    assert [r["option"] for r in donor][-1] == "tracing-capacity"     # frozen at c233d06
+    swapped = [{**r, "rank": len(donor) + 1 - r["rank"]} for r in donor][::-1]
+    text = mk.ranking_changes(previous, {"donor-comparison.yaml": swapped,
+                                         "border-displacement.yaml": previous["experiments"][
+                                             "border-displacement.yaml"]},
+                              {"tracing-capacity": ["tracing"]})
+    assert "`tracing-capacity` 4 -> 1" in text and "investigations" in text
+    assert "`border-displacement.yaml`: ranking unchanged" in text
+    table = "**`x.yaml`** (...):\n\n| option | rank | kept per USD 1M |\n|---|---|---|\n" \
+            "| baseline |  |  |\n| b | 2 | 5 |\n| a | 1 | 9 |\n\nNext:\n\n| option | rank |\n" \
+            "|---|---|\n| z | 7 |\n"
+    assert mk.rankings_from_markdown(table) == {"x.yaml": [
+        {"option": "b", "rank": 2, "kept_per_usd_million": "5"},
+        {"option": "a", "rank": 1, "kept_per_usd_million": "9"}]}

@@ -116,6 +116,69 @@ TYPES: dict[str, InterventionType] = {
         "trafficking inland."),
 }
 
+#: For each type: the model channels through which it changes flows, and the parameters
+#: that decide how much (docs/experiments.md prints the table; docs/odd.md has the formulas).
+CHANNELS: dict[str, tuple[str, str]] = {
+    "stockpile_security": (
+        "theft, insider theft and battlefield capture from the targeted stockpiles",
+        "mechanisms.theft, insider, battlefield_capture; stockpiles.security"),
+    "marking_record_keeping": (
+        "more weapons marked and recorded: fewer losses and less insider theft (audit "
+        "deterrence), more traceable weapons, hence more traces and their consequences",
+        "mechanisms.loss, insider; stockpiles.audits_per_year; the tracing channels below"),
+    "tracing": (
+        "traces of seized and collected weapons: investigations (route pressure, dismantled "
+        "traffickers), the point of diversion (stockpile trace boost; a transfer pair's "
+        "diversion record and licence denials) and route intelligence for inspection",
+        "behaviour.investigation_probability, investigation_pressure, dismantle_probability, "
+        "trace_intelligence, export_finding_weight, trace_response*; controls."
+        "export_risk_assessment; trace successes; marking and records"),
+    "border_inspection": (
+        "seizures at the targeted crossings; traffickers re-route (displacement)",
+        "crossings.detection_probability, corruption; behaviour.learning_rate, "
+        "risk_aversion"),
+    "mobile_checkpoints": (
+        "seizures at entry crossings, allocated by the regulator's perceived risk (fed by "
+        "seizures and traced routes)",
+        "behaviour.regulator_memory, trace_intelligence; controls.information_exchange"),
+    "anti_corruption": (
+        "fewer bribes at the targeted crossings; less insider theft from the targeted "
+        "countries' state stockpiles", "crossings.corruption; mechanisms.insider"),
+    "end_user_verification": (
+        "fewer consignments diverted by end-user fraud or re-exported; post-shipment "
+        "findings raise the pair's diversion record, so licences are denied",
+        "mechanisms.transfer_fraud, reexport, consignment_share; controls."
+        "export_risk_assessment; behaviour.export_finding_weight"),
+    "information_exchange": (
+        "seizure and traced-route intelligence shared with neighbouring regulators",
+        "controls.mobile_inspection; behaviour.trace_intelligence, regulator_memory"),
+    "collection_destruction": (
+        "end users' weapons collected (then destroyed or kept in stores that leak); state "
+        "surplus destroyed", "controls.destroy_in_hand, no_action, store_security; "
+        "mechanisms.store_leakage; stockpiles.surplus_share"),
+    "store_security": (
+        "less leakage from stores of seized and collected weapons",
+        "mechanisms.store_leakage; controls.destroy_in_hand, no_action"),
+    "destroy_seized": (
+        "fewer seized and collected weapons kept in stores that leak",
+        "mechanisms.store_leakage; controls.store_security"),
+    "craft_policing": (
+        "less craft production (the price rises, so other sources substitute)",
+        "craft_production; illicit_response.price_elasticity, capacity"),
+    "deactivation_standards": (
+        "less conversion and reactivation (other sources substitute)",
+        "conversion; illicit_response.price_elasticity, capacity"),
+    "printing_controls": (
+        "less 3-D printing (other sources substitute)",
+        "printed; illicit_response.price_elasticity, capacity"),
+    "training": (
+        "border detection and trace success (hence the tracing channels)",
+        "crossings.detection_probability; the tracing channels"),
+    "inland_policing": (
+        "inland seizures from traffickers, sellers and end users; arrests",
+        "behaviour.arrest_probability, arrest_steps"),
+}
+
 TARGET_KINDS = ("countries", "stockpiles", "borders", "crossings")
 
 
@@ -224,6 +287,16 @@ def check_targets(iv: Intervention, scenario: Scenario, file: str, path: str) ->
             if not any(sp.owner != "civilian_licensed" for sp in c.stockpiles):
                 raise InputError(file, f"{path}.targets.countries[{j}]",
                                  f"country '{cid}' has no state stockpile to secure")
+
+
+def channel_reference() -> str:
+    """Markdown table: for each type, the channels it acts through, the parameters that
+    decide its effect and the seed paragraphs."""
+    lines = ["| type | acts through | effect decided by | seeds |", "|---|---|---|---|"]
+    for name, t in TYPES.items():
+        channels, decided = CHANNELS.get(name, ("not yet described", ""))
+        lines.append(f"| `{name}` | {channels} | {decided} | {t.source} |")
+    return "\n".join(lines)
 
 
 def type_reference() -> str:
