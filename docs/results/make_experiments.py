@@ -1,8 +1,8 @@
-"""The README's "What the shipped experiments say": runs every experiments/*.yaml that is a
-policy comparison (not the sensitivity study, whose results make_sensitivity.py writes) and
-writes its comparison, displacement and harm tables (numbers from the runs, never by hand),
-then which option rankings changed against the previous version of the results and through
-which channels the moved options act (issue #21).
+"""docs/shipped-experiments.md, "What the shipped experiments say": runs every
+experiments/*.yaml that is a policy comparison (not the sensitivity study, whose results
+make_sensitivity.py writes) and writes its comparison, displacement and harm tables (numbers
+from the runs, never by hand), then which option rankings changed against the previous
+version of the results and through which channels the moved options act (issue #21).
 
     .venv/bin/python docs/results/generate.py experiments    # a few minutes on 2 cores
 
