@@ -546,8 +546,9 @@ class Behaviour:
         "fade, 001 part C; 002).", lo=0.1, assumption=True)
     # --- consequences of a successful trace (000 ¶33-34, ¶53, ¶61, ¶119; issue #21) ------
     investigation_probability: float = probability(
-        0.2, "Probability a traced weapon diverted from a stockpile opens a criminal "
-        "investigation of its route (origin to where it was traced).",
+        0.2, "Probability a case of traced weapons diverted from a stockpile (one origin "
+        "stockpile's weapons traced together in a country and step) opens a criminal "
+        "investigation of their route (origin to where they were traced).",
         "000 ¶34 (a general lack of investigations into origin), ¶119", assumption=True)
     investigation_lag: int = param(6, "Steps from a trace to the investigation's result.",
                                    lo=0, hi=1200, assumption=True)

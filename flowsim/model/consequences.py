@@ -6,8 +6,9 @@ trafficking "a largely hidden phenomenon" (000 ¶34), export risk assessment (00
 knowledge of routes (000 ¶34, ¶119). :class:`TraceConsequences` turns each successful
 trace into those three channels:
 
-* **investigation** (000 ¶34): each traced weapon diverted from a stockpile in country
-  ``o`` and traced in country ``s`` opens an investigation with probability
+* **investigation** (000 ¶34): each case of weapons diverted from a stockpile in country
+  ``o`` and traced in country ``s`` (one lot's successful traces in a step: weapons of one
+  origin traced together) opens an investigation with probability
   ``behaviour.investigation_probability``; after ``behaviour.investigation_lag`` steps it
   raises the *route pressure* ``P[o, s] <- 1 - (1 - P)(1 - investigation_pressure)`` and,
   with ``behaviour.dismantle_probability``, dismantles one trafficker based in ``o``
@@ -74,11 +75,11 @@ class TraceConsequences:
                 if stockpile not in acted_on:           # once per stockpile and step
                     acted_on.add(stockpile)
                     model.stockpile_list[stockpile].act_on_trace()
-                opened = int(model.rng.binomial(n, b.investigation_probability))
-                if opened:
-                    self.opened += opened
-                    self.pending.append((model.steps + b.investigation_lag, origin, where,
-                                         opened))
+                # one case per traced lot (weapons of one origin traced together), not
+                # one per weapon: investigations follow cases (000 ¶34)
+                if model.rng.random() < b.investigation_probability:
+                    self.opened += 1
+                    self.pending.append((model.steps + b.investigation_lag, origin, where, 1))
             elif mech in TRANSFER_MECHANISMS:
                 model.transfers.record_finding(stockpile, where, n)
             if b.trace_intelligence > 0 and origin != where:
