@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -73,10 +74,12 @@ def write_csv(path, rows, columns=None):
     return path
 
 
-def setup(tmp_path, truth: float = TRUTH, **overrides):
-    """A one-parameter set-up whose data ``flowsim synthesize`` made at ``truth``."""
+def setup(tmp_path, truth: float = TRUTH, scenario: Path | None = None, **overrides):
+    """A one-parameter set-up whose data ``flowsim synthesize`` made at ``truth`` (on the
+    shipped teaching scenario unless ``scenario`` is given)."""
     write_csv(tmp_path / "seizures.csv", shape_rows())
-    spec = {"name": "t", "scenario": str(SCENARIOS / "teaching.yaml"), "data": "seizures.csv",
+    spec = {"name": "t", "scenario": str(scenario or SCENARIOS / "teaching.yaml"),
+            "data": "seizures.csv",
             "parameters": [{"name": NAME, "prior": "loguniform", "range": [0.1, 10]}],
             "derived": DERIVED, "statistics": ["counts"], "holdout_periods": ["13-24"],
             "seed": 2,
@@ -196,8 +199,17 @@ def test_shipped_seizure_data_and_setups_load():
 
 # --- distance and simulation ------------------------------------------------------------------
 def test_distance_is_smallest_near_the_truth_on_fresh_seeds(tmp_path):
-    """Other seeds than the data's: the distance must still point at the truth."""
-    cal = load_calibration(setup(tmp_path, holdout_periods=[]))
+    """Other seeds than the data's: the distance must still point at the truth.
+
+    Transfer diversion is switched off: it is not part of the fitted multiplier, and since
+    issue #21 it diverts whole consignments now and then, whose noise in 24 months of
+    seizure counts (distance at the truth 1.2 against 0.8 without, over these three seeds)
+    hides the signal this test is about."""
+    data = yaml.safe_load((SCENARIOS / "teaching.yaml").read_text())
+    data.setdefault("mechanisms", {}).update(transfer_fraud=0.0, reexport=0.0)
+    scenario = tmp_path / "teaching-no-transfer-diversion.yaml"
+    scenario.write_text(yaml.safe_dump(data))
+    cal = load_calibration(setup(tmp_path, scenario=scenario, holdout_periods=[]))
 
     def at(value):
         return sum(cal.distance(simulate(cal.data_for([value]), seed, STEPS, cal.rows),

@@ -57,6 +57,8 @@ def test_every_intervention_type_moves_its_parameters_in_the_documented_directio
     crossing_level = "countries" not in TYPES[kind].targets or kind in (
         "border_inspection", "anti_corruption")
     targets = {"borders": ["est-tra"]} if crossing_level else {"countries": ["EST"]}
+    if kind == "anti_corruption":           # crossings and depots (001 ¶11; 004 ¶25)
+        targets["stockpiles"] = ["est-army"]
     iv = one({"type": kind, "targets": targets, "strength": 0.5, "ramp_up": 0})
     model = FlowModel(TEACHING, interventions=[iv])
     model.step()

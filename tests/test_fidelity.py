@@ -249,7 +249,9 @@ def test_criminal_markets_want_less_when_prices_rise_armed_groups_barely():
 
 # --- defect 4: end users' starting holdings labelled theft -----------------------------
 def test_end_users_starting_holdings_are_pre_existing_not_theft():
+    # seized weapons kept in store would leak again as store_leakage (tests/test_levers.py)
     data = {"name": "held", "simulation": {"steps": 12, "seed": 3},
+            "mechanisms": {"store_leakage": 0.0},
             "countries": [{"id": "A", "markets": [{"id": "gangs", "holdings": {
                 "handguns": 5000}}], "controls": {"inland_policing": 0.5}}]}
     tables = all_tables(FlowModel(scenario(data)).run())

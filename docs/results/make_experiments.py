@@ -1,9 +1,15 @@
 """docs/shipped-experiments.md, "What the shipped experiments say": runs every
 experiments/*.yaml that is a policy comparison (not the sensitivity study, whose results
 make_sensitivity.py writes) and writes its comparison, displacement and harm tables (numbers
-from the runs, never by hand).
+from the runs, never by hand), then which option rankings changed against the previous
+version of the results and through which channels the moved options act (issue #21).
 
     .venv/bin/python docs/results/generate.py experiments    # a few minutes on 2 cores
+
+The previous rankings are frozen in ``experiments-previous.json`` beside this script,
+written from an earlier ``experiments.md`` by
+
+    .venv/bin/python docs/results/make_experiments.py --freeze REV   # e.g. c233d06
 
 Set FLOWSIM_JOBS to change the number of worker processes (default 2); results do not
 depend on it.
@@ -11,7 +17,10 @@ depend on it.
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flowsim.inputs.harm import GROUPS  # noqa: E402
+from flowsim.inputs.interventions import CHANNELS  # noqa: E402
 from flowsim.studies import report as rp  # noqa: E402
 from flowsim.studies.experiment import BASELINE, load_experiment  # noqa: E402
 from flowsim.studies.study import run_experiment  # noqa: E402
@@ -111,6 +121,69 @@ def harm_table(manifest: dict, table: pd.DataFrame, records: list[dict]) -> str:
     return _md(pd.DataFrame(rows))
 
 
+PREVIOUS = Path(__file__).resolve().parent / "experiments-previous.json"
+
+
+def rankings_from_markdown(text: str) -> dict[str, list[dict]]:
+    """Each experiment's ranked options (option, rank, kept per USD 1M) read from the first
+    table after its ``**`NAME.yaml`**`` header in a generated experiments.md."""
+    found: dict[str, list[dict]] = {}
+    for block in re.split(r"^\*\*`", text, flags=re.M)[1:]:
+        name = block.split("`", 1)[0]
+        all_lines = block.splitlines()
+        first = next(i for i, ln in enumerate(all_lines) if ln.startswith("|"))
+        lines = []
+        for ln in all_lines[first:]:                     # the first table only
+            if not ln.startswith("|"):
+                break
+            lines.append(ln)
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        rows = []
+        for ln in lines[2:]:
+            cells = [c.strip() for c in ln.strip("|").split("|")]
+            row = dict(zip(header, cells, strict=True))
+            if row.get("rank"):
+                rows.append({"option": row["option"], "rank": int(row["rank"]),
+                             "kept_per_usd_million": row.get("kept per USD 1M", "")})
+        found[name] = rows
+    return found
+
+
+def freeze(rev: str) -> dict:
+    """The rankings of ``docs/results/experiments.md`` at git revision ``rev``."""
+    text = subprocess.run(["git", "show", f"{rev}:docs/results/experiments.md"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout
+    return {"version": rev, "experiments": rankings_from_markdown(text)}
+
+
+def ranking_changes(previous: dict, current: dict[str, list[dict]],
+                    types: dict[str, list[str]]) -> str:
+    """Which options changed rank against ``previous``, and the channels through which
+    each moved option acts now (``types``: option -> its intervention types)."""
+    lines = [f"Rankings against the previous version of these results "
+             f"({previous['version']}):", ""]
+    for name, rows in current.items():
+        before = {r["option"]: r for r in previous["experiments"].get(name, [])}
+        if not before:
+            lines.append(f"- `{name}`: new, no previous ranking.")
+            continue
+        moved = [r for r in rows if r["option"] in before
+                 and before[r["option"]]["rank"] != r["rank"]]
+        order = ", ".join(r["option"] for r in rows)
+        if not moved:
+            lines.append(f"- `{name}`: ranking unchanged ({order}).")
+            continue
+        parts = []
+        for r in moved:
+            b = before[r["option"]]
+            why = "; ".join(CHANNELS[t][0] for t in types.get(r["option"], []) if t in CHANNELS)
+            parts.append(f"`{r['option']}` {b['rank']} -> {r['rank']} (kept per USD 1M "
+                         f"{b['kept_per_usd_million']} -> {r['kept_per_usd_million']}; acts "
+                         f"through: {why})")
+        lines.append(f"- `{name}`: now {order}; moved: " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
 def experiment_block(path: Path, out: Path, jobs: int) -> str:
     exp = load_experiment(path)
     results = run_experiment(path, jobs=jobs, out=out / exp.spec.name, report=False,
@@ -134,16 +207,39 @@ def experiment_block(path: Path, out: Path, jobs: int) -> str:
     return "\n".join(parts)
 
 
+def ranked(block: str) -> list[dict]:
+    """The ranked options of one generated block (the same reading as the frozen file)."""
+    return next(iter(rankings_from_markdown(block).values()))
+
+
+def option_types(path: Path) -> dict[str, list[str]]:
+    exp = load_experiment(path)
+    return {name: [iv.type for iv in exp.own(name)] for name in exp.options}
+
+
 def generate() -> str:
     jobs = int(os.environ.get("FLOWSIM_JOBS", "2"))
+    paths = [p for p in sorted((ROOT / "experiments").glob("*.yaml"))
+             if "sensitivity" not in yaml.safe_load(p.read_text())]
     with tempfile.TemporaryDirectory() as tmp:
-        blocks = [experiment_block(p, Path(tmp), jobs)
-                  for p in sorted((ROOT / "experiments").glob("*.yaml"))
-                  if "sensitivity" not in yaml.safe_load(p.read_text())]
+        blocks = [experiment_block(p, Path(tmp), jobs) for p in paths]
+    return assemble(paths, blocks)
+
+
+def assemble(paths: list[Path], blocks: list[str]) -> str:
+    current = {p.name: ranked(b) for p, b in zip(paths, blocks, strict=True)}
+    types: dict[str, list[str]] = {}
+    for p in paths:
+        types.update(option_types(p))
+    changes = ranking_changes(json.loads(PREVIOUS.read_text()), current, types)
     return ("Generated by `docs/results/make_experiments.py` (weapons exclude ammunition; "
             "95% intervals over sampled futures and replications, paired with the "
-            "baseline).\n\n" + "\n\n".join(blocks) + "\n")
+            "baseline).\n\n" + "\n\n".join(blocks) + "\n\n" + changes + "\n")
 
 
 if __name__ == "__main__":
-    print(generate())
+    if sys.argv[1:2] == ["--freeze"]:
+        PREVIOUS.write_text(json.dumps(freeze(sys.argv[2]), indent=2) + "\n")
+        print(f"wrote {PREVIOUS}")
+    else:
+        print(generate())

@@ -227,7 +227,7 @@ def _sample(spec: ExperimentSpec, scenario_data: dict, file: str) -> list[dict[s
 
 def experiments_reference() -> str:
     """Markdown reference of the experiment format and the intervention types."""
-    from flowsim.inputs.interventions import type_reference
+    from flowsim.inputs.interventions import channel_reference, type_reference
 
     return "\n".join([
         "# Experiments reference", "",
@@ -287,6 +287,11 @@ def experiments_reference() -> str:
         "effect x strength, where the effect ramps up, holds while funded and halves every "
         "`half_life` steps after funding ends.", "",
         type_reference(), "",
+        "### Channels", "",
+        "How each type changes flows in the model, which parameters decide how much, and "
+        "the seed paragraphs behind it (issue #21: an option is only as good as the "
+        "mechanisms through which it acts; docs/odd.md gives the formulas).", "",
+        channel_reference(), "",
         reference(Intervention, "intervention"),
         reference(ExperimentSpec, "experiment (top level)"),
     ])

@@ -68,8 +68,12 @@ TYPES: dict[str, InterventionType] = {
         (Lever("country", "mobile_inspection", "add"),), ("countries",),
         "000 ¶58", "Mobile inspection capacity the regulator allocates by risk."),
     "anti_corruption": InterventionType(
-        (Lever("crossing", "corruption", "lower"),), ("borders", "crossings", "countries"),
-        "004 ¶25; 001 ¶11", "Integrity measures at the targeted crossings."),
+        (Lever("crossing", "corruption", "lower"),
+         Lever("stockpile", "integrity_boost", "raise")),
+        ("borders", "crossings", "countries", "stockpiles"),
+        "004 ¶25; 001 ¶11", "Integrity measures against corrupt officials: lowers corruption "
+        "at the targeted crossings (entry crossings of targeted countries) and insider theft "
+        "from the targeted state stockpiles (all state stockpiles of targeted countries)."),
     "end_user_verification": InterventionType(
         (Lever("country", "end_user_verification", "raise"),
          Lever("country", "post_shipment_checks", "raise")), ("countries",),
@@ -84,6 +88,25 @@ TYPES: dict[str, InterventionType] = {
         "the share of end users' weapons collected and of state surplus destroyed per year "
         "at full effect (collected weapons are then disposed of like seized ones: "
         "controls.destroy_in_hand)."),
+    "store_security": InterventionType(
+        (Lever("country", "store_security", "raise"),), ("countries",),
+        "000 ¶6, ¶71", "Security of the stores of seized and collected weapons the "
+        "authorities keep (evidence and collection stores): lowers their leakage."),
+    "destroy_seized": InterventionType(
+        (Lever("country", "destroy_in_hand", "raise"), Lever("country", "no_action", "lower")),
+        ("countries",), "000 ¶71; 000 ¶32", "Destruction of seized and collected weapons: "
+        "fewer are left with no action and more of those acted on are destroyed, so fewer "
+        "are kept in stores that leak."),
+    "craft_policing": InterventionType(
+        (Lever("country", "craft_policing", "raise"),), ("countries",),
+        "004 ¶25; 001 ¶58", "Policing of craft producers: lowers craft production."),
+    "deactivation_standards": InterventionType(
+        (Lever("country", "deactivation_standards", "raise"),), ("countries",),
+        "000 ¶64, ¶27", "Deactivation and conversion standards: lowers conversion and "
+        "reactivation."),
+    "printing_controls": InterventionType(
+        (Lever("country", "printing_controls", "raise"),), ("countries",),
+        "001 ¶57-59", "Controls on printing files and essential parts: lowers 3-D printing."),
     "training": InterventionType(
         (Lever("country", "training", "raise"),), ("countries",),
         "001 part C; 002", "Training of officials (detection and tracing)."),
@@ -91,6 +114,69 @@ TYPES: dict[str, InterventionType] = {
         (Lever("country", "inland_policing", "raise"),), ("countries",),
         "000 ¶34, ¶56-58; 004 ¶25", "Police capacity against illicit possession and "
         "trafficking inland."),
+}
+
+#: For each type: the model channels through which it changes flows, and the parameters
+#: that decide how much (docs/experiments.md prints the table; docs/odd.md has the formulas).
+CHANNELS: dict[str, tuple[str, str]] = {
+    "stockpile_security": (
+        "theft, insider theft and battlefield capture from the targeted stockpiles",
+        "mechanisms.theft, insider, battlefield_capture; stockpiles.security"),
+    "marking_record_keeping": (
+        "more weapons marked and recorded: fewer losses and less insider theft (audit "
+        "deterrence), more traceable weapons, hence more traces and their consequences",
+        "mechanisms.loss, insider; stockpiles.audits_per_year; the tracing channels below"),
+    "tracing": (
+        "traces of seized and collected weapons: investigations (route pressure, dismantled "
+        "traffickers), the point of diversion (stockpile trace boost; a transfer pair's "
+        "diversion record and licence denials) and route intelligence for inspection",
+        "behaviour.investigation_probability, investigation_pressure, dismantle_probability, "
+        "trace_intelligence, export_finding_weight, trace_response*; controls."
+        "export_risk_assessment; trace successes; marking and records"),
+    "border_inspection": (
+        "seizures at the targeted crossings; traffickers re-route (displacement)",
+        "crossings.detection_probability, corruption; behaviour.learning_rate, "
+        "risk_aversion"),
+    "mobile_checkpoints": (
+        "seizures at entry crossings, allocated by the regulator's perceived risk (fed by "
+        "seizures and traced routes)",
+        "behaviour.regulator_memory, trace_intelligence; controls.information_exchange"),
+    "anti_corruption": (
+        "fewer bribes at the targeted crossings; less insider theft from the targeted "
+        "countries' state stockpiles", "crossings.corruption; mechanisms.insider"),
+    "end_user_verification": (
+        "fewer consignments diverted by end-user fraud or re-exported; post-shipment "
+        "findings raise the pair's diversion record, so licences are denied",
+        "mechanisms.transfer_fraud, reexport, consignment_share; controls."
+        "export_risk_assessment; behaviour.export_finding_weight"),
+    "information_exchange": (
+        "seizure and traced-route intelligence shared with neighbouring regulators",
+        "controls.mobile_inspection; behaviour.trace_intelligence, regulator_memory"),
+    "collection_destruction": (
+        "end users' weapons collected (then destroyed or kept in stores that leak); state "
+        "surplus destroyed", "controls.destroy_in_hand, no_action, store_security; "
+        "mechanisms.store_leakage; stockpiles.surplus_share"),
+    "store_security": (
+        "less leakage from stores of seized and collected weapons",
+        "mechanisms.store_leakage; controls.destroy_in_hand, no_action"),
+    "destroy_seized": (
+        "fewer seized and collected weapons kept in stores that leak",
+        "mechanisms.store_leakage; controls.store_security"),
+    "craft_policing": (
+        "less craft production (the price rises, so other sources substitute)",
+        "craft_production; illicit_response.price_elasticity, capacity"),
+    "deactivation_standards": (
+        "less conversion and reactivation (other sources substitute)",
+        "conversion; illicit_response.price_elasticity, capacity"),
+    "printing_controls": (
+        "less 3-D printing (other sources substitute)",
+        "printed; illicit_response.price_elasticity, capacity"),
+    "training": (
+        "border detection and trace success (hence the tracing channels)",
+        "crossings.detection_probability; the tracing channels"),
+    "inland_policing": (
+        "inland seizures from traffickers, sellers and end users; arrests",
+        "behaviour.arrest_probability, arrest_steps"),
 }
 
 TARGET_KINDS = ("countries", "stockpiles", "borders", "crossings")
@@ -201,6 +287,16 @@ def check_targets(iv: Intervention, scenario: Scenario, file: str, path: str) ->
             if not any(sp.owner != "civilian_licensed" for sp in c.stockpiles):
                 raise InputError(file, f"{path}.targets.countries[{j}]",
                                  f"country '{cid}' has no state stockpile to secure")
+
+
+def channel_reference() -> str:
+    """Markdown table: for each type, the channels it acts through, the parameters that
+    decide its effect and the seed paragraphs."""
+    lines = ["| type | acts through | effect decided by | seeds |", "|---|---|---|---|"]
+    for name, t in TYPES.items():
+        channels, decided = CHANNELS.get(name, ("not yet described", ""))
+        lines.append(f"| `{name}` | {channels} | {decided} | {t.source} |")
+    return "\n".join(lines)
 
 
 def type_reference() -> str:

@@ -121,9 +121,11 @@ class Stockpile:
         0.85, "Share of weapons marked.", "000 ¶33 (some 85% of seized firearms marked)",
         derivation="85 per cent of seized firearms marked appropriately (000 ¶33) = 0.85")
     record_keeping: float = probability(
-        0.47, "Share of weapons with a record (traceable) and quality of the inventory; lowers "
-        "losses and insider theft.", "000 ¶32 (115,612 of 246,090 collected weapons recorded)",
-        derivation="115,612 recorded / 246,090 collected weapons (000 ¶32) = 0.47")
+        0.47, "Share of the stockpile's weapons with a record (traceable) and quality of its "
+        "inventory; lowers losses and insider theft. The seeds give no stockpile figure: 000 "
+        "¶32's 115,612 of 246,090 (0.47) is the share of *collected illicit* weapons the "
+        "authorities recorded, borrowed here for want of better.", "000 ¶32, ¶119 (record-"
+        "keeping a precondition for tracing)", assumption=True)
     audits_per_year: float = param(1.0, "Inventory audits per year; with records, deters "
                                    "insider theft and reports losses.", lo=0, hi=365,
                                    source="000 ¶60", assumption=True)
@@ -179,19 +181,36 @@ class Controls:
         derivation="669 requests / (246,090 collected - 75,531 with no action) = 669 / "
         "170,559 (000 ¶32) = 0.0039")
     tracing_cooperation: float = probability(
-        0.66, "Probability this country answers a foreign tracing request (INTERPOL, registry).",
-        "000 ¶33 (79 States cooperate with INTERPOL in tracing), 000 ¶32 (120 national "
-        "reports), ¶61", derivation="79 States cooperating with INTERPOL in tracing (000 ¶33) "
-        "/ 120 States reporting in 2018 (000 ¶32) = 0.66")
+        0.66, "Probability this country answers a foreign tracing request (INTERPOL, registry); "
+        "foreign_trace_success is the success of an answered request. The seeds give no "
+        "answer rate: 0.66 borrows the share of reporting States cooperating with INTERPOL "
+        "in tracing (79 of 120), which is not the same quantity.",
+        "000 ¶33 (79 States cooperate with INTERPOL in tracing), ¶61", assumption=True)
     licensing: float = probability(0.5, "Strength of civilian licensing; scales leakage from "
                                    "licensed civilian holdings by (1 - licensing).", "000 ¶48",
                                    assumption=True)
     end_user_verification: float = probability(
-        0.3, "Strength of end-user verification on exports; scales end-user fraud by "
-        "(1 - end_user_verification).", "000 ¶50-52, 004 ¶26", assumption=True)
+        0.3, "Strength of end-user verification on exports (as exporter); scales the "
+        "probability a consignment is diverted by end-user fraud by (1 - this).",
+        "000 ¶50-52, 004 ¶26", assumption=True)
     post_shipment_checks: float = probability(
-        0.1, "Post-shipment verification of exports; scales unauthorized re-export.", "000 ¶53",
-        assumption=True)
+        0.1, "Post-shipment verification of exports (as exporter); scales the probability "
+        "a consignment is re-exported without authorization by (1 - this), and is the "
+        "probability a re-exported consignment is found, which raises the pair's diversion "
+        "record.", "000 ¶53", assumption=True)
+    export_risk_assessment: float = probability(
+        0.5, "Pre-transfer risk assessment (as exporter): a licence is denied with "
+        "probability this x the exporter-importer pair's diversion record (transfers[]."
+        "diversion_record, raised by post-shipment findings and traced diversions).",
+        "000 ¶50, ¶53; 004 ¶26 (a denial)", assumption=True)
+    import_marking: float = probability(
+        0.0, "Marking on import (as importer): probability an unmarked weapon received "
+        "through customs (delivered, or re-exported later) is marked, so it can be traced.",
+        "004 ¶30 (marking of imported firearms)", assumption=True)
+    end_use_checks: float = probability(
+        0.0, "End-use controls after delivery (as importer): scales the probability a "
+        "consignment is diverted by end-user fraud or re-exported by (1 - this).",
+        "004 ¶26 (responsibility of importing States), 000 ¶53", assumption=True)
     information_exchange: float = probability(
         0.2, "Sharing of seizure and route intelligence with other regulators.", "000 ¶20, ¶55",
         assumption=True)
@@ -200,18 +219,39 @@ class Controls:
         "entry crossings by perceived risk.", lo=0, hi=10, source="000 ¶58",
         assumption=True)
     anti_corruption: float = probability(
-        0.0, "Integrity measures at borders; effective corruption = corruption x (1 - this).",
-        "004 ¶25 (rogue officials), 001 ¶11", assumption=True)
+        0.0, "Integrity measures against corrupt officials, at borders and in depots: "
+        "effective corruption at crossings = corruption x (1 - this); insider theft from the "
+        "country's stockpiles x (1 - this).", "004 ¶25 (rogue officials), 001 ¶11",
+        assumption=True)
     inland_policing: float = probability(
         0.1, "Share per year of illicit weapons in the country (traffickers' and end users') "
         "seized inland; traffickers' shipments are stopped parcel by parcel, so a bulk "
         "consignment is lost whole or not at all.",
-        "000 ¶34 (two thirds seized for illicit possession); 004 ¶25", assumption=True)
+        "004 ¶25 (seizures mainly made inland)", assumption=True)
     collection: float = probability(0.0, "Share per year of end users' illicit weapons "
                                     "collected (voluntary surrender, DDR); collected weapons "
                                     "come into the authorities' hands like seized ones (see "
                                     "no_action, destroy_in_hand).",
                                     "000 ¶32, ¶69; 001 ¶41", assumption=True)
+    store_security: float = probability(
+        0.5, "Security of the stores where the authorities keep seized and collected weapons "
+        "they have not destroyed (evidence and collection stores); store leakage = "
+        "mechanisms.store_leakage x (1 - store security), store security = 1 - (1 - this)"
+        "(1 - pssm).", "000 ¶6 (disposal a stage of diversion), ¶71 (destroy seized arms)",
+        assumption=True)
+    craft_policing: float = probability(
+        0.0, "Policing of craft producers (workshops, raids): craft production x (1 - this).",
+        "004 ¶25 (handcrafted firearms); 001 ¶58 (produced outside state controls); 000 ¶6",
+        assumption=True)
+    deactivation_standards: float = probability(
+        0.0, "Deactivation and conversion standards enforced (imitations and deactivated "
+        "weapons that cannot readily be converted): conversion x (1 - this).",
+        "000 ¶64 (readily convertible imitations), 000 ¶27 (resolution 2482)",
+        assumption=True)
+    printing_controls: float = probability(
+        0.0, "Controls on printing files and essential parts (national control lists covering "
+        "3-D printing): printed x (1 - this).", "001 ¶59 (control list definitions), ¶57",
+        assumption=True)
     surplus_destruction: float = probability(
         0.0, "Share per year of state surplus destroyed.", "000 ¶35, 001 ¶39", assumption=True)
     training: float = probability(0.0, "Training of officials: multiplies border detection "
@@ -239,6 +279,24 @@ class Controls:
 
 
 @dataclass(kw_only=True)
+class IllicitResponse:
+    """How a country's illicit manufacture (craft, conversion, printing) answers the local
+    illicit price: rate x min(capacity, (price / base price) ** price_elasticity), so it
+    substitutes when other supply is cut and prices rise (001 ¶59: theft or purchase is
+    cheaper than printing *for now*; 004 ¶25: craft production where arms are scarce)."""
+
+    price_elasticity: float = param(
+        0.5, "Elasticity of illicit manufacture to the local illicit price (price over base "
+        "price, averaged over the country's markets wanting the category, else its "
+        "neighbours'); 0 = a fixed rate.", lo=0, hi=5, source="001 ¶59; 004 ¶25",
+        assumption=True)
+    capacity: float = param(
+        3.0, "Most illicit manufacture can grow, as a multiple of its base rate (workshops, "
+        "skills and materials take time to scale).", lo=1, hi=100, source="001 ¶58",
+        assumption=True)
+
+
+@dataclass(kw_only=True)
 class Country:
     """A country (network node)."""
 
@@ -262,7 +320,11 @@ class Country:
         source="000 ¶64; 003 'New trafficking challenges'")
     printed: CategoryRates = param(
         factory=CategoryRates, doc="3D-printed or polymer-frame weapons per year (unmarked).",
-        source="001 ¶50-52; 003 'Recent developments'")
+        source="001 ¶57-59 (3-D printing, craft workshops); 003 'Recent developments'")
+    illicit_response: IllicitResponse = param(
+        factory=IllicitResponse, doc="How craft production, conversion and printing answer "
+        "the local illicit price (substitution when other supply is cut).",
+        source="001 ¶59; 004 ¶25")
 
     @property
     def label(self) -> str:
@@ -328,6 +390,10 @@ class Transfer:
         factory=list, doc="Third States that weapons diverted by unauthorized re-export go "
         "on to (their local illicit sellers); default: the importer's neighbours other than "
         "the exporter's country, else any other country.", source="000 ¶65; 004 ¶26")
+    diversion_record: float = probability(
+        0.0, "The pair's diversion record at the start, as the exporter's risk assessment "
+        "sees it (0 = none known, 1 = certain diversion); post-shipment findings and traced "
+        "diversions raise it.", "000 ¶53; 004 ¶26", assumption=True)
 
 
 @dataclass(kw_only=True)
@@ -343,7 +409,8 @@ class Mechanisms:
     loss: float = probability(0.004, "Loss, x (1 - record_keeping).", "001 ¶11; 000 ¶60",
                               assumption=True)
     insider: float = probability(0.015, "Insider theft and corruption, x (1 - security/2) x "
-                                 "(1 - audit deterrence).", "001 ¶11; 004 ¶25 (rogue officials)",
+                                 "(1 - audit deterrence) x (1 - integrity).",
+                                 "001 ¶11; 004 ¶25 (rogue officials)",
                                  assumption=True)
     battlefield_capture: float = probability(
         0.08, "Capture at conflict intensity 1, x intensity x (1 - security/2).", "000 ¶6, ¶8",
@@ -352,12 +419,23 @@ class Mechanisms:
         0.02, "Straw purchases and theft from licensed civilian holdings, x (1 - licensing).",
         "000 ¶6 (leakage from private actors), ¶48", assumption=True)
     transfer_fraud: float = probability(
-        0.15, "Share of an authorized transfer diverted by end-user fraud, x (1 - exporter "
-        "end-user verification).", "000 ¶6, ¶50-52", assumption=True)
-    reexport: float = probability(0.08, "Share of an authorized transfer re-exported without "
-                                  "authorization, x (1 - exporter post-shipment checks); the "
-                                  "weapons go on to a third State (transfers[].reexport_to).",
+        0.15, "Probability an authorized consignment is diverted by end-user fraud (its "
+        "consignment_share goes to the importer's illicit market), x (1 - exporter "
+        "end_user_verification) x (1 - importer end_use_checks).", "000 ¶6, ¶50-52",
+        assumption=True)
+    reexport: float = probability(0.08, "Probability an authorized consignment not diverted "
+                                  "by fraud is re-exported without authorization, x (1 - "
+                                  "exporter post_shipment_checks) x (1 - importer "
+                                  "end_use_checks); its consignment_share goes on to a third "
+                                  "State (transfers[].reexport_to).",
                                   "004 ¶26; 000 ¶53, ¶65", assumption=True)
+    consignment_share: float = probability(
+        1.0, "Share of a diverted consignment that is diverted (each weapon independently); "
+        "1 = whole consignments.", "000 ¶6, ¶9 (large shipments)", assumption=True)
+    store_leakage: float = probability(
+        0.03, "Leakage per year of seized and collected weapons held (not destroyed) in the "
+        "authorities' stores, x (1 - store security); they go to local illicit sellers.",
+        "000 ¶6 (disposal a stage of diversion), ¶71", assumption=True)
     category_factor: CategoryRates = _rates("Multiplier of every leak rate by category "
                                             "(illustrative: ammunition leaks more easily).",
                                             handguns=1.0, rifles=1.0, light_weapons=0.5,
@@ -435,15 +513,23 @@ class Behaviour:
     backlog_steps: float = param(6.0, "Unmet demand carried forward, in steps of demand.", lo=0,
                                  assumption=True)
     domestic_trace_success: float = probability(
-        0.13, "Probability a tracing request on a marked weapon of domestic origin with a "
-        "record is traced through the national registry (x training).",
-        "000 ¶33 (13% domestic)", derivation="13 per cent of traces requested were "
-        "traced to a national registry (000 ¶33) = 0.13")
+        0.553, "Probability a tracing request on a marked weapon of domestic origin with a "
+        "record is traced through the national registry (x training). Conditional on the "
+        "weapon having a record; 000 ¶33's 13% is a share of *all* requests.",
+        "000 ¶33 (13% of requests traced to a national registry)",
+        derivation="13 per cent of all requests (000 ¶33) / [one half of requests on weapons "
+        "of domestic origin, assumed from the 'two roughly equal components' (000 ¶33) x "
+        "115,612 recorded / 246,090 collected, the model's default share with a record "
+        "(000 ¶32)] = 0.13 / 0.2349 = 0.553")
     foreign_trace_success: float = probability(
-        0.15, "Probability a tracing request on a marked weapon of foreign origin with a "
-        "record is traced through the origin's registry, x the origin's cooperation "
-        "(x training).", "000 ¶33 (15% foreign registry)", derivation="15 per cent of "
-        "traces requested were traced to a foreign registry (000 ¶33) = 0.15")
+        0.97, "Probability a tracing request on a marked weapon of foreign origin with a "
+        "record, answered by the origin (its tracing_cooperation), is traced through the "
+        "origin's registry (x training). Conditional on a record and an answer; 000 ¶33's "
+        "15% is a share of *all* requests.",
+        "000 ¶33 (15% of requests traced to a foreign registry)",
+        derivation="15 per cent of all requests (000 ¶33) / [one half of requests on weapons "
+        "of foreign origin (000 ¶33) x 115,612 recorded / 246,090 collected (000 ¶32) x the "
+        "default answer rate 79 / 120 (000 ¶32-33)] = 0.15 / 0.1546 = 0.97")
     trace_response: float = probability(
         0.05, "Share of its remaining room below trace_response_max that an origin "
         "stockpile's trace boost gains when its authorities act on a trace identifying it "
@@ -459,6 +545,34 @@ class Behaviour:
     trace_response_half_life: float = param(
         12.0, "Steps for the trace boost to halve once traces stop (as funded programmes "
         "fade, 001 part C; 002).", lo=0.1, assumption=True)
+    # --- consequences of a successful trace (000 ¶33-34, ¶53, ¶61, ¶119; issue #21) ------
+    investigation_probability: float = probability(
+        0.2, "Probability a case of traced weapons diverted from a stockpile (one origin "
+        "stockpile's weapons traced together in a country and step) opens a criminal "
+        "investigation of their route (origin to where they were traced).",
+        "000 ¶34 (a general lack of investigations into origin), ¶119", assumption=True)
+    investigation_lag: int = param(6, "Steps from a trace to the investigation's result.",
+                                   lo=0, hi=1200, assumption=True)
+    investigation_pressure: float = probability(
+        0.3, "Gain of the route pressure per completed investigation: traffickers based at "
+        "the origin and seized in, or bound for, the traced country are arrested with 1 - "
+        "(1 - arrest_probability)(1 - pressure).", "000 ¶34", assumption=True)
+    investigation_half_life: float = param(
+        12.0, "Steps for route pressure to halve without new investigations.", lo=0.1,
+        assumption=True)
+    dismantle_probability: float = probability(
+        0.1, "Probability a completed investigation dismantles a trafficker based at the "
+        "origin (arrested at once with its cargo).", "000 ¶34, ¶52 (prosecution)",
+        assumption=True)
+    trace_intelligence: float = param(
+        1.0, "Perceived risk a traced weapon's route (least-cost path from its origin to "
+        "where it was traced) adds to each crossing on it, in seized weapons' worth, for "
+        "regulators sharing information.", lo=0, hi=1000,
+        source="000 ¶20, ¶55, ¶119 (exchange of information)", assumption=True)
+    export_finding_weight: float = probability(
+        0.2, "Gain of an exporter-importer pair's diversion record per finding (post-"
+        "shipment verification or traced diversion): record + weight x (1 - record).",
+        "000 ¶53", assumption=True)
     # --- legal ground recorded for a seizure (000 ¶34) --------------------------------
     other_ground: float = probability(
         0.24, "Probability a seizure is recorded on a legal ground other than illicit "
@@ -467,7 +581,9 @@ class Behaviour:
     trafficking_recorded: float = probability(
         0.3, "Probability that a seizure from a trafficker's shipment not recorded on other "
         "grounds is recorded as trafficking rather than illicit possession (possession is the "
-        "easier ground, 000 ¶34).", "000 ¶34", assumption=True)
+        "easier ground and trafficking stays 'largely hidden', 000 ¶34): values well above "
+        "one half contradict that reading, and a fit that needs them says the model makes "
+        "too few of its seizures from traffickers.", "000 ¶34", assumption=True)
     # --- end-user kinds (issue #11 defect 3) -------------------------------------------
     armed_group: MarketBehaviour = param(
         factory=lambda: MarketBehaviour(conflict_demand=1.0, demand_elasticity=0.1,

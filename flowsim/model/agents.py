@@ -54,7 +54,8 @@ class StockpileAgent(Agent):
     ==================== =================================================================
     theft                base x (1 - security)                              (000 ¶6; 004 ¶25)
     loss                 base x (1 - record_keeping)                        (001 ¶11; 000 ¶60)
-    insider              base x (1 - security/2) x (1 - audit deterrence)   (001 ¶11; 004 ¶25)
+    insider              base x (1 - security/2) x (1 - audit deterrence)
+                         x (1 - integrity)                                  (001 ¶11; 004 ¶25)
     battlefield_capture  base x conflict intensity x (1 - security/2)       (000 ¶6, ¶8)
     civilian_leakage     base x (1 - licensing), licensed civilian holdings (000 ¶6, ¶48)
     ==================== =================================================================
@@ -65,10 +66,12 @@ class StockpileAgent(Agent):
     a trace identifies it, they act with probability ``trace_action_probability`` and the
     boost gains ``trace_response x (trace_response_max - boost)``; it halves every
     ``trace_response_half_life`` steps, so it stays below ``trace_response_max`` and fades
-    unless traces keep coming (:meth:`act_on_trace`). Audit deterrence is ``record_keeping x
-    (1 - exp(-audits_per_year / 2))``. Leaked weapons that are recorded are reported as
-    losses with probability ``1 - exp(-audits_per_year)``, the chance an audit comes within
-    the year (000 ¶60).
+    unless traces keep coming (:meth:`act_on_trace`). ``integrity`` is ``1 - (1 - national
+    anti_corruption)(1 - intervention integrity boost)``: anti-corruption reaches rogue
+    officials in depots (001 ¶11; 004 ¶25), not only at crossings. Audit deterrence is
+    ``record_keeping x (1 - exp(-audits_per_year / 2))``. Leaked weapons that are recorded
+    are reported as losses with probability ``1 - exp(-audits_per_year)``, the chance an
+    audit comes within the year (000 ¶60).
     """
 
     def __init__(self, model: FlowModel, spec: Stockpile, country: int, index: int):
@@ -78,6 +81,7 @@ class StockpileAgent(Agent):
         self.index = index
         self.security = spec.security
         self.security_boost = 0.0          # set by stockpile_security interventions
+        self.integrity_boost = 0.0         # set by anti_corruption interventions
         self.trace_boost = 0.0             # response to traces, bounded and fading
         self.audits_per_year = spec.audits_per_year
         h = np.zeros((4, 2, 2), dtype=np.int64)
@@ -109,6 +113,10 @@ class StockpileAgent(Agent):
         return 1.0 - ((1.0 - self.security) * (1.0 - self.controls.pssm)
                       * (1.0 - self.security_boost) * (1.0 - self.trace_boost))
 
+    def integrity(self) -> float:
+        """Share of insider theft that anti-corruption prevents (001 ¶11; 004 ¶25)."""
+        return 1.0 - (1.0 - self.controls.anti_corruption) * (1.0 - self.integrity_boost)
+
     def annual_rates(self, record_quality: float) -> list[float]:
         """Annual leak probability per exposed mechanism (before category factors), given
         the share of holdings that is recorded."""
@@ -118,7 +126,8 @@ class StockpileAgent(Agent):
         base = {
             MECH["theft"]: m.theft * (1 - sec),
             MECH["loss"]: m.loss * (1 - rk),
-            MECH["insider"]: m.insider * (1 - sec / 2) * (1 - deterrence),
+            MECH["insider"]: m.insider * (1 - sec / 2) * (1 - deterrence)
+            * (1 - self.integrity()),
             MECH["battlefield_capture"]: m.battlefield_capture
             * float(self.model.conflict[self.country]) * (1 - sec / 2),
             MECH["civilian_leakage"]: m.civilian_leakage * (1 - self.controls.licensing),
@@ -528,7 +537,8 @@ class TraffickerAgent(Agent):
             self._plan_cache = None                       # rethink the route after a loss
             model.record_seizure(border.country, border.crossing_id, "border", self, seized)
             r[:, d] += b.shared_learning * (1.0 - r[:, d])
-            if model.rng.random() < b.arrest_probability:
+            if model.rng.random() < model.consequences.arrest_probability(
+                    self.base, border.country, ship.market.country):
                 self._arrested(border.country)
                 return
         if not ship.book:
@@ -561,14 +571,20 @@ class TraffickerAgent(Agent):
         seized = ship.book.thin(stopped / parcels, model.rng)
         if seized:
             model.record_seizure(where, "inland", "inland", self, seized)
-            if model.rng.random() < model.scenario.behaviour.arrest_probability:
+            if model.rng.random() < model.consequences.arrest_probability(
+                    self.base, where, ship.market.country):
                 self._arrested(where)
                 return
         if not ship.book:
             self.shipment = None
 
+    def arrested(self, country: int) -> None:
+        """Arrested in ``country`` by an investigation (:mod:`flowsim.model.consequences`)."""
+        self._arrested(country)
+
     def _arrested(self, country: int) -> None:
         model = self.model
+        model.arrests[self.base] += 1
         if self.shipment is not None:
             rest = self.shipment.book.pop_all()
             if rest:

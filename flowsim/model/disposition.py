@@ -13,8 +13,17 @@ destroyed, no action on 75,531, tracing requests for 669):
   national registry with ``domestic_trace_success`` if the origin is the country itself,
   else through the origin's registry with ``foreign_trace_success x`` the origin's
   ``tracing_cooperation`` (000 ¶33: 13% and 15% of requests), both x ``(1 + 0.5 training)``;
-  a success names the origin stockpile, whose authorities may act on it
-  (:meth:`flowsim.model.agents.StockpileAgent.act_on_trace`, once per stockpile and step).
+  a success has the consequences of :mod:`flowsim.model.consequences` (investigation,
+  point of diversion, route intelligence).
+
+Weapons not destroyed (no action, or acted on and kept) stay in the country's store of
+seized and collected weapons, which leaks again (000 ¶6 names disposal as a stage of
+diversion; 000 ¶71 recommends destroying seized arms): each held weapon leaves the store
+for the country's local illicit sellers with the per-step probability of
+``mechanisms.store_leakage x (1 - store security)``, store security being ``1 - (1 -
+controls.store_security)(1 - controls.pssm)`` (:meth:`Disposition._leak_stores`). Leaked
+weapons carry the mechanism ``store_leakage`` and no origin stockpile (the lot's history is
+not kept in store), so a later trace of them fails.
 
 Ammunition is destroyed like weapons but not tabulated: 000 ¶32 counts weapons, and rounds
 are not traced. All countries are drawn together, one vectorised draw per quantity and
@@ -46,9 +55,13 @@ class Disposition:
     def __init__(self, model: FlowModel):
         self.model = model
         self.n_groups = len(model.country_ids) * _SOURCES * N_CAT
+        #: weapons held in each country's store, by (country, category, bears a marking)
+        self.store = np.zeros((len(model.country_ids), N_CAT, 2), dtype=np.int64)
+        self._store_mech = MECHANISMS.index("store_leakage")
 
     def step(self) -> None:
         model = self.model
+        self._leak_stores()
         keys: list[LotKey] = []
         counts: list[int] = []
         groups: list[int] = []                 # (country, source, category), flat
@@ -132,6 +145,10 @@ class Disposition:
                                      minlength=len(controls)).astype(np.int64)
         tracing[:, 2] += seized[:, 3]
         tracing[:, 3] += seized[:, 4] + seized[:, 5]
+        held = size - gone                 # into store: no action, or acted on and kept
+        slot = (cell_country * N_CAT + cell_group % N_CAT) * 2 + cell_bears
+        self.store += np.bincount(slot, weights=held, minlength=self.store.size).astype(
+            np.int64).reshape(self.store.shape)
         hit = np.flatnonzero(gone)
         if len(hit):                    # destroyed flows by (country, mechanism, category)
             flows = ledger.flows
@@ -142,6 +159,31 @@ class Disposition:
             out = gone_g.reshape(-1, N_CAT).sum(axis=0)
             model.seized -= out
             model.destroyed += out
+
+    def _leak_stores(self) -> None:
+        """Weapons held in the authorities' stores leak to local illicit sellers (000 ¶6,
+        ¶71): per step, each with ``mechanisms.store_leakage x (1 - store security)``."""
+        store = self.store
+        if not store.any():
+            return
+        model = self.model
+        base = model.scenario.mechanisms.store_leakage
+        if base <= 0:
+            return
+        security = np.array([1.0 - (1.0 - c.store_security) * (1.0 - c.pssm)
+                             for c in model.controls])
+        p = model.sim.per_step_probability(base * (1.0 - security))
+        leaked = model.rng.binomial(store, p[:, None, None])
+        if not leaked.any():
+            return
+        store -= leaked
+        model.seized -= leaked.sum(axis=(0, 2))
+        mech = self._store_mech
+        for c, k, bears in zip(*np.nonzero(leaked), strict=True):
+            n = int(leaked[c, k, bears])
+            c, k = int(c), int(k)
+            model.black_market[c].add(LotKey(k, mech, c, NO_STOCKPILE, bool(bears), False), n)
+            model.ledger.flow(c, "diverted", mech, k, n)
 
     def _trace(self, keys: list[LotKey], requests: np.ndarray, group: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -173,10 +215,10 @@ class Disposition:
                                 minlength=self.n_groups).astype(np.int64)
         foreign += np.bincount(where[~at_home], weights=ok[~at_home],
                                minlength=self.n_groups).astype(np.int64)
-        acted_on: set[int] = set()
-        for j in np.flatnonzero(ok).tolist():
-            origin_stockpile = int(stockpile[j])
-            if origin_stockpile not in acted_on:
-                acted_on.add(origin_stockpile)
-                model.stockpile_list[origin_stockpile].act_on_trace()
+        hits = np.flatnonzero(ok).tolist()
+        if hits:
+            mech = [chosen[j][1] for j in hits]
+            model.consequences.on_traces(list(zip(
+                origin[hits].tolist(), by[hits].tolist(), mech, stockpile[hits].tolist(),
+                ok[hits].tolist(), strict=True)))
         return domestic, foreign

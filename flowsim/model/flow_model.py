@@ -2,11 +2,13 @@
 
 One step (a week, month, quarter or year, as the scenario says):
 
+0. investigations opened by earlier traces come due (:mod:`flowsim.model.consequences`);
 1. regulators allocate mobile inspection across their entry crossings by perceived risk;
 2. stockpiles produce, run marking/record-keeping programmes and destroy surplus; then
    all leak (one draw for all, :mod:`flowsim.model.leakage`);
-3. authorized transfers move weapons between stockpiles, some diverted on the way (end-user
-   fraud into the importer's illicit market, unauthorized re-export on to a third State);
+3. authorized transfers ship consignments under export control, some denied, some diverted
+   whole (end-user fraud into the importer's illicit market, unauthorized re-export on to a
+   third State; :mod:`flowsim.model.transfers`);
 4. illicit production (craft, conversion/reactivation, 3D printing) adds weapons;
 5. markets buy from local illicit sellers;
 6. traffickers (in random order) buy, plan, cross one border, sell;
@@ -37,14 +39,15 @@ from flowsim.model.agents import (
     RegulatorAgent,
     StockpileAgent,
     TraffickerAgent,
-    draw_cells,
 )
+from flowsim.model.consequences import TraceConsequences
 from flowsim.model.disposition import Disposition
 from flowsim.model.leakage import Leakage
 from flowsim.model.ledger import EndUserRecord, Ledger
 from flowsim.model.lots import NO_STOCKPILE, LotBook, LotKey
 from flowsim.model.routes import RouteNetwork
 from flowsim.model.schedule import Schedule
+from flowsim.model.transfers import Transfers
 
 #: Where a weapon can be. ``black_market``: diverted, held by local illicit sellers in the
 #: country of diversion and not yet bought by a trafficker or an end user.
@@ -79,6 +82,7 @@ class FlowModel(Model):
         self.produced = np.zeros(4, dtype=np.int64)
         self.seized = np.zeros(4, dtype=np.int64)
         self.destroyed = np.zeros(4, dtype=np.int64)
+        self.arrests = [0] * n_c              # traffickers arrested, by their base country
         self.mobile_extra = np.zeros(self.network.n)
         self.inland_rate = [0.0] * n_c        # per-step inland policing, by country
         self.trace_fade = 0.5 ** (1.0 / scenario.behaviour.trace_response_half_life)
@@ -115,7 +119,8 @@ class FlowModel(Model):
         self.cargo_value = self._cargo_value()
         self._foreign: dict[int, list[MarketAgent]] = {}
         self._per_step: dict[float, float] = {}
-        self._transfers = self._prepare_transfers()
+        self.transfers = Transfers(self)
+        self.consequences = TraceConsequences(self)
         self._illicit = self._prepare_illicit_production()
         self.schedule = Schedule(self, [*scenario.interventions, *(interventions or [])])
         self._snapshot: np.ndarray | None = None
@@ -134,40 +139,21 @@ class FlowModel(Model):
         total = demand.sum()
         return float(prices.sum() / total) if total else 1.0
 
-    def _prepare_transfers(self) -> list[tuple]:
-        by_id = {a.spec.id: a for a in self.stockpile_list}
-        index = self.scenario.country_index()
+    def _prepare_illicit_production(self) -> list[tuple]:
+        """(country, mechanism, base rate per step, control that cuts it, markets whose
+        prices it answers, the country's response) per country and kind of manufacture."""
+        out = []
         graph = self.scenario.graph()
-        out = []
-        for tr in self.scenario.transfers:
-            dest_country = index[tr.to_country]
-            if tr.to_stockpile:
-                dest = by_id[tr.to_stockpile]
-            else:
-                dest = next(a for a in self.stockpile_list if a.country == dest_country
-                            and a.spec.owner != "civilian_licensed")
-            src = by_id[tr.from_stockpile]
-            out.append((src, dest, self.sim.per_step_count(tr.per_year.array()),
-                        self._third_states(tr, src.country, dest_country, graph, index)))
-        return out
-
-    def _third_states(self, tr, exporter: int, importer: int, graph, index) -> list[int]:
-        """Where weapons re-exported without authorization go on to (000 ¶65; 004 ¶26)."""
-        if tr.reexport_to:
-            return [index[c] for c in tr.reexport_to]
-        ids = self.country_ids
-        near = sorted(index[c] for c in graph.neighbors(ids[importer]))
-        near = [c for c in near if c != exporter]
-        return near or [c for c in range(len(ids)) if c not in (exporter, importer)] or [
-            importer]
-
-    def _prepare_illicit_production(self) -> list[tuple[int, int, np.ndarray]]:
-        out = []
         for ci, c in enumerate(self.scenario.countries):
-            for mech in ("craft_production", "conversion", "printed"):
+            local = [m for m in self.markets_in[ci] if m.demand.any()]
+            if not local:                       # no local buyers: the neighbours' prices
+                near = {self.country_ids.index(n) for n in graph.neighbors(c.id)}
+                local = [m for m in self.market_list if m.country in near and m.demand.any()]
+            for mech, control in ILLICIT_KINDS:
                 rate = self.sim.per_step_count(getattr(c, mech).array())
                 if rate.any():
-                    out.append((ci, MECH[mech.removesuffix("_production")], rate))
+                    out.append((ci, MECH[mech.removesuffix("_production")], rate, control,
+                                local, c.illicit_response))
         return out
 
     def foreign_markets(self, base: int) -> list[MarketAgent]:
@@ -191,12 +177,13 @@ class FlowModel(Model):
         self.ledger.step = self.steps
         self._snapshot = None
         self.before_step()
+        self.consequences.step()
         self.inland_rate = self.sim.per_step_probability(
             np.array([c.inland_policing for c in self.controls])).tolist()
         self.regulators.do("allocate_inspection")
         self.stockpiles.do("step")
         self.leakage.step()
-        self._authorized_transfers()
+        self.transfers.step()
         self._illicit_production()
         self.markets.do("buy_local")
         self.traffickers.shuffle_do("step")
@@ -221,49 +208,17 @@ class FlowModel(Model):
                 self.ledger.end_user_rows.extend(
                     EndUserRecord(self.steps, country, k, n) for k, n in enumerate(held) if n)
 
-    def _authorized_transfers(self) -> None:
-        """Authorized transfers; end-user fraud and unauthorized re-export divert some
-        (000 ¶6, ¶50-53; 004 ¶26)."""
-        m, rng = self.scenario.mechanisms, self.rng
-        binomial = rng.binomial
-        for src, dest, rate, third in self._transfers:
-            exporter = self.controls[src.country]
-            p_fraud = m.transfer_fraud * (1 - exporter.end_user_verification)
-            p_reexport = m.reexport * (1 - exporter.post_shipment_checks)
-            market = self.black_market[dest.country]
-            for k, n in enumerate(rng.poisson(rate).tolist()):
-                if not n:
-                    continue
-                cells = draw_cells(src.holdings[k], n, rng)       # [marked, recorded], flat
-                src.holdings[k] -= np.array(cells, dtype=np.int64).reshape(2, 2)
-                fraud = [binomial(c, p_fraud) for c in cells]
-                reexport = [binomial(c - f, p_reexport) for c, f in zip(cells, fraud, strict=True)]
-                dest.holdings[k] += np.array(
-                    [c - f - r for c, f, r in zip(cells, fraud, reexport, strict=True)],
-                    dtype=np.int64).reshape(2, 2)
-                self.ledger.flow(src.country, "transferred", -1, k, sum(cells))
-                for cell, count in enumerate(fraud):
-                    if count:
-                        market.add(LotKey(k, MECH["transfer_fraud"], src.country, src.index,
-                                          cell > 1, bool(cell & 1)), count)
-                self.ledger.flow(dest.country, "diverted", MECH["transfer_fraud"], k, sum(fraud))
-                if not any(reexport):
-                    continue
-                # diverted in the importer, the consignment sold on in one third State
-                to = third[int(rng.integers(len(third)))] if len(third) > 1 else third[0]
-                onward = self.black_market[to]
-                for cell, count in enumerate(reexport):
-                    if count:
-                        onward.add(LotKey(k, MECH["reexport"], src.country, src.index,
-                                          cell > 1, bool(cell & 1)), count)
-                total = sum(reexport)
-                self.ledger.flow(dest.country, "diverted", MECH["reexport"], k, total)
-                self.ledger.flow(to, "reexported", MECH["reexport"], k, total)
-
     def _illicit_production(self) -> None:
-        """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded."""
-        for ci, mech, rate in self._illicit:
-            made = self.rng.poisson(rate)
+        """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded.
+
+        The base rate answers the local illicit price, ``x min(capacity, (price / base
+        price) ** price_elasticity)`` (001 ¶59: substitution when other supply is cut), and
+        is cut by the country's control on that kind of manufacture (craft_policing,
+        deactivation_standards, printing_controls)."""
+        for ci, mech, rate, control, markets, response in self._illicit:
+            factor = _price_factor(markets, response.price_elasticity, response.capacity)
+            cut = getattr(self.controls[ci], control)
+            made = self.rng.poisson(rate * factor * (1.0 - cut))
             for k, n in enumerate(made.tolist()):
                 if n:
                     self.black_market[ci].add(LotKey(k, mech, ci, NO_STOCKPILE, False, False), n)
@@ -284,13 +239,21 @@ class FlowModel(Model):
         self.regulator_list[country].seized_today.absorb(book)
         ship = trafficker.shipment if trafficker is not None else None
         if ship is not None:
-            info = self.controls[country].information_exchange
-            for d in ship.route.crossings:
-                entered = int(self.network.dst[d])
-                share = 1.0 if entered == country else min(
-                    info, self.controls[entered].information_exchange)
-                if share > 0:
-                    self.regulator_list[entered].learn(d, n * share)
+            self.share_route_intelligence(country, ship.route.crossings, n)
+
+    def share_route_intelligence(self, country: int, crossings: list[int], weight: float
+                                 ) -> None:
+        """Country ``country`` learned of traffic over ``crossings`` (a seizure's route, or a
+        traced weapon's, :mod:`flowsim.model.consequences`): each regulator whose country a
+        crossing enters gains ``weight`` of perceived risk there, shared across countries
+        as far as both sides' information exchange allows (000 ¶20, ¶55)."""
+        info = self.controls[country].information_exchange
+        for d in crossings:
+            entered = int(self.network.dst[d])
+            share = 1.0 if entered == country else min(
+                info, self.controls[entered].information_exchange)
+            if share > 0:
+                self.regulator_list[entered].learn(d, weight * share)
 
     def _legal_ground(self, trafficking: bool) -> int:
         """The legal ground recorded for a seizure (index into ``LEGAL_GROUNDS``): other
@@ -342,6 +305,28 @@ class FlowModel(Model):
             if progress is not None:
                 progress(1)
         return self
+
+
+#: Kinds of illicit manufacture (country rate key) and the control that cuts each.
+ILLICIT_KINDS = (("craft_production", "craft_policing"),
+                 ("conversion", "deactivation_standards"),
+                 ("printed", "printing_controls"))
+
+
+def _price_factor(markets: list[MarketAgent], elasticity: float, capacity: float
+                  ) -> np.ndarray:
+    """Multiplier of illicit manufacture by category: the mean ratio of price to base price
+    over the markets wanting the category, to the power ``elasticity``, at most
+    ``capacity`` (1 where no market wants it, or with elasticity 0)."""
+    out = np.ones(4)
+    if not elasticity or not markets:
+        return out
+    for k in range(4):
+        ratios = [m.price[k] / m.base_price[k] for m in markets
+                  if m.demand[k] > 0 and m.base_price[k] > 0]
+        if ratios:
+            out[k] = min(capacity, (sum(ratios) / len(ratios)) ** elasticity)
+    return out
 
 
 def _stock_reporter(state: int, category: int):
