@@ -52,7 +52,7 @@ from flowsim.inputs.scenario import (
 from flowsim.inputs.schema import NUMBER_MAX, REQUIRED, upper_bound
 from flowsim.model.flow_model import FlowModel
 
-OUTPUTS = ("flows.csv", "stocks.csv", "seizures.csv", "borders.csv", "tracing.csv",
+OUTPUTS = ("flows.csv", "stocks.csv", "seizures.csv", "cases.csv", "borders.csv", "tracing.csv",
            "prices.csv", "end_users.csv", "summary.csv", "disposition.csv")
 PLOTS = ("flows.png", "network.png", "seizures.png", "prices.png")
 MAX_STEPS_RUN = 3            # steps per fuzzed run: enough for every agent to act

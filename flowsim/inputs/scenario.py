@@ -374,6 +374,11 @@ class ModeSettings:
     capacity: int = param(20, "Default transport units (weapon-equivalents) per trip.", lo=1,
                           assumption=True)
     official_only: bool = param(False, "Can use official crossings only.")
+    parcel_size_shape: float = param(
+        2.0, "Shape of the gamma distribution of parcel sizes (mean parcel_size; coefficient "
+        "of variation 1 / sqrt(shape)): the share of a shipment in its seized parcels is "
+        "drawn from the matching beta distribution, so seizure sizes vary. Large values make "
+        "every parcel the same size.", lo=0.01, hi=1e6, assumption=True)
 
 
 @dataclass(kw_only=True)
@@ -487,6 +492,18 @@ class Behaviour:
         "and traffickers only.", assumption=True)
     regulator_memory: float = probability(0.8, "Per-step retention of a regulator's perceived "
                                           "risk of its crossings.", assumption=True)
+    # --- seizure cases (issue #22): sizes of the individual cases inland ---------------------
+    end_user_case_size: float = param(
+        1.5, "Mean weapons per illicit-possession case against an end user: the weapons seized "
+        "from end users in a step are cut into cases of 1, 2, 3, ... weapons, geometrically "
+        "distributed with this mean (1 = every case one weapon).", lo=1, hi=1e6,
+        assumption=True)
+    seller_case_size: float = param(
+        4.0, "Mean weapons per case against a local illicit seller (geometric, as for end "
+        "users).", lo=1, hi=1e6, assumption=True)
+    surrender_size: float = param(
+        1.2, "Mean weapons per surrender in collection (amnesty, DDR; geometric).", lo=1,
+        hi=1e6, assumption=True)
 
 
 @dataclass(kw_only=True)

@@ -14,10 +14,11 @@ Tables (one row per observation; a missing row means zero). Schema, by file:
                    black_market, traffickers, in_transit, seized (held by the authorities
                    after seizure or collection, not destroyed), end_users, destroyed.
                    Step 0 is the initial state.
-``seizures.csv``   the seizure event log: step, country, place (crossing id or ``inland``),
-                   place_type (border/inland), category, count, marked, recorded,
-                   mechanism, origin_country, origin_stockpile, mode (ant/bulk/postal/none),
-                   legal_ground. ``legal_ground`` is the ground *recorded* for the seizure:
+``seizures.csv``   the seized lots, one row per lot per seizure case: step, country, place
+                   (crossing id or ``inland``), place_type (border/inland), category, count,
+                   marked, recorded, mechanism, origin_country, origin_stockpile, mode
+                   (ant/bulk/postal/none), legal_ground, case_id (the case in
+                   ``cases.csv``). ``legal_ground`` is the ground *recorded* for the seizure:
                    ``illicit_possession``, ``trafficking`` or ``other`` (000 ¶34). A
                    trafficker's shipment (mode not ``none``) is really trafficking but is
                    often recorded as illicit possession, the easier ground; weapons taken
@@ -26,6 +27,17 @@ Tables (one row per observation; a missing row means zero). Schema, by file:
                    follows from ``mechanism``: ``craft``, ``conversion`` and ``printed`` are
                    not (000 ¶33: ~90% of seized firearms are); ``pre_existing`` holdings
                    are taken to be industrial.
+``cases.csv``      one row per case: case_id, step, country, place, place_type, agency,
+                   mode, legal_ground, weapons, rounds. Every seizure is a case (a record);
+                   ``agency``: ``border`` (officials at a crossing), ``inland_police``
+                   (a trafficker's shipment stopped inland, or an individual
+                   illicit-possession case against an end user or a local illicit seller:
+                   mode ``none``) or ``collection`` (a surrender in an amnesty or DDR
+                   programme: not a seizure, legal_ground ``none``, place ``inland``; its
+                   weapons are the ``collected`` flow, with no rows in ``seizures.csv``).
+                   weapons / rounds: the case's size. Seizure cases (agency not
+                   ``collection``) sum to the ``seized_border`` + ``seized_inland`` flows;
+                   ``seizures.csv`` rows with the same ``case_id`` sum to the case's size.
 ``borders.csv``    step, border, crossing, from_country, to_country, parcels, inspected,
                    detected, bribed, seized_parcels, weapons_passed, weapons_seized,
                    rounds_passed, rounds_seized (weapons exclude ammunition; rounds are it).
@@ -80,6 +92,8 @@ from flowsim.model.ledger import (
 )
 from flowsim.model.lots import MECHANISMS
 
+CASE_COLUMNS = ["case_id", "step", "country", "place", "place_type", "agency", "mode",
+                "legal_ground", "weapons", "rounds"]
 SUMMARY_FLOWS = ("diverted", "trafficked", "seized_border", "seized_inland", "delivered")
 
 
@@ -107,7 +121,7 @@ def stocks_table(model: FlowModel) -> pd.DataFrame:
 
 def seizures_table(model: FlowModel) -> pd.DataFrame:
     cols = ["step", "country", "place", "place_type", "category", "count", "marked", "recorded",
-            "mechanism", "origin_country", "origin_stockpile", "mode", "legal_ground"]
+            "mechanism", "origin_country", "origin_stockpile", "mode", "legal_ground", "case_id"]
     df = pd.DataFrame(model.ledger.seizure_rows, columns=cols)
     stock_ids = [s.spec.id for s in model.stockpile_list]
     df["country"] = _names(df["country"], model.country_ids)
@@ -115,6 +129,13 @@ def seizures_table(model: FlowModel) -> pd.DataFrame:
     df["mechanism"] = _names(df["mechanism"], MECHANISMS)
     df["origin_country"] = _names(df["origin_country"], model.country_ids)
     df["origin_stockpile"] = _names(df["origin_stockpile"], stock_ids)
+    return df
+
+
+def cases_table(model: FlowModel) -> pd.DataFrame:
+    """One row per case (seizure or surrender), ``CASE_COLUMNS``."""
+    df = pd.DataFrame(model.ledger.case_rows, columns=CASE_COLUMNS)
+    df["country"] = _names(df["country"], model.country_ids)
     return df
 
 
@@ -179,6 +200,7 @@ def summary_table(flows: pd.DataFrame) -> pd.DataFrame:
 
 TABLES: dict[str, Callable[[FlowModel], pd.DataFrame]] = {
     "flows": flows_table, "stocks": stocks_table, "seizures": seizures_table,
+    "cases": cases_table,
     "borders": borders_table, "tracing": tracing_table, "disposition": disposition_table,
     "prices": prices_table,
     "end_users": end_users_table,
