@@ -54,6 +54,7 @@ from flowsim.studies.patterns import (
     NOT_APPLICABLE,
     miss,
     results_table,
+    role_counts,
     run_replication,
     summarise,
 )
@@ -169,11 +170,15 @@ def load_pattern_calibration(path: str | Path, data: dict) -> PatternCalibration
     check_countries(patterns, scenario.name, {c.id for c in scenario.countries},
                     str(patterns_file))
     rows = [p for p in patterns.patterns if scenario.name in p.applies_to]
-    if not rows:
-        raise InputError(file, "patterns", f"no pattern in {spec.patterns} applies to "
-                         f"scenario '{scenario.name}'")
-    return PatternCalibration(spec, file, scenario_data, scenario, rows,
-                              list(range(len(rows))), [],
+    fit = [i for i, p in enumerate(rows) if p.role == "fit"]
+    if not fit:
+        raise InputError(file, "patterns", f"no pattern with role 'fit' in {spec.patterns} "
+                         f"applies to scenario '{scenario.name}' (only fit patterns are "
+                         "fitted; validate and consistency ones are never used for fitting)")
+    # only `fit` patterns enter the distance; `validate` ones are judged at the fitted
+    # values (held out), `consistency` ones are reported as such
+    holdout = [i for i, p in enumerate(rows) if p.role == "validate"]
+    return PatternCalibration(spec, file, scenario_data, scenario, rows, fit, holdout,
                               scenario_path=path.parent / spec.scenario)
 
 
@@ -204,13 +209,20 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
     table = results_table(results)
     judged = [r for r in results if r.status != NOT_APPLICABLE]
     holding = [r.pattern.id for r in judged if r.status == HOLDS]
+    counts = role_counts(table)
     summary = {
         "method": cal.spec.method,
         "parameters": parameters,
         "distance_fit": float(np.mean([rec["distance"] for rec in recs])),
-        "distance_holdout": None,
-        "coverage_fit": len(holding) / len(judged) if judged else 0.0,
-        "coverage_holdout": None,
+        "distance_holdout": (float(np.mean([cal.distance(r, cal.holdout) for r in recs]))
+                             if cal.holdout else None),
+        "coverage_fit": counts["fit"][0] / counts["fit"][1] if counts["fit"][1] else 0.0,
+        "coverage_holdout": (counts["validate"][0] / counts["validate"][1]
+                             if counts["validate"][1] else None),
+        "patterns_fitted": [cal.rows[i].id for i in cal.fit],
+        "validation": list(counts["validate"]),
+        "fitted_held": list(counts["fit"]),
+        "consistency": list(counts["consistency"]),
         "patterns_hold": holding,
         "patterns_miss": [r.pattern.id for r in judged if r.status != HOLDS],
         "patterns_not_applicable": [r.pattern.id for r in results
@@ -287,13 +299,19 @@ def fitted_scenario_text(cal: PatternCalibration, medians: list[float], summary:
     block = "\n".join(_wrap(line) for line in lines) + "\n"
     # the one-line status experiments' reports quote (flowsim.studies.experiment
     # .calibration_status); the latest fit's line replaces an earlier one
-    applicable = len(hold) + len(missed)
-    status = (f"{CALIBRATION_LINE} fitted to the seed patterns (calibration/"
-              f"{Path(cal.spec.patterns).name}) by `flowsim calibrate calibration/"
-              f"{Path(cal.file).name}`; {len(hold)} of {applicable} applicable patterns hold")
+    status = f"{CALIBRATION_LINE} {status_text(cal, summary)}"
     text = re.sub(rf"^{re.escape(CALIBRATION_LINE)}[^\n]*\n", "", text, flags=re.M)
     head = re.match(r"(?:#[^\n]*\n)*", text).end()
     return text[:head] + block + status + "\n" + text[head:]
+
+
+def status_text(cal: PatternCalibration, summary: dict) -> str:
+    """The calibration status experiments' reports quote: how many patterns were fitted and
+    how many *held-out* patterns hold (never the total over all roles)."""
+    k, n = summary["validation"]
+    return (f"fitted to {len(cal.fit)} seed patterns (calibration/"
+            f"{Path(cal.spec.patterns).name}, role fit) by `flowsim calibrate calibration/"
+            f"{Path(cal.file).name}`; {k} of {n} held-out seed patterns hold")
 
 
 def _wrap(line: str, width: int = 95) -> str:
