@@ -128,3 +128,32 @@ def test_bad_case_size_inputs_exit_2_naming_the_key(tmp_path, run_cli, where, va
     assert code == 2 and "Traceback" not in err
     assert f"behaviour.{'.'.join(where)}" in err
     assert not (tmp_path / "o" / "cases.csv").exists()
+
+
+# --- licit prices beside illicit ones (issue #22 step 4) ---------------------------------------
+def test_prices_carry_each_countrys_licit_price_and_nothing_else_changes():
+    import copy
+
+    base = _run(steps=6)["prices"]
+    data = copy.deepcopy(TEACHING)
+    data["countries"][0]["licit_price"] = {"rifles": 1234.0}
+    cid = data["countries"][0]["id"]
+    changed = _run(data, steps=6)["prices"]
+    mine = changed[changed["country"] == cid]
+    assert (mine.loc[mine["category"] == "rifles", "licit_price"] == 1234.0).all()
+    assert (mine.loc[mine["category"] == "handguns", "licit_price"] == 0.0).all()
+    others = changed[changed["country"] != cid]
+    assert others["licit_price"].equals(base.loc[base["country"] != cid, "licit_price"])
+    assert (base.loc[base["category"] == "rifles", "licit_price"] == 800.0).all()  # default
+    # output only: the illicit prices and purchases are the same numbers
+    pd_cols = ["step", "market", "category", "price", "bought", "demand"]
+    assert changed[pd_cols].equals(base[pd_cols])
+
+
+def test_bad_licit_price_exits_2_naming_the_key(tmp_path, run_cli):
+    import copy
+
+    data = copy.deepcopy(TEACHING)
+    data["countries"][1]["licit_price"] = {"rifles": -5}
+    code, _, err = run_cli("run", write_yaml(tmp_path, data), "--out", tmp_path / "o")
+    assert code == 2 and "countries[1].licit_price.rifles" in err and "Traceback" not in err

@@ -262,6 +262,12 @@ class Country:
     printed: CategoryRates = param(
         factory=CategoryRates, doc="3D-printed or polymer-frame weapons per year (unmarked).",
         source="001 ¶50-52; 003 'Recent developments'")
+    licit_price: CategoryRates = _rates(
+        "Licit price in the country, USD per unit (a licensed retail or official price), "
+        "written beside the illicit price in prices.csv so the two can be compared (003, "
+        "'Recommendations: types and characteristics of information', asks for weapons "
+        "prices; the seeds give no figure). Output only: no mechanism "
+        "uses it.", handguns=500.0, rifles=800.0, light_weapons=4000.0, ammunition=0.5)
 
     @property
     def label(self) -> str:

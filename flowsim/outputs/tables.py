@@ -58,7 +58,9 @@ Tables (one row per observation; a missing row means zero). Schema, by file:
                    step (the rest stay held, stock state ``seized``); no_action: weapons on
                    which no action was taken (the others may overlap: a weapon can be
                    recorded, marked and destroyed).
-``prices.csv``     step, country, market, category, price (USD), bought, demand (per step).
+``prices.csv``     step, country, market, category, price (USD), bought, demand (per step),
+                   licit_price (USD: the country's ``licit_price`` input for the category,
+                   an assumption by default; compare with the illicit ``price``).
 ``end_users.csv``  step, country, category, count — illicit weapons held by end users at the
                    end of each step (initial holdings plus deliveries, less seizures and
                    collection).
@@ -176,6 +178,10 @@ def prices_table(model: FlowModel) -> pd.DataFrame:
     df.insert(1, "country", [model.country_ids[markets[i].country] for i in m])
     df.insert(2, "market", [markets[i].spec.id for i in m])
     df["category"] = _names(df["category"], CATEGORIES)
+    licit = [c.licit_price.array() for c in model.scenario.countries]
+    k = pd.DataFrame(model.ledger.price_rows, columns=["s", "m", "k", "p", "b", "d"])["k"]
+    df["licit_price"] = [float(licit[markets[i].country][c]) for i, c in
+                         zip(m.tolist(), k.tolist(), strict=True)]
     return df
 
 
