@@ -346,6 +346,20 @@ def test_fitted_values_are_written_in_place_keeping_comments():
         set_values_in_text(text, {"countries.A.stockpiles.a2.security": 0.5})
 
 
+def _calibrate_marking(folder, run_cli, patterns, *, horizon, maxiter, predictive) -> None:
+    """Point-fit Estria's army marking in ``folder``/scenario.yaml to ``patterns``."""
+    write_yaml(folder, {"patterns": patterns}, "p.yaml")
+    write_yaml(folder, {
+        "name": "t", "scenario": "scenario.yaml", "patterns": "p.yaml", "horizon": horizon,
+        "parameters": [{"path": "countries.EST.stockpiles.est-army.marking",
+                        "range": [0.05, 1.0]}],
+        "method": "point", "seed": 3, "point": {"popsize": 3, "maxiter": maxiter,
+                                                "replications": 1},
+        "predictive_runs": predictive}, "cal.yaml")
+    code, _, err = run_cli("calibrate", folder / "cal.yaml", "--out", folder / "res")
+    assert code == 0, err
+
+
 def test_calibrate_to_a_pattern_moves_the_parameter_into_the_range(tmp_path, run_cli):
     """A seized-marked-share pattern the scenario misses (Estria's army 20% marked) is met
     by fitting that marking: the fit must find marking high enough, and the fitted scenario
@@ -358,16 +372,7 @@ def test_calibrate_to_a_pattern_moves_the_parameter_into_the_range(tmp_path, run
     pats = yaml.safe_load(SEED_PATTERNS.read_text())
     marked = next(p for p in pats["patterns"] if p["id"] == "marked-share")
     marked.update(role="fit", target=0.8, range=[0.7, 0.9], min_denominator=5)
-    write_yaml(tmp_path, {"patterns": [marked]}, "p.yaml")
-    write_yaml(tmp_path, {
-        "name": "t", "scenario": "scenario.yaml", "patterns": "p.yaml", "horizon": 24,
-        "parameters": [{"path": "countries.EST.stockpiles.est-army.marking",
-                        "range": [0.05, 1.0]}],
-        "method": "point", "seed": 3, "point": {"popsize": 3, "maxiter": 3,
-                                                "replications": 1},
-        "predictive_runs": 2}, "cal.yaml")
-    code, _, err = run_cli("calibrate", tmp_path / "cal.yaml", "--out", tmp_path / "res")
-    assert code == 0, err
+    _calibrate_marking(tmp_path, run_cli, [marked], horizon=24, maxiter=3, predictive=2)
     table = pd.read_csv(tmp_path / "res" / "patterns.csv")
     assert table.loc[0, "status"] == HOLDS
     fitted = (tmp_path / "res" / "fitted-scenario.yaml").read_text()
@@ -403,16 +408,7 @@ def test_fitting_uses_only_fit_patterns(tmp_path, run_cli):
         folder = tmp_path / name
         folder.mkdir()
         (folder / "scenario.yaml").write_text((SCENARIOS / "teaching.yaml").read_text())
-        write_yaml(folder, {"patterns": patterns}, "p.yaml")
-        write_yaml(folder, {
-            "name": "t", "scenario": "scenario.yaml", "patterns": "p.yaml", "horizon": 12,
-            "parameters": [{"path": "countries.EST.stockpiles.est-army.marking",
-                            "range": [0.05, 1.0]}],
-            "method": "point", "seed": 3, "point": {"popsize": 3, "maxiter": 2,
-                                                    "replications": 1},
-            "predictive_runs": 1}, "cal.yaml")
-        code, _, err = run_cli("calibrate", folder / "cal.yaml", "--out", folder / "res")
-        assert code == 0, err
+        _calibrate_marking(folder, run_cli, patterns, horizon=12, maxiter=2, predictive=1)
         fitted[name] = pd.read_csv(folder / "res" / "estimate.csv")
         summary = json.loads((folder / "res" / "summary.json").read_text())
         assert summary["patterns_fitted"] == ["marked-share"]
