@@ -275,8 +275,6 @@ def cmd_patterns(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from flowsim.inputs.scenario import Scenario
-    from flowsim.inputs.schema import reference
 
     if args.format == "calibration":
         from flowsim.calibration.fit import calibration_reference
@@ -287,7 +285,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
         print(experiments_reference())
     else:
-        print(reference(Scenario, "scenario (top level)"))
+        from flowsim.inputs.scenario import scenario_reference
+
+        print(scenario_reference())
     return 0
 
 

@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 
 from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.events import Event, check_events, event_reference
 from flowsim.inputs.harm import Harm
 from flowsim.inputs.interventions import Intervention, check_targets
 from flowsim.inputs.schema import (
@@ -31,6 +32,7 @@ from flowsim.inputs.schema import (
     param,
     parse_yaml,
     probability,
+    reference,
 )
 
 CATEGORIES = ("handguns", "rifles", "light_weapons", "ammunition")
@@ -528,6 +530,10 @@ class Scenario:
     interventions: list[Intervention] = param(
         factory=list, doc="Interventions in force in every run of this scenario (see "
         "docs/experiments.md).")
+    events: list[Event] = param(
+        factory=list, doc="Events over time (enforcement campaign, collection drive, conflict "
+        "onset or end, border closure), applied by the schedule (see the event types below "
+        "and docs/odd.md).")
     harm: Harm = param(factory=Harm, doc="Firearm deaths and injuries per illicit weapon-year "
                        "held by end users, and the victims' sex and age: assumptions to set "
                        "from national data (000 ¶31, ¶113).")
@@ -634,6 +640,7 @@ def check_references(s: Scenario, file: str) -> None:
     _check_reachable_demand(s, file)
     for i, iv in enumerate(s.interventions):
         check_targets(iv, s, file, f"interventions[{i}]")
+    check_events(s.events, s, file)
 
 
 def _check_reachable_demand(s: Scenario, file: str) -> None:
@@ -655,3 +662,10 @@ def _check_reachable_demand(s: Scenario, file: str) -> None:
                     f"market '{m.id}' has demand but no route reaches it from any country "
                     f"with stockpiles or production; add a border connecting '{c.id}' to a "
                     "supplying country")
+
+
+def scenario_reference() -> str:
+    """The scenario format's Markdown reference (``flowsim schema``,
+    docs/scenario-reference.md): every key, then the event types."""
+    return (reference(Scenario, "scenario (top level)") + "\n\n## Event types\n\n"
+            + event_reference())
