@@ -233,8 +233,13 @@ def print_pattern_fit_summary(summary: dict) -> None:
                                 f"{v['median']:>10.4g} {v['p05']:>9.4g} {v['p95']:>9.4g}"))
     hold, miss = summary["patterns_hold"], summary["patterns_miss"]
     print(f"\ndistance to the patterns at the fitted values: {summary['distance_fit']:.3f}")
-    print(f"seed patterns holding at the fitted values: {len(hold)} of {len(hold) + len(miss)}"
+    (vk, vn), (fk, fn), (ck, cn) = (summary["validation"], summary["fitted_held"],
+                                    summary["consistency"])
+    print(f"at the fitted values: validation {vk} of {vn} held-out seed patterns hold; "
+          f"fitted {fk} of {fn} hold; consistency {ck} of {cn} checks hold"
           + (f"; missing: {', '.join(miss)}" if miss else ""))
+    if not hold and not miss:
+        print("no applicable pattern could be judged")
     if summary["patterns_not_applicable"]:
         print(f"not applicable: {', '.join(summary['patterns_not_applicable'])}")
     files = "estimate.csv" if point else "posterior.csv"
@@ -295,21 +300,38 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
 
 def cmd_patterns(args: argparse.Namespace) -> int:
     from flowsim.inputs.scenario import load_scenario
-    from flowsim.studies.patterns import HOLDS, MISSES, NOT_APPLICABLE, check_patterns, format_table
+    from flowsim.studies.patterns import (
+        MISSES,
+        check_patterns,
+        counts_line,
+        format_table,
+        undeclared_gaps,
+    )
 
     out = Path(args.out) if args.out else Path("out") / load_scenario(args.scenario).name
     table = check_patterns(args.scenario, args.patterns, replications=args.replications,
                            steps=args.steps, jobs=args.jobs, out=out)
     print(format_table(table))
-    n = table["status"].value_counts()
-    print(f"\n{n.get(HOLDS, 0)} hold, {n.get(MISSES, 0)} miss, {n.get(NOT_APPLICABLE, 0)} "
-          f"not applicable ({args.replications} replications); {out}/patterns.csv")
-    return 1 if args.strict and n.get(MISSES, 0) else 0
+    print(f"\n{counts_line(table)} ({args.replications} replications); {out}/patterns.csv")
+    gaps = undeclared_gaps(table)
+    if gaps:
+        print(f"declared applicable but not applicable: {', '.join(gaps)}")
+    missed = table[table["status"] == MISSES]
+    inputs = missed.loc[missed["role"] == "consistency", "pattern"].tolist()
+    if inputs:
+        print(f"consistency checks that miss (an input does not give what its seed figure "
+              f"implies on this basis): {', '.join(inputs)}")
+    if args.record:
+        from flowsim.studies.patterns import record_status
+
+        print(f"{args.scenario}: calibration.status = "
+              f"{record_status(args.scenario, table, args.replications)}")
+    if not args.strict:
+        return 0
+    return 1 if (missed["role"] != "consistency").any() or gaps else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from flowsim.inputs.scenario import Scenario
-    from flowsim.inputs.schema import reference
 
     if args.format == "calibration":
         from flowsim.calibration.fit import calibration_reference
@@ -324,7 +346,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
         print(outputs_reference())
     else:
-        print(reference(Scenario, "scenario (top level)"))
+        from flowsim.inputs.scenario import scenario_reference
+
+        print(scenario_reference())
     return 0
 
 
@@ -519,7 +543,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "scenario's)")
     add_jobs(pt)
     pt.add_argument("--strict", action="store_true", help="exit 1 if an applicable "
-                    "pattern misses")
+                    "validate or fit pattern misses, or a pattern the scenario declares "
+                    "applicable (names in applies_to) turns out not applicable (consistency "
+                    "misses are printed)")
+    pt.add_argument("--record", action="store_true", help="write the validation count "
+                    "into the scenario file's calibration.status key, which experiment reports "
+                    "quote")
     pt.add_argument("--out", default=None, help="folder for patterns.csv (default "
                     "out/<scenario name>)")
     pt.set_defaults(func=cmd_patterns)

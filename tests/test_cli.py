@@ -11,7 +11,7 @@ from flowsim.model import flow_model as model_module
 from flowsim.outputs import plots
 from tests.conftest import SCENARIOS
 
-EXPECTED = {"flows.csv", "stocks.csv", "seizures.csv", "borders.csv", "tracing.csv",
+EXPECTED = {"flows.csv", "stocks.csv", "seizures.csv", "cases.csv", "borders.csv", "tracing.csv",
             "prices.csv", "summary.csv", "end_users.csv", "run.json", "flows.png", "network.png",
             "seizures.png", "prices.png", "disposition.csv"}
 

@@ -37,6 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flowsim.cli import main
+from flowsim.inputs.events import Event
 from flowsim.inputs.interventions import TYPES, Intervention
 from flowsim.inputs.scenario import (
     Border,
@@ -51,7 +52,7 @@ from flowsim.inputs.scenario import (
 from flowsim.inputs.schema import NUMBER_MAX, REQUIRED, dump_yaml, upper_bound
 from flowsim.model.flow_model import FlowModel
 
-OUTPUTS = ("flows.csv", "stocks.csv", "seizures.csv", "borders.csv", "tracing.csv",
+OUTPUTS = ("flows.csv", "stocks.csv", "seizures.csv", "cases.csv", "borders.csv", "tracing.csv",
            "prices.csv", "end_users.csv", "summary.csv", "disposition.csv")
 PLOTS = ("flows.png", "network.png", "seizures.png", "prices.png")
 MAX_STEPS_RUN = 3            # steps per fuzzed run: enough for every agent to act
@@ -186,6 +187,10 @@ def valid_scenarios(draw, max_countries: int = 8) -> dict:
                 t["to_stockpile"] = draw(st.sampled_from(dest["stockpiles"]))["id"]
             data["transfers"].append(t)
     data["interventions"] = draw(st.lists(interventions(data), max_size=3))
+    data["events"] = [dict(ev, countries=draw(st.lists(st.sampled_from(ids), min_size=1,
+                                                        max_size=3, unique=True)))
+                      for ev in draw(st.lists(fields_of(Event, skip=frozenset({"countries"})),
+                                              max_size=3))]
     sim = data.setdefault("simulation", {})
     sim["steps"] = draw(st.integers(1, MAX_STEPS_RUN))
     _drop_unreachable_demand(data)
@@ -333,6 +338,8 @@ def _dangling_reference(draw, data: dict) -> str | None:
     refs += [("interventions", i, "targets", kind, j)
              for i, iv in enumerate(data["interventions"])
              for kind, listed in iv["targets"].items() for j in range(len(listed))]
+    refs += [("events", i, "countries", j) for i, ev in enumerate(data["events"])
+             for j in range(len(ev["countries"]))]
     if not refs:
         return None
     path = draw(st.sampled_from(refs))

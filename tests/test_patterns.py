@@ -89,6 +89,49 @@ def test_step_window_and_country_pooling():
     assert statistic_parts("border_seizure_share", TABLES, None, [], 1) == (910, 1000)
 
 
+CASES = pd.DataFrame(
+    [  # step, country, place_type, agency, legal_ground, weapons
+        (1, "A", "border", "border", "trafficking", 10),
+        (2, "A", "inland", "inland_police", "illicit_possession", 1),
+        (2, "A", "inland", "inland_police", "illicit_possession", 2),
+        (2, "A", "inland", "inland_police", "other", 0),                  # rounds only
+        (3, "A", "inland", "collection", "none", 5),                      # not a seizure
+        (3, "B", "inland", "inland_police", "trafficking", 4),
+        (3, "B", "border", "border", "illicit_possession", 4),
+    ], columns=["step", "country", "place_type", "agency", "legal_ground", "weapons"])
+
+
+def test_cases_basis_counts_seizure_cases_with_firearms():
+    tables = {**TABLES, "cases": CASES}
+    assert statistic_parts("trafficking_ground_share", tables, None, ["A"], 1, "any",
+                           "cases") == (1, 3)
+    assert statistic_parts("border_seizure_share", tables, None, [], 1, "any",
+                           "cases") == (2, 5)
+
+
+def test_country_mean_averages_the_countries_ratios():
+    tables = {**TABLES, "cases": CASES}
+    sc = scenario(TEACHING_DATA)
+    # cases: A 1/3 trafficking, B 1/2 -> mean 5/12, over 5 cases; pooled would be 2/5
+    n, d = statistic_parts("trafficking_ground_share", tables, sc, ["A", "B"], 1, "any",
+                           "cases", "country_mean")
+    assert d == 5 and n / d == pytest.approx((1 / 3 + 1 / 2) / 2)
+    # weapons: A border 10/100, B 900/900 -> mean 0.55 (pooled: 910/1000)
+    n, d = statistic_parts("border_seizure_share", TABLES, sc, ["A", "B"], 1, "any",
+                           "weapons", "country_mean")
+    assert d == 1000 and n / d == pytest.approx(0.55)
+    # [] = the scenario's countries; countries with no seizures are left out of the mean
+    n, d = statistic_parts("border_seizure_share", {"seizures": SEIZURES.assign(
+        country=SEIZURES["country"].map({"A": "EST", "B": "MER"}))}, sc, [], 1, "any",
+        "weapons", "country_mean")
+    assert n / d == pytest.approx(0.55)
+
+
+def test_cases_basis_is_refused_for_a_statistic_without_one():
+    with pytest.raises(InputError, match=r"patterns\[0\]\.basis.*no cases basis"):
+        _pattern(basis="cases")
+
+
 def test_military_surplus_share_from_the_scenario():
     data = copy.deepcopy(TEACHING_DATA)
     mil = [(c["id"], s) for c in data["countries"] for s in c.get("stockpiles", [])
@@ -105,7 +148,8 @@ def test_military_surplus_share_from_the_scenario():
 # --- judging ---------------------------------------------------------------------------------
 def _pattern(**kw) -> Pattern:
     base = {"id": "p", "statement": "s", "citation": "000 ¶33", "statistic":
-            "marked_share_seized", "target": 0.85, "range": [0.75, 0.95], "range_reason": "r",
+            "marked_share_seized", "role": "validate", "basis": "weapons",
+            "pooling": "pooled", "target": 0.85, "range": [0.75, 0.95], "range_reason": "r",
             "applies_to": {"teaching": []}, "min_denominator": 10}
     return patterns_from_data({"patterns": [base | kw]}, "<test>").patterns[0]
 
@@ -147,6 +191,19 @@ def test_shipped_patterns_file_is_valid_and_cites_the_seeds():
     assert targets["collected-no-action"] == pytest.approx(75_531 / 246_090, rel=0.01)
     assert targets["collected-recorded"] == pytest.approx(115_612 / 246_090, rel=0.01)
     assert targets["collected-marked"] == pytest.approx(21_997 / 246_090, rel=0.01)
+    roles = {p.id: p.role for p in spec.patterns}
+    # circular patterns are consistency checks, never counted as validation (issue #22)
+    for pid in ("collected-marked", "collected-recorded", "collected-destroyed",
+                "collected-no-action", "trace-requests-per-collected", "marked-share",
+                "military-surplus", "ground-illicit-possession"):
+        assert roles[pid] == "consistency", pid
+    # patterns met by fitting the parameter they measure are fit, not validate
+    for pid in ("trace-success", "trace-success-domestic", "trace-success-foreign",
+                "ground-trafficking"):
+        assert roles[pid] == "fit", pid
+    bases = {p.id: (p.basis, p.pooling) for p in spec.patterns}
+    assert bases["ground-trafficking"] == ("cases", "country_mean")      # "9% of cases"
+    assert bases["ground-illicit-possession"] == ("weapons", "country_mean")  # "on average"
 
 
 @pytest.mark.parametrize(("mutate", "where", "fragment"), [
@@ -158,6 +215,11 @@ def test_shipped_patterns_file_is_valid_and_cites_the_seeds():
     (lambda d: d["patterns"][4].update(id=d["patterns"][0]["id"]), "patterns[4].id",
      "duplicate"),
     (lambda d: d["patterns"][0].update(sourse="seized"), "patterns[0].sourse", "unknown key"),
+    (lambda d: d["patterns"][0].update(role="check"), "patterns[0].role", "validate"),
+    (lambda d: d["patterns"][1].pop("basis"), "patterns[1].basis", "required key"),
+    (lambda d: d["patterns"][2].update(pooling="mean"), "patterns[2].pooling",
+     "country_mean"),
+    (lambda d: d["patterns"][3].update(basis="cases"), "patterns[3].basis", "no cases basis"),
 ])
 def test_bad_patterns_file_exits_2_naming_file_and_key_path(tmp_path, run_cli, mutate, where,
                                                              fragment):
@@ -211,16 +273,44 @@ def test_strict_exits_1_when_an_applicable_pattern_misses(tmp_path, run_cli):
     assert code == 1 and "misses" in stdout
 
 
-def test_regional_holds_every_applicable_seed_pattern(tmp_path, run_cli):
-    """CI's pattern check (issue 11): the shipped regional scenario, its full ten years,
-    a few replications."""
-    code, stdout, err = run_cli("patterns", SCENARIOS / "regional.yaml", "--replications", 3,
-                                "--jobs", 2, "--strict",
-                                "--out", tmp_path)
+def test_strict_exits_1_when_a_declared_pattern_turns_out_not_applicable(tmp_path, run_cli):
+    data = yaml.safe_load(SEED_PATTERNS.read_text())
+    data["patterns"] = [p for p in data["patterns"] if p["id"] == "military-surplus"]
+    path = write_yaml(tmp_path, data, "p.yaml")
+    args = ("patterns", SCENARIOS / "teaching.yaml", "--patterns", path, "--replications", 1,
+            "--steps", 2, "--strict", "--out", tmp_path / "o")
+    code, stdout, _ = run_cli(*args)
+    assert code == 0 and "1 of 1 checks hold" in stdout
+    data["patterns"][0]["min_denominator"] = 10 ** 9          # now too few to compare
+    write_yaml(tmp_path, data, "p.yaml")
+    code, stdout, _ = run_cli(*args)
+    assert code == 1 and "declared applicable but not applicable: military-surplus" in stdout
+    # a scenario the pattern does not name is not declared: no failure
+    data["patterns"][0]["applies_to"] = {"regional": []}
+    write_yaml(tmp_path, data, "p.yaml")
+    assert run_cli(*args)[0] == 0
+
+
+def test_regional_holds_every_applicable_validation_pattern(tmp_path, run_cli):
+    """CI's pattern check (issues 11, 22): the shipped regional scenario, its full ten
+    years, the replications the README's table uses; every held-out validation pattern the
+    scenario declares must be applicable and hold, and so must the fitted ones."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_patterns", ROOT / "docs" / "results" / "make_patterns.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    REPLICATIONS = module.REPLICATIONS                          # noqa: N806
+
+    code, stdout, err = run_cli("patterns", SCENARIOS / "regional.yaml", "--replications",
+                                REPLICATIONS, "--jobs", 2, "--strict", "--out", tmp_path)
     table = pd.read_csv(tmp_path / "patterns.csv")
-    missed = table[table["status"] == MISSES]
+    validate = table[table["role"] == "validate"]
+    assert len(validate) >= 3 and (validate["status"] == HOLDS).all(), validate.to_string()
+    missed = table[(table["status"] == MISSES) & (table["role"] != "consistency")]
     assert code == 0, f"patterns missed:\n{missed.to_string()}"
-    assert (table["status"] == HOLDS).sum() >= 3
+    assert "held-out seed patterns hold" in stdout and "fitted patterns hold" in stdout
     assert table.loc[table["status"] == HOLDS, "mean"].notna().all()
 
 
@@ -256,6 +346,20 @@ def test_fitted_values_are_written_in_place_keeping_comments():
         set_values_in_text(text, {"countries.A.stockpiles.a2.security": 0.5})
 
 
+def _calibrate_marking(folder, run_cli, patterns, *, horizon, maxiter, predictive) -> None:
+    """Point-fit Estria's army marking in ``folder``/scenario.yaml to ``patterns``."""
+    write_yaml(folder, {"patterns": patterns}, "p.yaml")
+    write_yaml(folder, {
+        "name": "t", "scenario": "scenario.yaml", "patterns": "p.yaml", "horizon": horizon,
+        "parameters": [{"path": "countries.EST.stockpiles.est-army.marking",
+                        "range": [0.05, 1.0]}],
+        "method": "point", "seed": 3, "point": {"popsize": 3, "maxiter": maxiter,
+                                                "replications": 1},
+        "predictive_runs": predictive}, "cal.yaml")
+    code, _, err = run_cli("calibrate", folder / "cal.yaml", "--out", folder / "res")
+    assert code == 0, err
+
+
 def test_calibrate_to_a_pattern_moves_the_parameter_into_the_range(tmp_path, run_cli):
     """A seized-marked-share pattern the scenario misses (Estria's army 20% marked) is met
     by fitting that marking: the fit must find marking high enough, and the fitted scenario
@@ -267,17 +371,8 @@ def test_calibrate_to_a_pattern_moves_the_parameter_into_the_range(tmp_path, run
     (tmp_path / "scenario.yaml").write_text(scenario_text)
     pats = yaml.safe_load(SEED_PATTERNS.read_text())
     marked = next(p for p in pats["patterns"] if p["id"] == "marked-share")
-    marked.update(target=0.8, range=[0.7, 0.9], min_denominator=5)
-    write_yaml(tmp_path, {"patterns": [marked]}, "p.yaml")
-    write_yaml(tmp_path, {
-        "name": "t", "scenario": "scenario.yaml", "patterns": "p.yaml", "horizon": 24,
-        "parameters": [{"path": "countries.EST.stockpiles.est-army.marking",
-                        "range": [0.05, 1.0]}],
-        "method": "point", "seed": 3, "point": {"popsize": 3, "maxiter": 3,
-                                                "replications": 1},
-        "predictive_runs": 2}, "cal.yaml")
-    code, _, err = run_cli("calibrate", tmp_path / "cal.yaml", "--out", tmp_path / "res")
-    assert code == 0, err
+    marked.update(role="fit", target=0.8, range=[0.7, 0.9], min_denominator=5)
+    _calibrate_marking(tmp_path, run_cli, [marked], horizon=24, maxiter=3, predictive=2)
     table = pd.read_csv(tmp_path / "res" / "patterns.csv")
     assert table.loc[0, "status"] == HOLDS
     fitted = (tmp_path / "res" / "fitted-scenario.yaml").read_text()
@@ -294,5 +389,60 @@ def test_calibrate_to_a_pattern_moves_the_parameter_into_the_range(tmp_path, run
     assert "# calibration:" not in fitted
     assert yaml.safe_load(fitted)["calibration"]["setup"] == "calibration/cal.yaml"
     assert calibration_status(tmp_path / "fitted.yaml") == (
-        "fitted to the seed patterns (calibration/p.yaml) by `flowsim calibrate "
-        "calibration/cal.yaml`; 1 of 1 applicable patterns hold")
+        "fitted to 1 seed patterns (calibration/p.yaml, role fit) by `flowsim calibrate "
+        "calibration/cal.yaml`; 0 of 0 held-out seed patterns hold")
+
+
+def test_fitting_uses_only_fit_patterns(tmp_path, run_cli):
+    """Removing a `validate` pattern from the file does not change the fitted values; the
+    validate pattern conflicts with the fit one (it wants the marking low), so it would pull
+    the fit if it entered the distance. It is still judged at the fitted values."""
+    import json
+
+    pats = yaml.safe_load(SEED_PATTERNS.read_text())
+    marked = next(p for p in pats["patterns"] if p["id"] == "marked-share")
+    marked.update(role="fit", pooling="pooled", target=0.8, range=[0.7, 0.9],
+                  min_denominator=5)
+    low = {**marked, "id": "marked-low", "role": "validate", "target": 0.05,
+           "range": [0.0, 0.1]}
+    fitted = {}
+    for name, patterns in (("both", [marked, low]), ("fit-only", [marked])):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "scenario.yaml").write_text((SCENARIOS / "teaching.yaml").read_text())
+        _calibrate_marking(folder, run_cli, patterns, horizon=12, maxiter=2, predictive=1)
+        fitted[name] = pd.read_csv(folder / "res" / "estimate.csv")
+        summary = json.loads((folder / "res" / "summary.json").read_text())
+        assert summary["patterns_fitted"] == ["marked-share"]
+        status = (folder / "res" / "fitted-scenario.yaml").read_text()
+        assert "fitted to 1 seed patterns" in status
+        if name == "both":
+            assert summary["validation"][1] == 1           # judged, held out
+            assert "of 1 held-out seed patterns hold" in status
+    pd.testing.assert_frame_equal(fitted["both"], fitted["fit-only"])
+
+
+def test_record_writes_the_validation_count_into_the_status_line(tmp_path):
+    from flowsim.studies.experiment import calibration_status
+    from flowsim.studies.patterns import record_status
+
+    path = tmp_path / "s.yaml"
+    path.write_text("# head\n# calibration: fitted to the seed patterns by `x`; 15 of 15 "
+                    "applicable patterns hold\nname: s\n")
+    table = pd.DataFrame({"role": ["validate", "validate", "fit", "consistency"],
+                          "status": [HOLDS, MISSES, HOLDS, HOLDS]})
+    record_status(path, table, 8)
+    assert calibration_status(path) == ("fitted to the seed patterns by `x`; 1 of 2 held-out "
+                                        "seed patterns hold (8 replications, `flowsim "
+                                        "patterns --record`)")
+    assert path.read_text().count("# calibration:") == 1
+
+
+def test_shipped_scenarios_quote_the_validation_count_never_the_total():
+    """The status experiment reports quote (issue #22): held-out patterns only."""
+    from flowsim.studies.experiment import calibration_status
+
+    for name in ("teaching", "regional"):
+        status = calibration_status(SCENARIOS / f"{name}.yaml")
+        assert "held-out seed patterns hold" in status, status
+        assert "applicable patterns hold" not in status, status

@@ -45,7 +45,7 @@ from flowsim.inputs.calibration import (  # noqa: F401  (re-exported: old import
     PointSettings,
     is_pattern_setup,
 )
-from flowsim.inputs.editing import STATUS_COMMENT
+from flowsim.inputs.editing import with_calibration_status
 from flowsim.inputs.patterns import Pattern
 from flowsim.inputs.scenario import scenario_from_data
 from flowsim.inputs.schema import reference
@@ -54,6 +54,7 @@ from flowsim.studies.patterns import (
     NOT_APPLICABLE,
     miss,
     results_table,
+    role_counts,
     run_replication,
     summarise,
 )
@@ -137,12 +138,20 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
     table = results_table(results)
     judged = [r for r in results if r.status != NOT_APPLICABLE]
     holding = [r.pattern.id for r in judged if r.status == HOLDS]
+    counts = role_counts(table)
     summary = {
         "method": cal.spec.method,
         "parameters": parameters,
         "distance_fit": float(np.mean([rec["distance"] for rec in recs])),
-        "distance_holdout": None,
-        "patterns_hold_share": len(holding) / len(judged) if judged else 0.0,
+        "distance_holdout": (float(np.mean([cal.distance(r, cal.holdout) for r in recs]))
+                             if cal.holdout else None),
+        "coverage_fit": counts["fit"][0] / counts["fit"][1] if counts["fit"][1] else 0.0,
+        "coverage_holdout": (counts["validate"][0] / counts["validate"][1]
+                             if counts["validate"][1] else None),
+        "patterns_fitted": [cal.rows[i].id for i in cal.fit],
+        "validation": list(counts["validate"]),
+        "fitted_held": list(counts["fit"]),
+        "consistency": list(counts["consistency"]),
         "patterns_hold": holding,
         "patterns_miss": [r.pattern.id for r in judged if r.status != HOLDS],
         "patterns_not_applicable": [r.pattern.id for r in results
@@ -211,20 +220,18 @@ def fitted_scenario_text(cal: PatternCalibration, medians: list[float], summary:
     lines.append(f"{HEADER_END} ---")
     block = "\n".join(_wrap(line) for line in lines) + "\n"
     # the status experiments' reports quote (flowsim.inputs.editing.calibration_status),
-    # as the typed `calibration:` key; the latest fit's status replaces an earlier one, and
-    # a legacy `# calibration:` comment line is dropped
-    applicable = len(hold) + len(missed)
-    setup = f"calibration/{Path(cal.file).name}"
-    status = {"calibration": {
-        "status": f"fitted to the seed patterns (calibration/{Path(cal.spec.patterns).name}) "
-                  f"by `flowsim calibrate {setup}`; {len(hold)} of {applicable} applicable "
-                  "patterns hold",
-        "setup": setup}}
-    text = re.sub(rf"^{re.escape(STATUS_COMMENT)}[^\n]*\n", "", text, flags=re.M)
-    text = re.sub(r"^calibration:[^\n]*\n(?:(?:[ \t]+[^\n]*)?\n)*", "", text, flags=re.M)
-    head = re.match(r"(?:#[^\n]*\n)*", text).end()
-    return (text[:head] + block + yaml.safe_dump(status, sort_keys=False, width=10_000)
-            + text[head:])
+    # as the typed `calibration:` key; the latest fit's status replaces an earlier one
+    return with_calibration_status(text, status_text(cal, summary),
+                                   f"calibration/{Path(cal.file).name}", header=block)
+
+
+def status_text(cal: PatternCalibration, summary: dict) -> str:
+    """The calibration status experiments' reports quote: how many patterns were fitted and
+    how many *held-out* patterns hold (never the total over all roles)."""
+    k, n = summary["validation"]
+    return (f"fitted to {len(cal.fit)} seed patterns (calibration/"
+            f"{Path(cal.spec.patterns).name}, role fit) by `flowsim calibrate calibration/"
+            f"{Path(cal.file).name}`; {k} of {n} held-out seed patterns hold")
 
 
 def _wrap(line: str, width: int = 95) -> str:

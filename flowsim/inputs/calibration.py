@@ -328,8 +328,12 @@ def load_setup(path: str | Path, seizure_cls: type[SeizureSetup] = SeizureSetup,
     scenario_path = path.parent / spec.scenario
     if pattern:
         rows = _applicable_patterns(path, spec, scenario)
-        return pattern_cls(spec, file, scenario_data, scenario, rows,
-                           list(range(len(rows))), [], scenario_path)
+        # only `fit` patterns enter the distance; `validate` ones are judged at the fitted
+        # values (held out), `consistency` ones are reported as such
+        fit = [i for i, p in enumerate(rows) if p.role == "fit"]
+        holdout = [i for i, p in enumerate(rows) if p.role == "validate"]
+        return pattern_cls(spec, file, scenario_data, scenario, rows, fit, holdout,
+                           scenario_path)
     rows = load_seizures(path.parent / spec.data, scenario, spec.start_year, spec.horizon)
     periods = {r.period for r in rows}
     for i, period in enumerate(spec.holdout_periods):
@@ -354,7 +358,8 @@ def _applicable_patterns(path: Path, spec: PatternCalibrationSpec, scenario: Sce
     check_countries(patterns, scenario.name, {c.id for c in scenario.countries},
                     str(patterns_file))
     rows = [p for p in patterns.patterns if scenario.name in p.applies_to]
-    if not rows:
-        raise InputError(file, "patterns", f"no pattern in {spec.patterns} applies to "
-                         f"scenario '{scenario.name}'")
+    if not any(p.role == "fit" for p in rows):
+        raise InputError(file, "patterns", f"no pattern with role 'fit' in {spec.patterns} "
+                         f"applies to scenario '{scenario.name}' (only fit patterns are "
+                         "fitted; validate and consistency ones are never used for fitting)")
     return rows

@@ -18,8 +18,11 @@ content.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from flowsim.errors import InputError
 from flowsim.inputs.scenario import Scenario, scenario_from_data
@@ -75,6 +78,21 @@ def calibration_status(scenario_path: str | Path) -> str:
     if isinstance(typed, dict) and str(typed.get("status") or "").strip():
         return str(typed["status"]).strip()
     return _status_comment(text.splitlines())
+
+
+def with_calibration_status(text: str, status: str, setup: str | None = None,
+                            header: str = "") -> str:
+    """Scenario file text with its typed ``calibration:`` key set to ``status`` (and the
+    set-up that produced it); an earlier key and a legacy ``# calibration:`` comment line
+    are removed. The key goes after the leading comment block, preceded by ``header``
+    (comment lines) when given; the rest of the text, comments included, is kept."""
+    text = re.sub(rf"^{re.escape(STATUS_COMMENT)}[^\n]*\n", "", text, flags=re.M | re.I)
+    text = re.sub(r"^calibration:[^\n]*\n(?:(?:[ \t]+[^\n]*)?\n)*", "", text, flags=re.M)
+    block = {"status": status, **({"setup": setup} if setup else {})}
+    head = re.match(r"(?:#[^\n]*\n)*", text).end()
+    return (text[:head] + header
+            + yaml.safe_dump({"calibration": block}, sort_keys=False, width=10_000)
+            + text[head:])
 
 
 def _status_comment(lines: list[str]) -> str:

@@ -7,7 +7,23 @@ comparable quantity from a run's output tables (one of :data:`STATISTICS`, docum
 below: a fixed formula over named tables, not free code), the seed's figure (``target``),
 the acceptable ``range`` and why that range, and where it applies: a mapping of scenario
 names to the countries whose outputs are pooled (an empty list means every country).
-A scenario not named there gets "not applicable".
+A scenario not named there gets "not applicable"; a scenario named there *declares* the
+pattern applicable, and ``flowsim patterns --strict`` fails if it then turns out not
+applicable (too few events, or an output the model does not write).
+
+Each pattern states the **basis** the seed's figure is on and is computed on it: ``basis``
+``weapons`` (shares of weapons, as "two thirds of firearms", 000 ¶34) or ``cases`` (shares
+of seizure cases, as "9 per cent of cases", 000 ¶34: rows of ``cases.csv``, seizures only,
+firearms cases only); ``pooling`` ``pooled`` (one ratio over the countries, as the
+aggregate of national reports, 000 ¶32) or ``country_mean`` (the ratio per country, then
+the mean over the countries with a non-zero denominator, as "countries on average",
+000 ¶33-34; the denominator judged against ``min_denominator`` is still the total).
+
+Each pattern has a **role**: ``fit`` (used by ``flowsim calibrate``), ``validate`` (held
+out: never used for fitting; the validation count quotes only these) or ``consistency``
+(follows from the inputs by construction, e.g. disposition shares from defaults derived
+from the same 000 ¶32 counts: a check that the inputs say what they cite, not a test of
+the model).
 
 ``flowsim patterns`` (:mod:`flowsim.studies.patterns`) computes each applicable
 statistic over replications; a pattern **holds** when the mean over replications lies in
@@ -35,6 +51,7 @@ class Statistic:
     tables: tuple[str, ...]
     numerator: str
     denominator: str
+    cases: str = ""             # its numerator on the cases basis ("": weapons only)
 
 
 #: Every statistic a pattern can name. Shares pool the pattern's countries (ratio of sums,
@@ -43,7 +60,8 @@ class Statistic:
 STATISTICS: dict[str, Statistic] = {s.name: s for s in (
     Statistic("border_seizure_share", ("seizures",),
               "weapons seized with place_type = border",
-              "weapons seized (all places) in the countries"),
+              "weapons seized (all places) in the countries",
+              cases="seizure cases with place_type = border"),
     Statistic("industrial_share_seized", ("seizures",),
               "weapons seized whose mechanism is not craft, conversion or printed "
               "(industrially made)",
@@ -51,9 +69,11 @@ STATISTICS: dict[str, Statistic] = {s.name: s for s in (
     Statistic("marked_share_seized", ("seizures",),
               "weapons seized with marked = true", "weapons seized"),
     Statistic("illicit_possession_ground_share", ("seizures",),
-              "weapons seized with legal_ground = illicit_possession", "weapons seized"),
+              "weapons seized with legal_ground = illicit_possession", "weapons seized",
+              cases="seizure cases with legal_ground = illicit_possession"),
     Statistic("trafficking_ground_share", ("seizures",),
-              "weapons seized with legal_ground = trafficking", "weapons seized"),
+              "weapons seized with legal_ground = trafficking", "weapons seized",
+              cases="seizure cases with legal_ground = trafficking"),
     Statistic("trace_success", ("disposition",),
               "traced_domestic + traced_foreign", "trace_requests (rows of the pattern's "
               "source)"),
@@ -80,6 +100,9 @@ STATISTICS: dict[str, Statistic] = {s.name: s for s in (
 )}
 
 SOURCES = ("seized", "collected", "any")
+BASES = ("weapons", "cases")
+POOLINGS = ("pooled", "country_mean")
+ROLES = ("fit", "validate", "consistency")
 
 
 @dataclass(kw_only=True)
@@ -93,6 +116,16 @@ class Pattern:
                            "statistics table).", choices=tuple(STATISTICS))
     source: str = param("any", "For disposition statistics: which weapons' disposition rows "
                         "(seized, collected or any).", choices=SOURCES)
+    role: str = param(doc="fit (used by flowsim calibrate), validate (held out, never "
+                      "fitted) or consistency (follows from the inputs by construction).",
+                      choices=ROLES)
+    basis: str = param(doc="What the seed's share counts: weapons, or seizure cases "
+                       "(cases.csv).", choices=BASES)
+    pooling: str = param(doc="pooled (one ratio over the countries) or country_mean (mean of "
+                         "the countries' ratios: the seed's 'on average').", choices=POOLINGS)
+    tests: str = param("", "What a hold tells: the mechanism a validate pattern tests, the "
+                       "parameter a fit pattern targets, or the input a consistency check "
+                       "follows from.")
     target: float = param(doc="The seed's figure, as a ratio.", lo=0)
     range: list[float] = param(doc="[low, high]: the acceptable range of the model's mean.")
     range_reason: str = param(doc="Why that range.")
@@ -131,6 +164,10 @@ def patterns_from_data(data: object, file: str) -> PatternFile:
         if not p.range[0] <= p.target <= p.range[1]:
             raise InputError(file, f"{where}.target", f"expected the target inside the range "
                              f"{p.range}, got {p.target:g}")
+        if p.basis == "cases" and not STATISTICS[p.statistic].cases:
+            raise InputError(file, f"{where}.basis", f"expected 'weapons': statistic "
+                             f"'{p.statistic}' has no cases basis (the statistics with one: "
+                             f"{', '.join(s.name for s in STATISTICS.values() if s.cases)})")
         if not p.applies_to:
             raise InputError(file, f"{where}.applies_to", "expected at least one scenario")
     return spec
@@ -161,12 +198,44 @@ def patterns_reference() -> str:
     """Markdown reference: the patterns file format and every statistic."""
     lines = ["# Seed patterns reference", "", (__doc__ or "").split("\n\n", 1)[1].strip(), "",
              "## Statistics", "",
-             "Each is a pooled ratio over the pattern's countries and steps (weapons, not "
-             "ammunition).", "",
-             "| statistic | tables | numerator | denominator |", "|---|---|---|---|"]
+             "Each is a ratio over the pattern's countries and steps (weapons, not "
+             "ammunition), pooled or averaged over countries as the pattern's `pooling` "
+             "says. On the cases basis the denominator is the seizure cases with at least one "
+             "firearm (`cases.csv`, agency not collection).", "",
+             "| statistic | tables | numerator | denominator | numerator on the cases basis |",
+             "|---|---|---|---|---|"]
     lines += [f"| `{s.name}` | {', '.join(f'`{t}`' for t in s.tables)} | {s.numerator} | "
-              f"{s.denominator} |" for s in STATISTICS.values()]
-    return "\n".join(lines) + "\n\n" + reference(PatternFile, "patterns file (top level)")
+              f"{s.denominator} | {s.cases or '(weapons only)'} |"
+              for s in STATISTICS.values()]
+    return ("\n".join(lines) + "\n\n" + shipped_by_role()
+            + reference(PatternFile, "patterns file (top level)"))
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "calibration" / "seed-patterns.yaml"
+_ROLE_TITLES = {
+    "validate": "Validation (held out: never fitted, no input derived from the figure)",
+    "fit": "Fitted (targets of `flowsim calibrate`; holding them is not evidence)",
+    "consistency": "Consistency checks (follow from the inputs by construction)",
+}
+
+
+def shipped_by_role() -> str:
+    """The shipped patterns (calibration/seed-patterns.yaml), listed by role."""
+    if not SHIPPED.exists():
+        return ""
+    spec = load_patterns(SHIPPED)
+    out = ["## The shipped patterns, by role", "",
+           "Roles and bases as `calibration/seed-patterns.yaml` declares them (its header "
+           "says why each pattern has its role). `flowsim patterns` prints one count per "
+           "role; reports quote only the validation count.", ""]
+    for role, title in _ROLE_TITLES.items():
+        out += [f"### {title}", "", "| pattern | source | basis | seed figure [range] | "
+                "what it tests |", "|---|---|---|---|---|"]
+        out += [f"| `{p.id}` | {p.citation} | {p.basis}, {p.pooling.replace('_', ' ')} | "
+                f"{p.target:g} [{p.range[0]:g}, {p.range[1]:g}] | {p.tests} |"
+                for p in spec.patterns if p.role == role]
+        out.append("")
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 
 from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.events import Event, check_events, event_reference
 from flowsim.inputs.harm import Harm
 from flowsim.inputs.interventions import Intervention, check_targets
 from flowsim.inputs.schema import (
@@ -32,6 +33,7 @@ from flowsim.inputs.schema import (
     param,
     parse_yaml,
     probability,
+    reference,
 )
 
 CATEGORIES = ("handguns", "rifles", "light_weapons", "ammunition")
@@ -325,6 +327,12 @@ class Country:
         factory=IllicitResponse, doc="How craft production, conversion and printing answer "
         "the local illicit price (substitution when other supply is cut).",
         source="001 ¶59; 004 ¶25")
+    licit_price: CategoryRates = _rates(
+        "Licit price in the country, USD per unit (a licensed retail or official price), "
+        "written beside the illicit price in prices.csv so the two can be compared (003, "
+        "'Recommendations: types and characteristics of information', asks for weapons "
+        "prices; the seeds give no figure). Output only: no mechanism "
+        "uses it.", handguns=500.0, rifles=800.0, light_weapons=4000.0, ammunition=0.5)
 
     @property
     def label(self) -> str:
@@ -453,6 +461,11 @@ class ModeSettings:
     capacity: int = param(20, "Default transport units (weapon-equivalents) per trip.", lo=1,
                           assumption=True)
     official_only: bool = param(False, "Can use official crossings only.")
+    parcel_size_shape: float = param(
+        2.0, "Shape of the gamma distribution of parcel sizes (mean parcel_size; coefficient "
+        "of variation 1 / sqrt(shape)): the share of a shipment in its seized parcels is "
+        "drawn from the matching beta distribution, so seizure sizes vary. Large values make "
+        "every parcel the same size.", lo=0.01, hi=1e6, assumption=True)
 
 
 @dataclass(kw_only=True)
@@ -604,6 +617,18 @@ class Behaviour:
         "and traffickers only.", assumption=True)
     regulator_memory: float = probability(0.8, "Per-step retention of a regulator's perceived "
                                           "risk of its crossings.", assumption=True)
+    # --- seizure cases (issue #22): sizes of the individual cases inland ---------------------
+    end_user_case_size: float = param(
+        1.5, "Mean weapons per illicit-possession case against an end user: the weapons seized "
+        "from end users in a step are cut into cases of 1, 2, 3, ... weapons, geometrically "
+        "distributed with this mean (1 = every case one weapon).", lo=1, hi=1e6,
+        assumption=True)
+    seller_case_size: float = param(
+        4.0, "Mean weapons per case against a local illicit seller (geometric, as for end "
+        "users).", lo=1, hi=1e6, assumption=True)
+    surrender_size: float = param(
+        1.2, "Mean weapons per surrender in collection (amnesty, DDR; geometric).", lo=1,
+        hi=1e6, assumption=True)
 
 
 @dataclass(kw_only=True)
@@ -636,6 +661,10 @@ class Scenario:
     interventions: list[Intervention] = param(
         factory=list, doc="Interventions in force in every run of this scenario (see "
         "docs/experiments.md).")
+    events: list[Event] = param(
+        factory=list, doc="Events over time (enforcement campaign, collection drive, conflict "
+        "onset or end, border closure), applied by the schedule (see the event types below "
+        "and docs/odd.md).")
     harm: Harm = param(factory=Harm, doc="Firearm deaths and injuries per illicit weapon-year "
                        "held by end users, and the victims' sex and age: assumptions to set "
                        "from national data (000 ¶31, ¶113).")
@@ -747,6 +776,7 @@ def check_references(s: Scenario, file: str) -> None:
     _check_reachable_demand(s, file)
     for i, iv in enumerate(s.interventions):
         check_targets(iv, s, file, f"interventions[{i}]")
+    check_events(s.events, s, file)
 
 
 def _check_reachable_demand(s: Scenario, file: str) -> None:
@@ -768,3 +798,10 @@ def _check_reachable_demand(s: Scenario, file: str) -> None:
                     f"market '{m.id}' has demand but no route reaches it from any country "
                     f"with stockpiles or production; add a border connecting '{c.id}' to a "
                     "supplying country")
+
+
+def scenario_reference() -> str:
+    """The scenario format's Markdown reference (``flowsim schema``,
+    docs/scenario-reference.md): every key, then the event types."""
+    return (reference(Scenario, "scenario (top level)") + "\n\n## Event types\n\n"
+            + event_reference())

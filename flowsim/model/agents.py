@@ -359,8 +359,8 @@ class BorderAgent(Agent):
         detected = rng.binomial(inspected, p_d) if inspected else 0
         bribed = rng.binomial(detected, p_b) if detected else 0
         seized_parcels = detected - bribed
-        # each weapon is in a seized parcel with probability seized_parcels / parcels
-        lost = seized_parcels / parcels
+        # each weapon is in a seized parcel with probability: the seized parcels' share
+        lost = parcel_share(seized_parcels, parcels, mode, rng) if seized_parcels else 0.0
         seized = book.thin(lost, rng) if seized_parcels else None
         passed = book.totals                                 # book now holds the rest
         caught = seized.totals if seized is not None else (0, 0, 0, 0)
@@ -369,6 +369,21 @@ class BorderAgent(Agent):
             passed[0] + passed[1] + passed[2], caught[0] + caught[1] + caught[2],
             passed[3], caught[3]))
         return seized, lost
+
+
+def parcel_share(seized: int, parcels: int, mode: ModeSettings, rng: np.random.Generator
+                 ) -> float:
+    """Share of a shipment's transport units in ``seized`` of its ``parcels`` parcels.
+
+    Parcel sizes are gamma distributed with shape ``mode.parcel_size_shape`` (an
+    assumption; mean ``parcel_size``), so the share in ``seized`` parcels is
+    Beta(seized x shape, (parcels - seized) x shape): its mean is ``seized / parcels``, as
+    with equal parcels, and one draw replaces drawing every parcel's size.
+    """
+    if seized >= parcels:
+        return 1.0
+    a = mode.parcel_size_shape
+    return float(rng.beta(seized * a, (parcels - seized) * a))
 
 
 def count_parcels(book: LotBook, mode: ModeSettings, units: list[float]) -> int:
@@ -568,7 +583,8 @@ class TraffickerAgent(Agent):
         stopped = model.rng.binomial(parcels, model.inland_rate[where])
         if not stopped:
             return
-        seized = ship.book.thin(stopped / parcels, model.rng)
+        seized = ship.book.thin(parcel_share(stopped, parcels, self.mode, model.rng),
+                                model.rng)
         if seized:
             model.record_seizure(where, "inland", "inland", self, seized)
             if model.rng.random() < model.consequences.arrest_probability(
@@ -647,9 +663,10 @@ class RegulatorAgent(Agent):
 
     def police_and_collect(self) -> None:
         """Inland seizures from local illicit sellers and end users (illicit possession,
-        000 ¶34), then collection from end users (voluntary surrender, amnesties, DDR; 000
-        ¶32, ¶69; 001 ¶41): collected weapons come into the authorities' hands like seized
-        ones (:mod:`flowsim.model.disposition`).
+        000 ¶34; cut into individual cases, :mod:`flowsim.model.cases`), then collection from
+        end users (voluntary surrender, amnesties, DDR; 000 ¶32, ¶69; 001 ¶41; logged as
+        individual surrenders): collected weapons come into the authorities' hands like
+        seized ones (:mod:`flowsim.model.disposition`).
 
         Each of an end user's weapons is seized with the per-step inland policing rate
         ``q`` and, if not, collected with the per-step collection rate ``c``. Both are drawn
@@ -658,20 +675,22 @@ class RegulatorAgent(Agent):
         collecting, at half the cost on large holdings.
         """
         model = self.model
+        b = model.scenario.behaviour
         q = model.inland_rate[self.country]
         c = model.per_step(self.controls.collection)
         removed_p = q + (1.0 - q) * c
         seized = model.black_market[self.country].thin(q, model.rng)
         if seized:
-            model.record_seizure(self.country, "inland", "inland", None, seized)
+            model.record_possession(self.country, seized, b.seller_case_size)
         for market in model.markets_in[self.country]:
             seized = market.holdings.thin(removed_p, model.rng)
             if not seized:
                 continue
             collected = seized.thin((1.0 - q) * c / removed_p, model.rng) if c > 0 else None
             if seized:
-                model.record_seizure(self.country, "inland", "inland", None, seized)
+                model.record_possession(self.country, seized, b.end_user_case_size)
             if collected:
                 model.ledger.flow_book(self.country, "collected", collected)
                 model.seized += collected.by_category()
+                model.record_surrenders(self.country, collected)
                 self.collected_today.absorb(collected)

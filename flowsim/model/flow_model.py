@@ -40,6 +40,7 @@ from flowsim.model.agents import (
     StockpileAgent,
     TraffickerAgent,
 )
+from flowsim.model.cases import case_sizes, split_cases, split_rounds
 from flowsim.model.consequences import TraceConsequences
 from flowsim.model.disposition import Disposition
 from flowsim.model.leakage import Leakage
@@ -254,6 +255,25 @@ class FlowModel(Model):
                 info, self.controls[entered].information_exchange)
             if share > 0:
                 self.regulator_list[entered].learn(d, weight * share)
+
+    def record_possession(self, country: int, book: LotBook, mean_size: float) -> None:
+        """Book weapons police took inland from end users or local sellers in this step as
+        individual illicit-possession cases (:func:`flowsim.model.cases.split_cases`):
+        counts, case log and tracing queue, as :meth:`record_seizure`."""
+        self.seized += book.by_category()
+        sizes, case, keys, counts = split_cases(book, mean_size, self.rng)
+        other = self.rng.random(len(sizes)) < self.scenario.behaviour.other_ground
+        grounds = [2 if o else 0 for o in other.tolist()]        # as _legal_ground(False)
+        self.ledger.possession_cases(country, grounds, case, keys, counts)
+        self.regulator_list[country].seized_today.absorb(book)
+
+    def record_surrenders(self, country: int, book: LotBook) -> None:
+        """Log weapons collected in this step as individual surrenders (collection cases);
+        ``book`` is left as it is."""
+        t = book.totals
+        weapons = t[0] + t[1] + t[2]
+        sizes = case_sizes(weapons, self.scenario.behaviour.surrender_size, self.rng) or [0]
+        self.ledger.surrenders(country, sizes, split_rounds(t[3], sizes, self.rng))
 
     def _legal_ground(self, trafficking: bool) -> int:
         """The legal ground recorded for a seizure (index into ``LEGAL_GROUNDS``): other

@@ -1,4 +1,4 @@
-"""The model's event log: flows, seizure events, border activity, tracing and prices.
+"""The model's event log: flows, seizure cases, border activity, tracing and prices.
 
 Agents report what happens to the :class:`Ledger` as it happens; at the end of each step
 the step's accumulated flows are written out as rows. Every row is a named record
@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from flowsim.model.lots import LotBook, LotKey
+from flowsim.model.lots import AMMUNITION, LotBook, LotKey
 
 #: Flows between holder states, recorded per step, country, mechanism and category.
 FLOWS = ("diverted", "reported_loss", "produced", "transferred", "trafficked", "seized_border",
@@ -31,7 +31,11 @@ DISPOSITION_FIELDS = ("count", "marked", "recorded", "trace_requests", "traced_d
                       "traced_foreign", "destroyed", "no_action")
 DISPOSITION_SOURCES = ("seized", "collected")
 #: Legal ground recorded for a seizure (000 ¶34).
-LEGAL_GROUNDS = ("illicit_possession", "trafficking", "other")
+LEGAL_GROUNDS = ("illicit_possession", "trafficking", "other", "none")
+NO_GROUND = 3                     # collection: weapons surrendered, no legal ground
+#: Who took the weapons of a case: border officials, inland police, or collection
+#: (surrender, amnesty, DDR; not a seizure).
+AGENCIES = ("border", "inland_police", "collection")
 _SEIZED_FLOW = {"border": "seized_border", "inland": "seized_inland"}
 
 
@@ -63,6 +67,22 @@ class SeizureRecord(NamedTuple):
     origin_stockpile: int   # index into model.stockpile_list, -1: none
     mode: str               # ant, bulk, postal or none
     legal_ground: str       # one of LEGAL_GROUNDS
+    case_id: int            # the case (index into the ledger's cases)
+
+
+class CaseRecord(NamedTuple):
+    """One case: a seizure (border or inland police) or a surrender (collection)."""
+
+    case_id: int
+    step: int
+    country: int            # index into model.country_ids
+    place: str              # crossing id or "inland"
+    place_type: str         # "border" or "inland"
+    agency: str             # one of AGENCIES
+    mode: str               # ant, bulk, postal or none
+    legal_ground: str       # one of LEGAL_GROUNDS
+    weapons: int            # the case's size in weapons (ammunition excluded)
+    rounds: int             # and in rounds of ammunition
 
 
 class BorderRecord(NamedTuple):
@@ -143,9 +163,13 @@ class Ledger:
         self.flows: dict[tuple, int] = defaultdict(int)
         self._step_flows: list[tuple[int, dict]] = []   # finished steps, not yet rows
         self._flow_rows: list[tuple] = []
-        # Seizure events, stored compactly: one header per event and three parallel lists
-        # per seized lot; :attr:`seizure_rows` spells them out when asked.
-        self._events: list[tuple] = []  # (step, country, place, place_type, mode, ground)
+        # Cases (seizures and surrenders), stored compactly: one header per case and three
+        # parallel lists per seized lot; :attr:`seizure_rows` spells them out when asked.
+        # A case's index in ``_events`` is its case id.
+        self._events: list[tuple] = []  # (step, country, place, place_type, mode, ground,
+        #                                  agency)
+        self._surrendered: dict[int, tuple[int, int]] = {}   # collection case -> (weapons,
+        #                                                      rounds); no lots logged
         self._lot_event: list[int] = []
         self._lot_key: list[LotKey] = []
         self._lot_n: list[int] = []
@@ -188,25 +212,62 @@ class Ledger:
 
     def seizure(self, country: int, place: str, place_type: str, mode: str,
                 book: LotBook, ground: int = 0) -> None:
-        """Log a seizure event and its lots; counted in the ``seized_<place_type>`` flow.
+        """Log a seizure case and its lots; counted in the ``seized_<place_type>`` flow.
         ``ground`` indexes :data:`LEGAL_GROUNDS`: the legal ground recorded for it."""
         event = len(self._events)
-        self._events.append((self.step, country, place, place_type, mode, ground))
+        self._events.append((self.step, country, place, place_type, mode, ground,
+                             0 if place_type == "border" else 1))
         for d in book.cats:
             if d:
                 self._lot_key.extend(d)
                 self._lot_n.extend(d.values())
                 self._lot_event.extend(repeat(event, len(d)))
 
+    def possession_cases(self, country: int, grounds: list[int], case: list[int],
+                         keys: list[LotKey], counts: list[int]) -> None:
+        """Log individual inland cases from one split (:func:`flowsim.model.cases
+        .split_cases`): one case per ground, rows ``(case, key, count)``."""
+        first = len(self._events)
+        head = (self.step, country, "inland", "inland", "none")
+        heads = [(*head, g, 1) for g in range(len(LEGAL_GROUNDS))]   # shared, not copied
+        self._events.extend([heads[g] for g in grounds])
+        self._lot_key.extend(keys)
+        self._lot_n.extend(counts)
+        self._lot_event.extend([first + c for c in case] if first else case)
+
+    def surrenders(self, country: int, weapons: list[int], rounds: list[int]) -> None:
+        """Log collection cases (surrenders): sizes only, no lots (weapons collected are in
+        the ``collected`` flow, not in ``seizures.csv``)."""
+        head = (self.step, country, "inland", "inland", "none", NO_GROUND, 2)
+        for w, r in zip(weapons, rounds, strict=True):
+            self._surrendered[len(self._events)] = (w, r)
+            self._events.append(head)
+
+    @property
+    def case_rows(self) -> list[CaseRecord]:
+        """One :class:`CaseRecord` per case."""
+        n = len(self._events)
+        weapons = [0] * n
+        rounds = [0] * n
+        for e, key, c in zip(self._lot_event, self._lot_key, self._lot_n, strict=True):
+            if key[0] == AMMUNITION:
+                rounds[e] += c
+            else:
+                weapons[e] += c
+        for e, (w, r) in self._surrendered.items():
+            weapons[e], rounds[e] = w, r
+        return [CaseRecord(e, *ev[:4], AGENCIES[ev[6]], ev[4], LEGAL_GROUNDS[ev[5]],
+                           weapons[e], rounds[e]) for e, ev in enumerate(self._events)]
+
     @property
     def seizure_rows(self) -> list[SeizureRecord]:
-        """One :class:`SeizureRecord` per seized lot per event."""
+        """One :class:`SeizureRecord` per seized lot per case."""
         done = len(self._seizure_rows)
         if done < len(self._lot_n):
             events = self._events
             self._seizure_rows.extend(
                 SeizureRecord(*events[e][:4], key[0], n, key[4], key[5], key[1], key[2],
-                              key[3], events[e][4], LEGAL_GROUNDS[events[e][5]])
+                              key[3], events[e][4], LEGAL_GROUNDS[events[e][5]], e)
                 for e, key, n in zip(self._lot_event[done:], self._lot_key[done:],
                                      self._lot_n[done:], strict=True))
         return self._seizure_rows

@@ -57,7 +57,7 @@ STOCKS = Table("stocks.csv", "Weapons by holder state at the end of each step.",
            "destroyed."),
     CATEGORY, Column("count", _COUNT, "Held in that state.")))
 
-SEIZURES = Table("seizures.csv", "The seizure event log: one row per seized lot.", (
+SEIZURES = Table("seizures.csv", "The seized lots: one row per lot per seizure case.", (
     STEP, Column("country", "id", "Seizing country."),
     Column("place", "id", "Crossing id, or `inland`."),
     Column("place_type", "name", "border or inland."),
@@ -73,7 +73,28 @@ SEIZURES = Table("seizures.csv", "The seizure event log: one row per seized lot.
            "users and local sellers)."),
     Column("legal_ground", "name", "Ground recorded for the seizure: illicit_possession, "
            "trafficking or other (000 ¶34). A trafficker's shipment is really trafficking but "
-           "is often recorded as illicit possession, the easier ground.")))
+           "is often recorded as illicit possession, the easier ground."),
+    Column("case_id", "id", "The case in cases.csv; rows with the same case_id sum to the "
+           "case's size.")))
+
+CASES = Table("cases.csv", "One row per case: every seizure is a case (a record), and so is "
+              "every surrender in a collection programme.", (
+    Column("case_id", "id", "Case id (shared with seizures.csv)."),
+    STEP, Column("country", "id", "Country of the case."),
+    Column("place", "id", "Crossing id, or `inland`."),
+    Column("place_type", "name", "border or inland."),
+    Column("agency", "name", "`border` (officials at a crossing), `inland_police` (a "
+           "trafficker's shipment stopped inland, or an individual illicit-possession case "
+           "against an end user or a local illicit seller: mode `none`) or `collection` (a "
+           "surrender in an amnesty or DDR programme: not a seizure, legal_ground `none`, "
+           "place `inland`; its weapons are the `collected` flow, with no rows in "
+           "seizures.csv)."),
+    Column("mode", "name", "Trafficking mode: ant, bulk, postal, or none."),
+    Column("legal_ground", "name", "Ground recorded: illicit_possession, trafficking, other "
+           "(000 ¶34), or none (collection)."),
+    Column("weapons", "weapons", "The case's size in weapons (ammunition excluded). Seizure "
+           "cases (agency not `collection`) sum to the seized_border + seized_inland flows."),
+    Column("rounds", "rounds", "The case's size in rounds of ammunition.")))
 
 BORDERS = Table("borders.csv", "Activity at each crossing, per step and direction.", (
     STEP, Column("border", "id", "Border id."), Column("crossing", "id", "Crossing id."),
@@ -118,7 +139,9 @@ PRICES = Table("prices.csv", "Black-market prices and trade, per step.", (
     STEP, COUNTRY, Column("market", "id", "Black market id."), CATEGORY,
     Column("price", "USD", "Price per weapon (per round for ammunition)."),
     Column("bought", _COUNT, "Bought by end users this step."),
-    Column("demand", _COUNT, "Wanted by end users this step.")))
+    Column("demand", _COUNT, "Wanted by end users this step."),
+    Column("licit_price", "USD", "The country's `licit_price` input for the category (an "
+           "assumption by default; compare with the illicit `price`).")))
 
 END_USERS = Table("end_users.csv", "Illicit weapons held by end users at the end of each "
                   "step (initial holdings plus deliveries, less seizures and collection).", (
@@ -131,7 +154,8 @@ SUMMARY = Table("summary.csv", "Totals over the run.", (
 
 #: Every table a run writes, by the name ``RunResult.tables`` uses.
 OUTPUT_TABLES: dict[str, Table] = {
-    "flows": FLOWS, "stocks": STOCKS, "seizures": SEIZURES, "borders": BORDERS,
+    "flows": FLOWS, "stocks": STOCKS, "seizures": SEIZURES, "cases": CASES,
+    "borders": BORDERS,
     "tracing": TRACING, "disposition": DISPOSITION, "prices": PRICES,
     "end_users": END_USERS, "summary": SUMMARY}
 

@@ -22,6 +22,7 @@ from flowsim.model.flow_model import STATES, FlowModel
 from flowsim.model.ledger import (
     DISPOSITION_SOURCES,
     BorderRecord,
+    CaseRecord,
     DispositionRecord,
     EndUserRecord,
     FlowRecord,
@@ -66,6 +67,13 @@ def seizures_table(model: FlowModel) -> pd.DataFrame:
     return df
 
 
+def cases_table(model: FlowModel) -> pd.DataFrame:
+    """One row per case (seizure or surrender)."""
+    df = pd.DataFrame(model.ledger.case_rows, columns=CaseRecord._fields)
+    df["country"] = _names(df["country"], model.country_ids)
+    return df
+
+
 def borders_table(model: FlowModel) -> pd.DataFrame:
     df = pd.DataFrame(model.ledger.border_rows, columns=BorderRecord._fields)
     net = model.network
@@ -101,6 +109,10 @@ def prices_table(model: FlowModel) -> pd.DataFrame:
     df.insert(1, "country", [model.country_ids[markets[i].country] for i in m])
     df.insert(2, "market", [markets[i].spec.id for i in m])
     df["category"] = _names(df["category"], CATEGORIES)
+    licit = [c.licit_price.array() for c in model.scenario.countries]
+    k = [row.category for row in model.ledger.price_rows]
+    df["licit_price"] = [float(licit[markets[i].country][c]) for i, c in
+                         zip(m.tolist(), k, strict=True)]
     return df
 
 
@@ -124,6 +136,7 @@ def summary_table(flows: pd.DataFrame) -> pd.DataFrame:
 
 TABLES: dict[str, Callable[[FlowModel], pd.DataFrame]] = {
     "flows": flows_table, "stocks": stocks_table, "seizures": seizures_table,
+    "cases": cases_table,
     "borders": borders_table, "tracing": tracing_table, "disposition": disposition_table,
     "prices": prices_table,
     "end_users": end_users_table,

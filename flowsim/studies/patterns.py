@@ -9,8 +9,11 @@ the model's mean and 90% interval over replications, and whether it **holds** (m
 the range), **misses**, or is **not applicable** (scenario not named in the pattern's
 ``applies_to``, an output the model does not produce, or too few events to compare).
 
-Every statistic is a pooled ratio (sum of numerators over sum of denominators) over the
-pattern's countries and steps; :func:`statistic_parts` is the one place formulas live.
+Every statistic is a ratio over the pattern's countries and steps, on the pattern's basis
+(weapons or cases) and pooling (one pooled ratio, or the mean of the countries' ratios);
+:func:`statistic_parts` is the one place formulas live. The printed summary counts each
+role apart (:func:`role_counts`): held-out validation patterns, fitted patterns and
+consistency checks; only the first is evidence that the model reproduces the seeds.
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ from flowsim.studies.runner import run_parallel
 #: Mechanisms whose weapons are not industrially made (000 ¶33; flowsim.model.lots).
 NOT_INDUSTRIAL = ("craft", "conversion", "printed")
 HOLDS, MISSES, NOT_APPLICABLE = "holds", "misses", "not applicable"
-COLUMNS = ["pattern", "citation", "statistic", "countries", "target", "low", "high", "mean",
-           "p05", "p95", "replications", "status", "note"]
+COLUMNS = ["pattern", "citation", "statistic", "role", "basis", "pooling", "countries",
+           "target", "low", "high", "mean", "p05", "p95", "replications", "status",
+           "declared", "note"]
 _SEIZURE_COLUMN = {"marked_share_seized": "marked"}
 _GROUND = {"illicit_possession_ground_share": "illicit_possession",
            "trafficking_ground_share": "trafficking"}
@@ -79,13 +83,46 @@ def _select(df: pd.DataFrame, countries: list[str], from_step: int) -> pd.DataFr
 
 
 def statistic_parts(statistic: str, tables: dict[str, pd.DataFrame], scenario: Scenario,
-                    countries: list[str], from_step: int = 1, source: str = "any"
-                    ) -> tuple[float, float]:
+                    countries: list[str], from_step: int = 1, source: str = "any",
+                    basis: str = "weapons", pooling: str = "pooled") -> tuple[float, float]:
     """(numerator, denominator) of ``statistic`` over ``countries`` ([] = all) and steps
     ``from_step``.. of one run, as :data:`flowsim.inputs.patterns.STATISTICS` documents.
 
-    Raises :class:`Unavailable` when the tables lack what it needs.
+    ``pooling="country_mean"``: the mean of the countries' ratios (countries with a zero
+    denominator left out), returned as ``(mean x total, total)`` so that the ratio is the
+    mean and the denominator still counts every event. Raises :class:`Unavailable` when the
+    tables lack what it needs.
     """
+    if pooling == "country_mean":
+        ratios, total = [], 0.0
+        for c in countries or [c.id for c in scenario.countries]:
+            n, d = _parts(statistic, tables, scenario, [c], from_step, source, basis)
+            if d > 0:
+                ratios.append(n / d)
+                total += d
+        return (float(np.mean(ratios)) * total if ratios else 0.0), total
+    return _parts(statistic, tables, scenario, countries, from_step, source, basis)
+
+
+def _cases_parts(statistic: str, tables: dict[str, pd.DataFrame], countries: list[str],
+                 from_step: int) -> tuple[float, float]:
+    """A statistic on the cases basis: seizure cases with at least one firearm."""
+    c = _need(tables, "cases", ("agency", "weapons", "place_type", "legal_ground"))
+    c = _select(c, countries, from_step)
+    c = c[(c["agency"] != "collection") & (c["weapons"] > 0)]
+    if statistic == "border_seizure_share":
+        hit = c["place_type"] == "border"
+    else:
+        hit = c["legal_ground"] == _GROUND[statistic]
+    return float(hit.sum()), float(len(c))
+
+
+def _parts(statistic: str, tables: dict[str, pd.DataFrame], scenario: Scenario,
+           countries: list[str], from_step: int, source: str, basis: str
+           ) -> tuple[float, float]:
+    """Pooled (numerator, denominator): :func:`statistic_parts` for one set of countries."""
+    if basis == "cases":
+        return _cases_parts(statistic, tables, countries, from_step)
     if statistic == "military_surplus_share":
         surplus = total = 0.0
         for c in scenario.countries:
@@ -125,7 +162,8 @@ def statistic_parts(statistic: str, tables: dict[str, pd.DataFrame], scenario: S
 
 
 def tables_needed(patterns: list[Pattern]) -> set[str]:
-    return {t for p in patterns for t in STATISTICS[p.statistic].tables if t in TABLES}
+    needed = {t for p in patterns for t in STATISTICS[p.statistic].tables if t in TABLES}
+    return needed | ({"cases"} if any(p.basis == "cases" for p in patterns) else set())
 
 
 def measure(model: FlowModel, patterns: list[Pattern]) -> list[tuple[float, float] | str]:
@@ -136,7 +174,8 @@ def measure(model: FlowModel, patterns: list[Pattern]) -> list[tuple[float, floa
     for p in patterns:
         try:
             out.append(statistic_parts(p.statistic, tables, model.scenario,
-                                       p.applies_to.get(name, []), p.from_step, p.source))
+                                       p.applies_to.get(name, []), p.from_step, p.source,
+                                       p.basis, p.pooling))
         except Unavailable as exc:
             out.append(str(exc))
     return out
@@ -177,6 +216,7 @@ class PatternResult:
     mean_denominator: float
     status: str
     note: str
+    declared: bool = True        # the scenario is named in the pattern's applies_to
 
     @property
     def mean(self) -> float:
@@ -196,7 +236,8 @@ def summarise(patterns: list[Pattern], scenario_name: str,
         countries = p.applies_to.get(scenario_name)
         if countries is None:
             results.append(PatternResult(p, [], [], 0.0, NOT_APPLICABLE,
-                                         f"pattern does not apply to '{scenario_name}'"))
+                                         f"pattern does not apply to '{scenario_name}'",
+                                         declared=False))
             continue
         parts = [r[i] for r in runs]
         missing = next((x for x in parts if isinstance(x, str)), None)
@@ -222,10 +263,37 @@ def results_table(results: list[PatternResult]) -> pd.DataFrame:
     rows = []
     for r in results:
         p = r.pattern
-        rows.append([p.id, p.citation, p.statistic, " ".join(r.countries) or "all",
-                     p.target, p.range[0], p.range[1], r.mean, r.quantile(0.05),
-                     r.quantile(0.95), len(r.values), r.status, r.note])
+        rows.append([p.id, p.citation, p.statistic, p.role, p.basis, p.pooling,
+                     " ".join(r.countries) or "all", p.target, p.range[0], p.range[1], r.mean,
+                     r.quantile(0.05), r.quantile(0.95), len(r.values), r.status, r.declared,
+                     r.note])
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def role_counts(table: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per role, (patterns that hold, patterns judged: applicable ones)."""
+    out = {}
+    for role in ("validate", "fit", "consistency"):
+        sub = table[(table["role"] == role) & (table["status"] != NOT_APPLICABLE)]
+        out[role] = (int((sub["status"] == HOLDS).sum()), len(sub))
+    return out
+
+
+def undeclared_gaps(table: pd.DataFrame) -> list[str]:
+    """Patterns the scenario declares applicable (names it in ``applies_to``) that turned
+    out not applicable: too few events, or an output the model does not write."""
+    gap = table[table["declared"] & (table["status"] == NOT_APPLICABLE)]
+    return gap["pattern"].tolist()
+
+
+def counts_line(table: pd.DataFrame) -> str:
+    """The three counts ``flowsim patterns`` prints: validation, fitted, consistency."""
+    n = role_counts(table)
+    na = int((table["status"] == NOT_APPLICABLE).sum())
+    return (f"validation: {n['validate'][0]} of {n['validate'][1]} held-out seed patterns "
+            f"hold; fitted: {n['fit'][0]} of {n['fit'][1]} fitted patterns hold; "
+            f"consistency: {n['consistency'][0]} of {n['consistency'][1]} checks hold (they "
+            f"follow from the inputs by construction); {na} not applicable")
 
 
 def find_patterns_file(scenario: str | Path) -> Path:
@@ -271,6 +339,26 @@ def check_patterns(scenario: str | Path, patterns: str | Path | PatternFile | No
     return table
 
 
+def record_status(scenario: str | Path, table: pd.DataFrame, replications: int) -> str:
+    """Rewrite the scenario file's ``calibration:`` key (the status experiment reports
+    quote) so that it quotes the validation count of ``table``: what fitted the scenario
+    is kept, any count after it is replaced. Returns the new status."""
+    from flowsim.inputs.editing import calibration_status, with_calibration_status
+    from flowsim.inputs.schema import load_yaml
+
+    path = Path(scenario)
+    old = calibration_status(path)
+    fitted = old.split(";")[0] if old.startswith("fitted") else "not fitted to seed patterns"
+    k, n = role_counts(table)["validate"]
+    status = (f"{fitted}; {k} of {n} held-out seed patterns hold ({replications} "
+              "replications, `flowsim patterns --record`)")
+    typed = load_yaml(path).get("calibration")
+    setup = typed.get("setup") if isinstance(typed, dict) else None
+    text = with_calibration_status(path.read_text(encoding="utf-8"), status, setup)
+    path.write_text(text, encoding="utf-8")
+    return status
+
+
 def format_table(table: pd.DataFrame) -> str:
     """The printed form: one line per pattern."""
     def pct(v: float, target: float) -> str:
@@ -279,7 +367,8 @@ def format_table(table: pd.DataFrame) -> str:
         return f"{v:.2%}" if target < 0.01 else (f"{v:.1%}" if target <= 1 else f"{v:.2f}")
 
     shown = pd.DataFrame({
-        "pattern": table["pattern"], "source": table["citation"],
+        "pattern": table["pattern"], "source": table["citation"], "role": table["role"],
+        "basis": table["basis"] + "/" + table["pooling"].str.replace("country_mean", "mean"),
         "countries": table["countries"],
         "target [range]": [f"{pct(t, t)} [{pct(lo, t)}, {pct(hi, t)}]" for t, lo, hi in
                            zip(table["target"], table["low"], table["high"], strict=True)],

@@ -1,0 +1,201 @@
+"""Seizure cases (issue #22): every seizure is a case; cases add up to the seizure totals;
+inland possession seizures are individual cases whose sizes follow the documented
+distribution; parcel sizes vary; bad case-size inputs are refused clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from flowsim.inputs.scenario import ModeSettings
+from flowsim.model.agents import parcel_share
+from flowsim.model.cases import case_sizes, split_cases
+from flowsim.model.flow_model import FlowModel
+from flowsim.model.lots import LotBook, LotKey
+from flowsim.outputs.tables import all_tables
+from tests.conftest import TEACHING, scenario, write_yaml
+
+WEAPONS = ["handguns", "rifles", "light_weapons"]
+
+
+def _run(data=TEACHING, steps=36, seed=5, **behaviour):
+    d = {**data, "behaviour": {**data.get("behaviour", {}), **behaviour}}
+    return all_tables(FlowModel(scenario(d, steps=steps, seed=seed)).run())
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return _run()
+
+
+def test_cases_sum_to_the_seizure_and_collection_totals(tables):
+    cases, flows, seizures = tables["cases"], tables["flows"], tables["seizures"]
+    seized_cases = cases[cases["agency"] != "collection"]
+    seized_flows = flows[flows["flow"].isin(["seized_border", "seized_inland"])]
+    is_ammo = seized_flows["category"] == "ammunition"
+    assert seized_cases["weapons"].sum() == seized_flows.loc[~is_ammo, "count"].sum() > 0
+    assert seized_cases["rounds"].sum() == seized_flows.loc[is_ammo, "count"].sum() > 0
+    # by place type too: border cases are the seized_border flow
+    border = seized_flows[seized_flows["flow"] == "seized_border"]
+    assert (cases.loc[cases["agency"] == "border", "weapons"].sum()
+            == border.loc[border["category"] != "ammunition", "count"].sum())
+    collected = flows[flows["flow"] == "collected"]
+    coll_cases = cases[cases["agency"] == "collection"]
+    assert coll_cases["weapons"].sum() == collected.loc[
+        collected["category"] != "ammunition", "count"].sum() > 0
+    assert coll_cases["rounds"].sum() == collected.loc[
+        collected["category"] == "ammunition", "count"].sum()
+    # every seizures.csv row belongs to a seizure case, whose size it adds up to
+    s = seizures.assign(w=np.where(seizures["category"] == "ammunition", 0, seizures["count"]))
+    per_case = s.groupby("case_id")["w"].sum()
+    by_id = seized_cases.set_index("case_id")["weapons"]
+    assert per_case.reindex(by_id.index, fill_value=0).equals(by_id)
+    assert set(s["case_id"]) <= set(by_id.index)
+    assert (coll_cases["legal_ground"] == "none").all()
+    assert cases["case_id"].is_unique
+
+
+def test_possession_cases_are_individual_with_more_than_one_size(tables):
+    cases = tables["cases"]
+    poss = cases[(cases["agency"] == "inland_police") & (cases["mode"] == "none")
+                 & (cases["weapons"] > 0)]
+    # many cases a step, not one aggregate per market and month
+    assert len(poss) > 3 * poss["step"].nunique()
+    assert poss["weapons"].nunique() > 1
+    assert (poss["weapons"] == 1).mean() > 0.3          # most hold one or two weapons
+
+
+def test_case_size_settings_move_possession_case_sizes():
+    def mean_size(**b):
+        c = _run(steps=24, **b)["cases"]
+        poss = c[(c["agency"] == "inland_police") & (c["mode"] == "none") & (c["weapons"] > 0)]
+        return poss["weapons"], len(poss)
+
+    ones, n_ones = mean_size(end_user_case_size=1.0, seller_case_size=1.0)
+    assert (ones == 1).all()                     # every weapon its own case
+    big, n_big = mean_size(end_user_case_size=6.0, seller_case_size=6.0)
+    assert big.mean() > 3 and n_big < n_ones / 2
+
+
+def test_case_sizes_follow_the_geometric_law_and_sum_exactly():
+    rng = np.random.default_rng(3)
+    for w in (0, 1, 2, 7, 1000):
+        sizes = case_sizes(w, 2.5, rng)
+        assert sum(sizes) == w and all(s >= 1 for s in sizes)
+    sizes = np.array(case_sizes(10_000, 2.5, rng))                     # ~4,000 cases
+    assert sizes.mean() == pytest.approx(2.5, rel=0.05)
+    assert (sizes == 1).mean() == pytest.approx(1 / 2.5, abs=0.025)  # geometric P(1) = p
+
+
+def test_split_cases_keeps_every_lot_count():
+    rng = np.random.default_rng(4)
+    book = LotBook()
+    keys = [LotKey(k, m, 0, -1, bool(m % 2), False) for k in range(4) for m in range(5)]
+    for i, key in enumerate(keys):
+        book.add(key, 10 + 7 * i)
+    sizes, case, rows, counts = split_cases(book, 3.0, rng)
+    assert len(sizes) > 10 and sum(sizes) == sum(book.totals[:3])
+    got: dict = {}
+    per_case = np.zeros(len(sizes), dtype=int)
+    for c, key, n in zip(case, rows, counts, strict=True):
+        got[key] = got.get(key, 0) + n
+        if key.category != 3:
+            per_case[c] += n
+    assert got == dict(book)
+    assert per_case.tolist() == sizes
+
+
+def test_parcel_sizes_vary_with_their_shape():
+    rng = np.random.default_rng(2)
+    wide = ModeSettings(parcel_size_shape=0.5)
+    equal = ModeSettings(parcel_size_shape=1e6)
+    a = [parcel_share(2, 10, wide, rng) for _ in range(4000)]
+    b = [parcel_share(2, 10, equal, rng) for _ in range(4000)]
+    assert np.mean(a) == pytest.approx(0.2, abs=0.01) and np.std(a) > 0.1
+    assert np.std(b) < 0.01 and parcel_share(10, 10, wide, rng) == 1.0
+
+
+@pytest.mark.parametrize(("where", "value"), [
+    (("end_user_case_size",), 0.5), (("seller_case_size",), "big"),
+    (("surrender_size",), -1), (("ant", "parcel_size_shape"), 0)])
+def test_bad_case_size_inputs_exit_2_naming_the_key(tmp_path, run_cli, where, value):
+    data = {**TEACHING, "behaviour": dict(TEACHING.get("behaviour", {}))}
+    node = data["behaviour"]
+    for part in where[:-1]:
+        node = node.setdefault(part, {})
+    node[where[-1]] = value
+    code, out, err = run_cli("run", write_yaml(tmp_path, data), "--out", tmp_path / "o")
+    assert code == 2 and "Traceback" not in err
+    assert f"behaviour.{'.'.join(where)}" in err
+    assert not (tmp_path / "o" / "cases.csv").exists()
+
+
+# --- licit prices beside illicit ones (issue #22 step 4) ---------------------------------------
+def test_prices_carry_each_countrys_licit_price_and_nothing_else_changes():
+    import copy
+
+    base = _run(steps=6)["prices"]
+    data = copy.deepcopy(TEACHING)
+    data["countries"][0]["licit_price"] = {"rifles": 1234.0}
+    cid = data["countries"][0]["id"]
+    changed = _run(data, steps=6)["prices"]
+    mine = changed[changed["country"] == cid]
+    assert (mine.loc[mine["category"] == "rifles", "licit_price"] == 1234.0).all()
+    assert (mine.loc[mine["category"] == "handguns", "licit_price"] == 0.0).all()
+    others = changed[changed["country"] != cid]
+    assert others["licit_price"].equals(base.loc[base["country"] != cid, "licit_price"])
+    assert (base.loc[base["category"] == "rifles", "licit_price"] == 800.0).all()  # default
+    # output only: the illicit prices and purchases are the same numbers
+    pd_cols = ["step", "market", "category", "price", "bought", "demand"]
+    assert changed[pd_cols].equals(base[pd_cols])
+
+
+def test_bad_licit_price_exits_2_naming_the_key(tmp_path, run_cli):
+    import copy
+
+    data = copy.deepcopy(TEACHING)
+    data["countries"][1]["licit_price"] = {"rifles": -5}
+    code, _, err = run_cli("run", write_yaml(tmp_path, data), "--out", tmp_path / "o")
+    assert code == 2 and "countries[1].licit_price.rifles" in err and "Traceback" not in err
+
+
+def test_huge_seizures_are_cut_without_one_step_per_weapon(monkeypatch):
+    """Past PERMUTE_UP_TO weapons the deal goes case by case, and past MAX_CASES cases the
+    last case takes the rest: exact counts whatever the size (the fuzzing's count bound)."""
+    import flowsim.model.cases as cases
+
+    rng = np.random.default_rng(5)
+    book = LotBook()
+    book.add(LotKey(0, 0, 0, -1, True, False), 10**11)
+    book.add(LotKey(1, 1, 0, -1, False, False), 3 * 10**11)
+    book.add(LotKey(3, 1, 0, -1, False, False), 10**12)
+    sizes, case, keys, counts = split_cases(book, 1.5, rng)
+    assert len(sizes) == cases.MAX_CASES and sum(sizes) == 4 * 10**11
+    got: dict = {}
+    for key, n in zip(keys, counts, strict=True):
+        got[key] = got.get(key, 0) + n
+    assert got == dict(book)
+    # the two ways of dealing give the same law: compare mean rifles in the first case
+    small = LotBook()
+    small.add(LotKey(0, 0, 0, -1, True, False), 300)
+    small.add(LotKey(1, 1, 0, -1, False, False), 100)
+    means = []
+    for permute in (10**9, 0):
+        monkeypatch.setattr(cases, "PERMUTE_UP_TO", permute)
+        rifles = []
+        for _ in range(400):
+            b = LotBook()
+            b.absorb(copy_book(small))
+            s, c, k, n = split_cases(b, 4.0, rng)
+            rifles.append(sum(m for ci, key, m in zip(c, k, n, strict=True)
+                              if ci == 0 and key.category == 1) / s[0])
+        means.append(np.mean(rifles))
+    assert means[0] == pytest.approx(0.25, abs=0.04)
+    assert means[1] == pytest.approx(0.25, abs=0.04)
+
+
+def copy_book(book: LotBook) -> LotBook:
+    out = LotBook()
+    for key, n in book:
+        out.add(key, n)
+    return out
