@@ -203,8 +203,8 @@ def interventions(draw, data: dict) -> dict:
     choices = []
     for name, kind in TYPES.items():
         for target in kind.targets:
-            pool = secure if (name, target) == ("stockpile_security", "countries") \
-                else known[target]
+            pool = secure if target == "countries" and name in (
+                "stockpile_security", "ammunition_security") else known[target]
             if pool:
                 choices.append((name, target, pool))
     if not choices:                 # no country can be targeted: one country, nothing else

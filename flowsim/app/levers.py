@@ -43,6 +43,7 @@ class Lever:
 #: policing is the share of illicit weapons in the country seized per year).
 COUNTRY_LEVERS = (
     Lever("country", "pssm", "Stockpile security"),
+    Lever("country", "ammunition_pssm", "Ammunition security"),
     Lever("country", "record_keeping_programme", "Record-keeping"),
     Lever("country", "marking_programme", "Marking"),
     Lever("country", "tracing_capacity", "Tracing capacity"),

@@ -52,6 +52,12 @@ TYPES: dict[str, InterventionType] = {
         (Lever("stockpile", "security_boost", "raise"),), ("countries", "stockpiles"),
         "001 ¶35-39; 000 ¶59-60", "PSSM upgrade: raises the security of the targeted state "
         "stockpiles (all state stockpiles of targeted countries)."),
+    "ammunition_security": InterventionType(
+        (Lever("stockpile", "ammunition_security_boost", "raise"),), ("countries", "stockpiles"),
+        "001 ¶35 (stockpiles a principal source of illicit ammunition), ¶40 (IATG)",
+        "Ammunition-specific stockpile management (IATG): scales every leak rate of the "
+        "targeted state stockpiles' ammunition by 1 - effect x strength; their weapons are "
+        "not affected."),
     "marking_record_keeping": InterventionType(
         (Lever("country", "marking_programme", "raise"),
          Lever("country", "record_keeping_programme", "raise")), ("countries",),
@@ -195,7 +201,7 @@ def check_targets(iv: Intervention, scenario: Scenario, file: str, path: str) ->
                 raise InputError(file, f"{path}.targets.{k}[{j}]",
                                  f"refers to undefined {k[:-1] if k != 'countries' else 'country'}"
                                  f" '{ident}'{did_you_mean(ident, known[k])}")
-    if iv.type == "stockpile_security" and iv.targets.countries:
+    if iv.type in ("stockpile_security", "ammunition_security") and iv.targets.countries:
         for j, cid in enumerate(iv.targets.countries):
             c = next(c for c in scenario.countries if c.id == cid)
             if not any(sp.owner != "civilian_licensed" for sp in c.stockpiles):

@@ -165,6 +165,11 @@ class Controls:
     pssm: float = probability(0.0, "National PSSM programme: raises every state stockpile's "
                               "effective security to 1-(1-security)(1-pssm).", "001 ¶35-39",
                               assumption=True)
+    ammunition_pssm: float = probability(
+        0.0, "National ammunition management programme (IATG): scales every leak rate of "
+        "the ammunition in state stockpiles by (1 - ammunition_pssm); weapons are not "
+        "affected.", "001 ¶35 (stockpiles a principal source of illicit ammunition), ¶40",
+        assumption=True)
     marking_programme: float = probability(
         0.0, "Share of unmarked state-held weapons marked per year.", "000 ¶59; 004 ¶30",
         assumption=True)
@@ -393,6 +398,14 @@ class MarketBehaviour:
         "(delivered, counting against their demand) instead of local illicit sellers.",
         source="000 ¶6 (battlefield or other violent capture); 001 ¶11 (handouts to armed "
         "groups)")
+    rounds_per_weapon_year: float = param(
+        0.0, "Rounds of ammunition these end users fire per weapon held per year; a weapon "
+        "without ammunition is not used, so only the share of weapons their rounds can "
+        "supply counts towards harm (flowsim.model.ammunition). 0 = ammunition is not used "
+        "up and never limits use. No seed gives a rate: set it from national data.",
+        lo=0, hi=1e6,
+        source="001 ¶10-11 (weapons and their ammunition), ¶35; 004 ¶12 (illicit "
+        "ammunition flows)", assumption=True)
 
 
 @dataclass(kw_only=True)

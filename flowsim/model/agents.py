@@ -77,6 +77,7 @@ class StockpileAgent(Agent):
         self.index = index
         self.security = spec.security
         self.security_boost = 0.0          # set by stockpile_security interventions
+        self.ammunition_security_boost = 0.0   # ammunition_security interventions
         self.trace_boost = 0.0             # response to traces, bounded and fading
         self.audits_per_year = spec.audits_per_year
         h = np.zeros((4, 2, 2), dtype=np.int64)

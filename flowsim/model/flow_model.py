@@ -13,11 +13,13 @@ One step (a week, month, quarter or year, as the scenario says):
 7. regulators seize inland and collect from end users, then what came into the
    authorities' hands is recorded, marked, traced, destroyed or left with no action
    (000 ¶32; :mod:`flowsim.model.disposition`);
-8. markets update prices; the step's flows are logged and stocks collected.
+8. end users fire ammunition (:mod:`flowsim.model.ammunition`, when the scenario sets
+   rounds per weapon-year);
+9. markets update prices; the step's flows are logged and stocks collected.
 
 Bookkeeping is exact: for every category, at every step,
 ``stockpiles + black market + traffickers + in transit + seized + end users + destroyed
-= initial + produced`` (:meth:`FlowModel.conservation`).
+= initial + produced - rounds fired`` (:meth:`FlowModel.conservation`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from flowsim.model.agents import (
     TraffickerAgent,
     draw_cells,
 )
+from flowsim.model.ammunition import AmmunitionUse
 from flowsim.model.disposition import Disposition
 from flowsim.model.leakage import Leakage
 from flowsim.model.ledger import Ledger
@@ -79,6 +82,7 @@ class FlowModel(Model):
         self.produced = np.zeros(4, dtype=np.int64)
         self.seized = np.zeros(4, dtype=np.int64)
         self.destroyed = np.zeros(4, dtype=np.int64)
+        self.consumed = np.zeros(4, dtype=np.int64)      # rounds fired (ammunition in use)
         self.mobile_extra = np.zeros(self.network.n)
         self.inland_rate = [0.0] * n_c        # per-step inland policing, by country
         self.trace_fade = 0.5 ** (1.0 / scenario.behaviour.trace_response_half_life)
@@ -92,6 +96,7 @@ class FlowModel(Model):
                                 for m in c.markets)]
         self.markets_in = [[m for m in self.market_list if m.country == ci] for ci in range(n_c)]
         self.leakage.bind_captors(self.markets_in)
+        self.ammunition = AmmunitionUse(self)
         self.borders = [BorderAgent(self, self.network.crossings[self.network.crossing[d]][1], d)
                         for d in range(self.network.n)]
         self.regulator_list = [RegulatorAgent(self, ci) for ci in range(n_c)]
@@ -202,6 +207,8 @@ class FlowModel(Model):
         self.traffickers.shuffle_do("step")
         self.regulators.do("police_and_collect")
         self.disposition.step()
+        if self.ammunition.active:
+            self.ammunition.step()
         self.markets.do("update_price")
         self._record_end_user_stock()
         self.ledger.end_step()
@@ -332,8 +339,9 @@ class FlowModel(Model):
         return out
 
     def conservation(self) -> tuple[np.ndarray, np.ndarray]:
-        """(sum over states, initial + produced), per category; equal when books balance."""
-        return self.stock_by_state().sum(axis=0), self.initial + self.produced
+        """(sum over states, initial + produced - rounds fired), per category; equal when
+        books balance."""
+        return self.stock_by_state().sum(axis=0), self.initial + self.produced - self.consumed
 
     def run(self, steps: int | None = None, progress=None) -> FlowModel:
         """Run ``steps`` steps (default: the scenario's), calling ``progress(1)`` after each."""

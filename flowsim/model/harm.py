@@ -1,7 +1,10 @@
 """Harm from illicit weapons in end users' hands: expected firearm deaths and injuries.
 
-Each step, the weapons (not ammunition) held by each market are counted as weapon-years by
-the market's kind (armed groups, criminal markets, civilian holdings); harm is weapon-years
+Each step, the weapons (not ammunition) held by each market and in use are counted as
+weapon-years by the market's kind (armed groups, criminal markets, civilian holdings). A
+weapon without ammunition is not used: when the scenario sets rounds per weapon-year, only
+the share of weapons the market's rounds can supply is in use (:mod:`flowsim.model.ammunition`;
+001 ¶10, ¶35); otherwise all are. Harm is weapon-years
 x the scenario's rates (``harm:`` block, :mod:`flowsim.inputs.harm`), split by the victims'
 sex and age group (000 ¶31, ¶113; 002 ¶26-27, ¶70). Harm is an expected value computed from
 holdings, with no random draws, so tracking it never changes a run's numbers.
@@ -15,7 +18,7 @@ from flowsim.model.lots import AMMUNITION
 
 
 class HarmTracker:
-    """Weapon-years held by end users of each kind, accumulated step by step.
+    """Weapon-years in use by end users of each kind, accumulated step by step.
 
     Call :meth:`observe` after every step (``model.run(progress=...)`` does it)."""
 
@@ -26,7 +29,7 @@ class HarmTracker:
 
     def observe(self, _n: int = 1) -> None:
         for market in self.model.market_list:
-            held = sum(market.holdings.totals[:AMMUNITION])
+            held = sum(market.holdings.totals[:AMMUNITION]) * market.in_use
             self.weapon_years[market.spec.kind] += held * self._per_step
 
     def totals(self, harm: Harm | None = None) -> dict:

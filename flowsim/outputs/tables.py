@@ -7,7 +7,9 @@ Tables (one row per observation; a missing row means zero). Schema, by file:
                    (left the country with a trafficker), seized_border, seized_inland,
                    delivered (to end users), collected, destroyed, reexported (weapons
                    diverted by unauthorized re-export arriving at the third State's illicit
-                   sellers; their ``diverted`` row is in the importing country). mechanism:
+                   sellers; their ``diverted`` row is in the importing country), consumed
+                   (rounds of ammunition fired by end users, when the scenario sets
+                   ``behaviour.<kind>.rounds_per_weapon_year``; they leave the stocks). mechanism:
                    the diversion mechanism of the weapons (``none`` for legal
                    production/transfers; ``pre_existing`` for end users' starting holdings).
 ``stocks.csv``     step, state, category, count — weapons by holder state: stockpiles,

@@ -1,0 +1,144 @@
+"""Channels the seeds name (issue #23): ammunition in use (001 ¶10-11, ¶35; 004 ¶12) and
+gender that can change answers (000 ¶31; 002 ¶26-27).
+
+Each test shows its channel's effect in the documented direction and fails when the channel
+is switched off (rate 0, lever without effect, one victims' split for every kind)."""
+
+from __future__ import annotations
+
+import copy
+import types
+
+import numpy as np
+import pytest
+
+from flowsim.inputs.interventions import Intervention
+from flowsim.inputs.schema import build
+from flowsim.model.ammunition import category_factors
+from flowsim.model.flow_model import FlowModel
+from flowsim.model.harm import run_with_harm
+from flowsim.model.lots import AMMUNITION
+from tests.conftest import TEACHING, scenario, write_yaml
+
+
+# --- ammunition in use ------------------------------------------------------------------------
+def _armed_group_only(rounds: float, ammunition: int) -> dict:
+    """One country, one armed group holding 1,000 rifles and ``ammunition`` rounds; no
+    policing or collection, so nothing but firing changes its holdings."""
+    return {
+        "name": "ammo", "simulation": {"steps": 12, "step_length": "month", "seed": 3},
+        "behaviour": {"armed_group": {"rounds_per_weapon_year": rounds}},
+        "countries": [{"id": "A", "markets": [{
+            "id": "a-group", "kind": "armed_group",
+            "holdings": {"rifles": 1000, "ammunition": ammunition}}],
+            "controls": {"inland_policing": 0.0}}]}
+
+
+def _harm(data: dict, steps: int = 12):
+    model = FlowModel(scenario(data))
+    return model, run_with_harm(model, steps).totals()
+
+
+def test_end_users_without_ammunition_cause_no_harm():
+    _, dry = _harm(_armed_group_only(rounds=100, ammunition=0))
+    assert dry["weapon_years"]["armed_group"] == 0
+    assert sum(dry["deaths"]["armed_group"].values()) == 0
+    # switched off (ammunition not used up): the same weapons cause harm
+    _, off = _harm(_armed_group_only(rounds=0, ammunition=0))
+    assert off["weapon_years"]["armed_group"] == pytest.approx(1000)
+    assert sum(off["deaths"]["armed_group"].values()) > 0
+
+
+def test_ammunition_is_fired_and_limits_use_once_spent():
+    # 1,000 rifles x 100 rounds a year need 8,333 rounds a month; 50,000 rounds last six
+    # months, so the group uses its weapons for half the year
+    model, h = _harm(_armed_group_only(rounds=100, ammunition=50_000))
+    assert h["weapon_years"]["armed_group"] == pytest.approx(500, rel=1e-3)
+    assert model.consumed[AMMUNITION] == 50_000 - model.market_list[0].holdings.totals[
+        AMMUNITION]
+    assert model.consumed[AMMUNITION] >= 6 * 8333
+    fired = sum(n for _, _, f, _, k, n in model.ledger.flow_rows if f == "consumed")
+    assert fired == model.consumed[AMMUNITION]
+    held, made = model.conservation()
+    assert np.array_equal(held, made)
+
+
+def test_ammunition_use_keeps_books_balanced_in_a_full_scenario():
+    data = copy.deepcopy(TEACHING)
+    data["behaviour"].update(armed_group={"rounds_per_weapon_year": 200},
+                             criminal_market={"rounds_per_weapon_year": 50})
+    model = FlowModel(scenario(data, steps=24))
+    for _ in range(24):
+        model.step()
+        held, made = model.conservation()
+        assert np.array_equal(held, made)
+    assert model.consumed[AMMUNITION] > 0
+    assert 0 <= min(m.in_use for m in model.market_list) <= 1
+
+
+def _ammunition_diverted(ivs: list, country: str = "EST", seeds=(1, 2, 3)) -> float:
+    out = []
+    for seed in seeds:
+        model = FlowModel(scenario(TEACHING, steps=24, seed=seed), interventions=ivs)
+        model.run()
+        ci = model.country_ids.index(country)
+        out.append(sum(n for _, c, f, _, k, n in model.ledger.flow_rows
+                       if c == ci and f == "diverted" and k == AMMUNITION))
+    return float(np.mean(out))
+
+
+def test_ammunition_security_lever_reduces_ammunition_leakage():
+    iv = build(Intervention, {"type": "ammunition_security", "targets": {"countries": ["EST"]},
+                              "strength": 0.9, "ramp_up": 0}, "<test>")
+    without, with_lever = _ammunition_diverted([]), _ammunition_diverted([iv])
+    assert without > 0
+    assert with_lever < 0.3 * without      # 1 - 0.9 of the rate, with room for chance
+
+
+def test_ammunition_security_scales_ammunition_rates_only():
+    class Stock:
+        def __init__(self, boost, national=0.0, owner="military"):
+            self.ammunition_security_boost = boost
+            self.controls = types.SimpleNamespace(ammunition_pssm=national)
+            self.spec = types.SimpleNamespace(owner=owner)
+
+    factors = np.array([1.0, 1.0, 0.5, 1.5])
+    assert np.array_equal(category_factors([Stock(0.0), Stock(0.0)], factors), factors[None])
+    out = category_factors([Stock(0.0), Stock(0.8), Stock(0.5, 0.5),
+                            Stock(0.0, 0.5, "civilian_licensed")], factors)
+    assert np.array_equal(out[:, :AMMUNITION], np.tile(factors[:AMMUNITION], (4, 1)))
+    assert out[:, AMMUNITION].tolist() == pytest.approx([1.5, 0.3, 0.375, 1.5])
+
+
+def test_national_ammunition_programme_reduces_ammunition_leakage():
+    data = copy.deepcopy(TEACHING)
+    next(c for c in data["countries"] if c["id"] == "EST")["controls"]["ammunition_pssm"] = 0.9
+    base = _ammunition_diverted([])
+    out = []
+    for seed in (1, 2, 3):
+        model = FlowModel(scenario(data, steps=24, seed=seed)).run()
+        ci = model.country_ids.index("EST")
+        out.append(sum(n for _, c, f, _, k, n in model.ledger.flow_rows
+                       if c == ci and f == "diverted" and k == AMMUNITION))
+    assert np.mean(out) < 0.3 * base
+
+
+@pytest.mark.parametrize(("mutate", "path", "fragment"), [
+    (lambda d: d["behaviour"].update(armed_group={"rounds_per_weapon_year": -5}),
+     "behaviour.armed_group.rounds_per_weapon_year", "-5"),
+    (lambda d: d["behaviour"].update(civilian={"rounds_per_weapon_year": "many"}),
+     "behaviour.civilian.rounds_per_weapon_year", "many"),
+    (lambda d: d.update(interventions=[{"type": "ammunition_security",
+                                        "targets": {"countries": ["MER"]}}]),
+     "interventions[0].targets.countries[0]", "no state stockpile"),
+])
+def test_bad_ammunition_input_is_one_paragraph_error(tmp_path, run_cli, mutate, path,
+                                                     fragment):
+    data = copy.deepcopy(TEACHING)
+    mutate(data)
+    code, out, err = run_cli("run", write_yaml(tmp_path, data), "--out", tmp_path / "out",
+                             "--no-plots")
+    assert code == 2
+    assert path in err and fragment in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
