@@ -142,3 +142,61 @@ def test_bad_ammunition_input_is_one_paragraph_error(tmp_path, run_cli, mutate, 
     assert path in err and fragment in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+# --- gender that can change answers -----------------------------------------------------------
+def _holders(kind: str) -> dict:
+    """One country whose end users (of ``kind``) hold 1,000 rifles; a small group of the
+    other kind holds 100."""
+    other = "armed_group" if kind == "civilian" else "civilian"
+    return {"name": "gender", "simulation": {"steps": 12, "seed": 3},
+            "countries": [{"id": "A", "controls": {"inland_policing": 0.0}, "markets": [
+                {"id": "big", "kind": kind, "holdings": {"rifles": 1000}},
+                {"id": "small", "kind": other, "holdings": {"rifles": 100}}]}]}
+
+
+def _female_share(h: dict) -> float:
+    total = sum(v for o in ("deaths", "injuries") for k in h[o].values() for v in k.values())
+    female = sum(h[o][k][g] for o in ("deaths", "injuries") for k in h[o]
+                 for g in ("women", "girls"))
+    return female / total
+
+
+def test_civilian_holdings_give_a_higher_womens_share_of_harm_than_armed_groups():
+    _, civilian = _harm(_holders("civilian"))
+    _, armed = _harm(_holders("armed_group"))
+    assert _female_share(civilian) > _female_share(armed) + 0.03
+    # switched off (one victims' split for every kind): the shares are equal
+    same = {k: {"female_share": 0.13} for k in ("armed_group", "criminal_market", "civilian")}
+    flat = [_female_share(_harm(dict(_holders(k), harm=same))[1])
+            for k in ("civilian", "armed_group")]
+    assert flat[0] == pytest.approx(flat[1])
+
+
+def test_indicative_harms_are_counted_only_when_set_and_fall_mostly_on_women():
+    _, plain = _harm(_holders("civilian"))
+    assert sum(plain["sexual_violence"]["civilian"].values()) == 0
+    data = dict(_holders("civilian"), harm={"civilian": {
+        "sexual_violence_per_weapon_year": 0.01, "intimidation_per_weapon_year": 0.05}})
+    _, h = _harm(data)
+    sv = h["sexual_violence"]["civilian"]
+    assert sum(sv.values()) == pytest.approx(0.01 * h["weapon_years"]["civilian"])
+    assert (sv["women"] + sv["girls"]) / sum(sv.values()) == pytest.approx(0.9)
+    assert sum(h["intimidation"]["civilian"].values()) == pytest.approx(
+        0.05 * h["weapon_years"]["civilian"])
+
+
+@pytest.mark.parametrize(("harm", "path", "fragment"), [
+    ({"civilian": {"sexual_violence_per_weapon_year": -1}},
+     "harm.civilian.sexual_violence_per_weapon_year", "-1"),
+    ({"armed_group": {"indicative_female_share": 1.5}},
+     "harm.armed_group.indicative_female_share", "1.5"),
+    ({"civilian": {"setting": "home"}}, "harm.civilian.setting", "setting"),
+])
+def test_bad_gender_input_is_one_paragraph_error(tmp_path, run_cli, harm, path, fragment):
+    data = dict(copy.deepcopy(TEACHING), harm=harm)
+    code, out, err = run_cli("run", write_yaml(tmp_path, data), "--out", tmp_path / "out",
+                             "--no-plots")
+    assert code == 2
+    assert path in err and fragment in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
