@@ -200,3 +200,137 @@ def test_bad_gender_input_is_one_paragraph_error(tmp_path, run_cli, harm, path, 
     assert code == 2
     assert path in err and fragment in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+# --- embargoes ------------------------------------------------------------------------------
+def _embargoed(*embargoes: dict) -> dict:
+    data = copy.deepcopy(TEACHING)
+    data["embargoes"] = list(embargoes)
+    return data
+
+
+def _flow_by_step(model: FlowModel, flow: str, category: int | None = None) -> dict:
+    out: dict[int, int] = {}
+    for step, _, f, _, k, n in model.ledger.flow_rows:
+        if f == flow and (category is None or k == category):
+            out[step] = out.get(step, 0) + n
+    return out
+
+
+def test_embargo_stops_authorized_transfers_to_its_target_while_in_force():
+    # teaching: Norvalia's factory exports rifles and ammunition to Estria every month
+    model = FlowModel(scenario(_embargoed({"target": "EST", "start": 12, "end": 24}),
+                               steps=36)).run()
+    moved, blocked = _flow_by_step(model, "transferred"), _flow_by_step(model, "embargo_blocked")
+    assert not any(moved.get(s) for s in range(13, 25))
+    assert sum(moved.get(s, 0) for s in range(1, 13)) > 0
+    assert sum(moved.get(s, 0) for s in range(25, 37)) > 0
+    assert sum(blocked.values()) > 0 and set(blocked) <= set(range(13, 25))
+    # switched off: the same months see transfers
+    free = FlowModel(scenario(TEACHING, steps=36)).run()
+    assert sum(_flow_by_step(free, "transferred").get(s, 0) for s in range(13, 25)) > 0
+
+
+def test_embargo_covers_only_its_categories():
+    model = FlowModel(scenario(_embargoed({"target": "EST", "categories": ["ammunition"]}),
+                               steps=12)).run()
+    assert sum(_flow_by_step(model, "transferred", AMMUNITION).values()) == 0
+    assert sum(_flow_by_step(model, "transferred", 1).values()) > 0          # rifles
+
+
+def test_embargo_raises_the_cost_and_risk_of_illicit_supply_to_its_target():
+    model = FlowModel(scenario(_embargoed({"target": "MER", "start": 2, "end": 4,
+                                           "cost_increase": 1.5, "extra_inspection": 0.1}),
+                               steps=6))
+    mer = model.country_ids.index("MER")
+    into = [d for d in range(model.network.n) if int(model.network.dst[d]) == mer]
+    other = [d for d in range(model.network.n) if int(model.network.dst[d]) != mer]
+    base = list(model.network.travel_cost)
+    mode = model.scenario.behaviour.ant
+    before = [model.borders[d].catch_probabilities(mode)[0] for d in into]
+    for step in range(1, 7):
+        model.step()
+        on = 2 < step <= 4
+        for d in into:
+            assert model.network.travel_cost[d] == pytest.approx(base[d] * (2.5 if on else 1))
+        assert [model.network.travel_cost[d] for d in other] == [base[d] for d in other]
+        if on:
+            now = [model.borders[d].catch_probabilities(mode)[0] for d in into]
+            assert all(n >= min(1.0, b + 0.1) - 1e-12 for n, b in zip(now, before,
+                                                                     strict=True))
+    breaches = _flow_by_step(model, "embargo_breach")
+    assert breaches and set(breaches) <= {3, 4}
+
+
+def _detected_share(ivs: list, seeds=(1, 2, 3)) -> float:
+    caught = passed = 0
+    for seed in seeds:
+        model = FlowModel(scenario(_embargoed({"target": "MER"}), steps=36, seed=seed),
+                          interventions=ivs).run()
+        caught += sum(_flow_by_step(model, "embargo_breach_seized").values())
+        passed += sum(_flow_by_step(model, "embargo_breach").values())
+    return caught / (caught + passed)
+
+
+def test_embargo_monitoring_detects_more_breaches():
+    iv = build(Intervention, {"type": "embargo_monitoring", "targets": {"countries": ["MER"]},
+                              "strength": 0.3, "ramp_up": 0}, "<test>")
+    assert _detected_share([iv]) > 1.3 * _detected_share([])
+
+
+@pytest.mark.parametrize(("embargo", "path", "fragment"), [
+    ({"target": "MERR"}, "embargoes[0].target", "did you mean 'MER'"),
+    ({"target": "MER", "categories": ["rockets"]}, "embargoes[0].categories[0]", "rockets"),
+    ({"target": "MER", "start": 10, "end": 5}, "embargoes[0].end", "after start"),
+    ({"target": "MER", "cost_increase": -1}, "embargoes[0].cost_increase", "-1"),
+    ({"target": "MER", "extra_inspection": 2}, "embargoes[0].extra_inspection", "2"),
+    ({"start": 3}, "embargoes[0].target", "target"),
+])
+def test_bad_embargo_is_one_paragraph_error(tmp_path, run_cli, embargo, path, fragment):
+    code, out, err = run_cli("run", write_yaml(tmp_path, _embargoed(embargo)), "--out",
+                             tmp_path / "out", "--no-plots")
+    assert code == 2
+    assert path in err and fragment in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_embargo_monitoring_of_a_country_under_no_embargo_is_refused(tmp_path, run_cli):
+    data = _embargoed({"target": "MER"})
+    data["interventions"] = [{"type": "embargo_monitoring", "targets": {"countries": ["TRA"]}}]
+    code, _, err = run_cli("validate", write_yaml(tmp_path, data))
+    assert code == 2 and "interventions[0].targets.countries[0]" in err
+    assert "under no embargo" in err
+
+
+# --- workshop exercise 4: its "what to observe" claim, over ten seeds ---------------------------
+def exercise_runs(key: str, seed: int, steps: int) -> tuple[FlowModel, FlowModel]:
+    """(participant's run, baseline) of a guided exercise as the app builds them, run for
+    ``steps`` steps (reusable by a general exercise-claims test)."""
+    from flowsim.app.exercises import BY_KEY
+    from flowsim.app.session import Setup, participant_scenario, shipped_scenarios
+
+    ex = BY_KEY[key]
+    setup = Setup.from_file(shipped_scenarios()[ex.scenario])
+    setup.use_exercise(ex)
+    run = FlowModel(participant_scenario(setup), seed=seed,
+                    interventions=list(setup.programme)).run(steps)
+    return run, FlowModel(setup.scenario, seed=seed).run(steps)
+
+
+def test_embargo_exercise_claim_holds_over_seeds():
+    """docs/workshop.md exercise 4 (EMBARGO_OBSERVE): Delivered stays below the baseline's,
+    with breaches seized at Meridia's crossings."""
+    from flowsim.app.exercises import EMBARGO_OBSERVE
+    from flowsim.app.session import counters
+
+    assert "Delivered stays below the baseline's" in EMBARGO_OBSERVE
+    below, gaps = 0, []
+    for seed in range(1, 11):
+        run, base = exercise_runs("4", seed, 60)
+        assert run.scenario.embargoes and not base.scenario.embargoes
+        assert sum(_flow_by_step(run, "embargo_breach_seized").values()) > 0
+        ours, theirs = counters(run)["delivered"], counters(base)["delivered"]
+        below += ours < theirs
+        gaps.append(1 - ours / theirs)
+    assert below >= 9 and np.mean(gaps) > 0.02

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from flowsim.errors import InputError
+from flowsim.inputs.embargoes import Embargo
 from flowsim.inputs.interventions import TYPES, Intervention, parse_interventions
 from flowsim.inputs.scenario import load_scenario
 from flowsim.model.flow_model import FlowModel
@@ -47,8 +49,8 @@ def write_experiment(tmp_path, data=None, name="exp.yaml"):
     return path
 
 
-def one(data: dict) -> Intervention:
-    (iv,) = parse_interventions([data], TEACHING, "<test>", "interventions")
+def one(data: dict, scenario=None) -> Intervention:
+    (iv,) = parse_interventions([data], scenario or TEACHING, "<test>", "interventions")
     return iv
 
 
@@ -81,8 +83,12 @@ def test_every_intervention_type_moves_its_parameters_in_the_documented_directio
     crossing_level = "countries" not in TYPES[kind].targets or kind in (
         "border_inspection", "anti_corruption")
     targets = {"borders": ["est-tra"]} if crossing_level else {"countries": ["EST"]}
-    iv = one({"type": kind, "targets": targets, "strength": 0.5, "ramp_up": 0})
-    model = FlowModel(TEACHING, interventions=[iv])
+    base = TEACHING
+    if kind == "embargo_monitoring":            # monitors an embargo: put EST under one
+        base = copy.deepcopy(TEACHING)
+        base.embargoes = [Embargo(target="EST")]
+    iv = one({"type": kind, "targets": targets, "strength": 0.5, "ramp_up": 0}, base)
+    model = FlowModel(base, interventions=[iv])
     model.step()
     (bound,) = model.schedule.bindings
     assert {name for _, name, _, _ in bound} == {lv.name for lv in TYPES[kind].levers}

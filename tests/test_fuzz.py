@@ -38,8 +38,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flowsim.cli import main
+from flowsim.inputs.embargoes import Embargo
 from flowsim.inputs.interventions import TYPES, Intervention
 from flowsim.inputs.scenario import (
+    CATEGORIES,
     Border,
     Country,
     Crossing,
@@ -49,7 +51,7 @@ from flowsim.inputs.scenario import (
     TraffickerGroup,
     Transfer,
 )
-from flowsim.inputs.schema import NUMBER_MAX, REQUIRED, upper_bound
+from flowsim.inputs.schema import MAX_STEPS, NUMBER_MAX, REQUIRED, upper_bound
 from flowsim.model.flow_model import FlowModel
 
 OUTPUTS = ("flows.csv", "stocks.csv", "seizures.csv", "borders.csv", "tracing.csv",
@@ -186,6 +188,15 @@ def valid_scenarios(draw, max_countries: int = 8) -> dict:
             if not _has_state_stockpile(dest) or draw(st.booleans()):
                 t["to_stockpile"] = draw(st.sampled_from(dest["stockpiles"]))["id"]
             data["transfers"].append(t)
+    data["embargoes"] = []
+    for e in draw(st.lists(fields_of(Embargo, skip=frozenset({"target", "end"})),
+                           max_size=2)):
+        e["target"] = draw(st.sampled_from(ids))
+        e["categories"] = draw(st.lists(st.sampled_from(CATEGORIES), unique=True))
+        start = e.get("start", 0)
+        if start < MAX_STEPS and draw(st.booleans()):
+            e["end"] = start + draw(st.integers(1, min(MAX_STEPS_RUN, MAX_STEPS - start)))
+        data["embargoes"].append(e)
     data["interventions"] = draw(st.lists(interventions(data), max_size=3))
     sim = data.setdefault("simulation", {})
     sim["steps"] = draw(st.integers(1, MAX_STEPS_RUN))
@@ -200,11 +211,14 @@ def interventions(draw, data: dict) -> dict:
              "borders": [b["id"] for b in data["borders"]],
              "crossings": [x["id"] for b in data["borders"] for x in b["crossings"]]}
     secure = [c["id"] for c in data["countries"] if _has_state_stockpile(c)]
+    embargoed = sorted({e["target"] for e in data.get("embargoes", [])})
     choices = []
     for name, kind in TYPES.items():
         for target in kind.targets:
             pool = secure if target == "countries" and name in (
                 "stockpile_security", "ammunition_security") else known[target]
+            if (name, target) == ("embargo_monitoring", "countries"):
+                pool = embargoed
             if pool:
                 choices.append((name, target, pool))
     if not choices:                 # no country can be targeted: one country, nothing else
@@ -331,6 +345,7 @@ def _dangling_reference(draw, data: dict) -> str | None:
     refs += [("borders", i, "between", k) for i in range(len(data["borders"])) for k in (0, 1)]
     refs += [("transfers", i, key) for i, t in enumerate(data["transfers"])
              for key in ("from_stockpile", "to_country", "to_stockpile") if key in t]
+    refs += [("embargoes", i, "target") for i in range(len(data.get("embargoes", [])))]
     refs += [("interventions", i, "targets", kind, j)
              for i, iv in enumerate(data["interventions"])
              for kind, listed in iv["targets"].items() for j in range(len(listed))]

@@ -51,6 +51,7 @@ COUNTRY_LEVERS = (
     Lever("country", "licensing", "Civilian licensing"),
     Lever("country", "inland_policing", "Inland policing"),
     Lever("country", "mobile_inspection", "Mobile inspection", hi=1.0),
+    Lever("country", "embargo_monitoring", "Embargo monitoring (if under embargo)"),
 )
 CROSSING_LEVERS = (
     Lever("crossing", "inspection_rate", "Inspection rate"),

@@ -93,6 +93,12 @@ TYPES: dict[str, InterventionType] = {
     "training": InterventionType(
         (Lever("country", "training", "raise"),), ("countries",),
         "001 part C; 002", "Training of officials (detection and tracing)."),
+    "embargo_monitoring": InterventionType(
+        (Lever("country", "embargo_monitoring", "add"),), ("countries",),
+        "000 ¶28-29", "Monitoring of an arms embargo on the targeted countries (a panel of "
+        "experts, cargo inspections): strength is the inspection rate added at full effect "
+        "at every crossing into them while the embargo is in force, so more breaches are "
+        "detected and seized."),
     "inland_policing": InterventionType(
         (Lever("country", "inland_policing", "raise"),), ("countries",),
         "000 ¶34, ¶56-58; 004 ¶25", "Police capacity against illicit possession and "
@@ -201,6 +207,13 @@ def check_targets(iv: Intervention, scenario: Scenario, file: str, path: str) ->
                 raise InputError(file, f"{path}.targets.{k}[{j}]",
                                  f"refers to undefined {k[:-1] if k != 'countries' else 'country'}"
                                  f" '{ident}'{did_you_mean(ident, known[k])}")
+    if iv.type == "embargo_monitoring":
+        embargoed = {e.target for e in scenario.embargoes}
+        for j, cid in enumerate(iv.targets.countries):
+            if cid not in embargoed:
+                raise InputError(file, f"{path}.targets.countries[{j}]",
+                                 f"country '{cid}' is under no embargo (embargoes:) to "
+                                 "monitor")
     if iv.type in ("stockpile_security", "ammunition_security") and iv.targets.countries:
         for j, cid in enumerate(iv.targets.countries):
             c = next(c for c in scenario.countries if c.id == cid)

@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 
 from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.embargoes import Embargo, check_embargoes
 from flowsim.inputs.harm import Harm
 from flowsim.inputs.interventions import Intervention, check_targets
 from flowsim.inputs.schema import (
@@ -169,6 +170,12 @@ class Controls:
         0.0, "National ammunition management programme (IATG): scales every leak rate of "
         "the ammunition in state stockpiles by (1 - ammunition_pssm); weapons are not "
         "affected.", "001 ¶35 (stockpiles a principal source of illicit ammunition), ¶40",
+        assumption=True)
+    embargo_monitoring: float = param(
+        0.0, "Inspection rate added at every crossing into this country while an arms "
+        "embargo on it is in force (a panel of experts, cargo inspections; see embargoes), "
+        "on top of the embargo's own extra_inspection.", lo=0, hi=1,
+        source="000 ¶28 (information-sharing on possible embargo violations)",
         assumption=True)
     marking_programme: float = probability(
         0.0, "Share of unmarked state-held weapons marked per year.", "000 ¶59; 004 ¶30",
@@ -513,6 +520,10 @@ class Scenario:
     borders: list[Border] = param(factory=list, doc="Borders (network edges).")
     traffickers: list[TraffickerGroup] = param(factory=list, doc="Trafficker groups.")
     transfers: list[Transfer] = param(factory=list, doc="Authorized transfers.")
+    embargoes: list[Embargo] = param(
+        factory=list, doc="Arms embargoes on countries: authorized transfers to the target "
+        "stop, illicit supply to it costs more and is riskier, breaches are recorded "
+        "(000 ¶9, ¶13, ¶28-29; flowsim/inputs/embargoes.py).")
     mechanisms: Mechanisms = param(factory=Mechanisms, doc="Diversion base rates.")
     behaviour: Behaviour = param(factory=Behaviour, doc="Behaviour parameters.")
     interventions: list[Intervention] = param(
@@ -622,6 +633,7 @@ def check_references(s: Scenario, file: str) -> None:
                              "has no state stockpile to receive the transfer; add one or set "
                              "to_stockpile")
     _check_reachable_demand(s, file)
+    check_embargoes(s, file)
     for i, iv in enumerate(s.interventions):
         check_targets(iv, s, file, f"interventions[{i}]")
 

@@ -2,11 +2,14 @@
 
 One step (a week, month, quarter or year, as the scenario says):
 
-1. regulators allocate mobile inspection across their entry crossings by perceived risk;
+1. arms embargoes in force set cost and inspection at crossings into their targets
+   (:mod:`flowsim.model.embargoes`); regulators allocate mobile inspection across their
+   entry crossings by perceived risk;
 2. stockpiles produce, run marking/record-keeping programmes and destroy surplus; then
    all leak (one draw for all, :mod:`flowsim.model.leakage`);
 3. authorized transfers move weapons between stockpiles, some diverted on the way (end-user
    fraud into the importer's illicit market, unauthorized re-export on to a third State);
+   none of the categories an embargo in force covers go to its target;
 4. illicit production (craft, conversion/reactivation, 3D printing) adds weapons;
 5. markets buy from local illicit sellers;
 6. traffickers (in random order) buy, plan, cross one border, sell;
@@ -43,6 +46,7 @@ from flowsim.model.agents import (
 )
 from flowsim.model.ammunition import AmmunitionUse
 from flowsim.model.disposition import Disposition
+from flowsim.model.embargoes import Embargoes
 from flowsim.model.leakage import Leakage
 from flowsim.model.ledger import Ledger
 from flowsim.model.lots import NO_STOCKPILE, LotBook, LotKey
@@ -100,6 +104,7 @@ class FlowModel(Model):
         self.borders = [BorderAgent(self, self.network.crossings[self.network.crossing[d]][1], d)
                         for d in range(self.network.n)]
         self.regulator_list = [RegulatorAgent(self, ci) for ci in range(n_c)]
+        self.embargoes = Embargoes(self)
         self.disposition = Disposition(self)
         index = scenario.country_index()
         self.trafficker_list: list[TraffickerAgent] = []
@@ -196,6 +201,8 @@ class FlowModel(Model):
         self.ledger.step = self.steps
         self._snapshot = None
         self.before_step()
+        if self.embargoes.active:
+            self.embargoes.step()
         self.inland_rate = self.sim.per_step_probability(
             np.array([c.inland_policing for c in self.controls])).tolist()
         self.regulators.do("allocate_inspection")
@@ -233,13 +240,14 @@ class FlowModel(Model):
         (000 ¶6, ¶50-53; 004 ¶26)."""
         m, rng = self.scenario.mechanisms, self.rng
         binomial = rng.binomial
+        embargoes = self.embargoes if self.embargoes.active else None
         for src, dest, rate, third in self._transfers:
             exporter = self.controls[src.country]
             p_fraud = m.transfer_fraud * (1 - exporter.end_user_verification)
             p_reexport = m.reexport * (1 - exporter.post_shipment_checks)
             market = self.black_market[dest.country]
             for k, n in enumerate(rng.poisson(rate).tolist()):
-                if not n:
+                if not n or (embargoes and embargoes.blocks(dest.country, k, n)):
                     continue
                 cells = draw_cells(src.holdings[k], n, rng)       # [marked, recorded], flat
                 src.holdings[k] -= np.array(cells, dtype=np.int64).reshape(2, 2)

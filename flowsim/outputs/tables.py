@@ -9,7 +9,11 @@ Tables (one row per observation; a missing row means zero). Schema, by file:
                    diverted by unauthorized re-export arriving at the third State's illicit
                    sellers; their ``diverted`` row is in the importing country), consumed
                    (rounds of ammunition fired by end users, when the scenario sets
-                   ``behaviour.<kind>.rounds_per_weapon_year``; they leave the stocks). mechanism:
+                   ``behaviour.<kind>.rounds_per_weapon_year``; they leave the stocks),
+                   embargo_blocked (authorized transfers to an embargoed country not
+                   shipped), embargo_breach (covered weapons trafficked into an embargoed
+                   country that got through its crossings) and embargo_breach_seized (seized
+                   there: detected breaches). mechanism:
                    the diversion mechanism of the weapons (``none`` for legal
                    production/transfers; ``pre_existing`` for end users' starting holdings).
 ``stocks.csv``     step, state, category, count — weapons by holder state: stockpiles,
