@@ -18,6 +18,7 @@ from flowsim.model.ammunition import category_factors
 from flowsim.model.flow_model import FlowModel
 from flowsim.model.harm import run_with_harm
 from flowsim.model.lots import AMMUNITION
+from flowsim.model.online import ASSEMBLED
 from tests.conftest import TEACHING, scenario, write_yaml
 
 
@@ -334,3 +335,141 @@ def test_embargo_exercise_claim_holds_over_seeds():
         below += ours < theirs
         gaps.append(1 - ours / theirs)
     assert below >= 9 and np.mean(gaps) > 0.02
+
+
+# --- online trade and parts --------------------------------------------------------------------
+def _online(**channel) -> dict:
+    """Teaching plus one online channel from Norvalia to Meridia's cartels; Meridia's postal
+    policing off unless set, so what is posted arrives."""
+    data = copy.deepcopy(TEACHING)
+    data["online"] = [{"id": "dark", "from_country": "NOR", "to_market": "mer-cartels",
+                       **channel}]
+    mer = next(c for c in data["countries"] if c["id"] == "MER")
+    mer["controls"]["postal_cyber_policing"] = 0.0
+    return data
+
+
+def _assembled_held(model: FlowModel) -> tuple[int, int]:
+    """(weapons assembled from parts held by Meridia's cartels, of which marked)."""
+    market = next(m for m in model.market_list if m.spec.id == "mer-cartels")
+    lots = [(key, n) for key, n in market.holdings if key.mechanism == ASSEMBLED]
+    return sum(n for _, n in lots), sum(n for key, n in lots if key.marked and key.recorded)
+
+
+def _flow_total(model: FlowModel, flow: str) -> int:
+    return sum(_flow_by_step(model, flow).values())
+
+
+def test_parts_shipped_are_assembled_into_weapons_at_destination():
+    # no postal policing, capacity far above what is shipped, every kit works: each kit
+    # posted becomes one unmarked, unrecorded weapon delivered to the buyers (Meridia's
+    # inland policing and collection may take some of them afterwards: held <= made)
+    data = _online(parts_kits_per_year={"handguns": 240}, assembly_capacity=1e6,
+                   assembly_yield=1.0)
+    model = FlowModel(scenario(data, steps=12)).run()
+    shipped = _flow_total(model, "parts_shipped")
+    assert shipped > 100
+    assert _flow_total(model, "parts_assembled") == shipped
+    made = sum(n for _, _, f, m, _, n in model.ledger.flow_rows
+               if f == "produced" and m == ASSEMBLED)
+    assert made == shipped
+    held, marked = _assembled_held(model)
+    assert 0 < held <= made and marked == 0
+    held_now, made_now = model.conservation()
+    assert np.array_equal(held_now, made_now)
+    # switched off (no kits): nothing is assembled
+    off = FlowModel(scenario(_online(), steps=12)).run()
+    assert _flow_total(off, "parts_assembled") == 0 and _assembled_held(off)[0] == 0
+
+
+def test_assembly_is_limited_by_capacity_and_yield():
+    data = _online(parts_kits_per_year={"handguns": 600}, assembly_capacity=120,
+                   assembly_yield=0.5)
+    model = FlowModel(scenario(data, steps=24)).run()
+    assert _flow_total(model, "parts_assembled") == 240          # 10 a month for 24 months
+    made = sum(n for _, _, f, m, _, n in model.ledger.flow_rows
+               if f == "produced" and m == ASSEMBLED)
+    assert 80 < made < 160                                       # about half of 240
+
+
+def test_parts_marking_makes_assembled_weapons_traceable():
+    data = _online(parts_kits_per_year={"handguns": 240}, assembly_capacity=1e6)
+    next(c for c in data["countries"] if c["id"] == "NOR")["controls"]["parts_marking"] = 1.0
+    model = FlowModel(scenario(data, steps=12)).run()
+    held, marked = _assembled_held(model)
+    assert held > 0 and marked == held
+
+
+def test_postal_and_cyber_policing_seizes_parcels():
+    def seized_share(ivs, seeds=(1, 2, 3)):
+        seized = shipped = 0
+        for seed in seeds:
+            data = _online(parts_kits_per_year={"handguns": 240},
+                           weapons_per_year={"handguns": 120})
+            model = FlowModel(scenario(data, steps=12, seed=seed), interventions=ivs).run()
+            seized += _flow_total(model, "parts_seized")
+            shipped += _flow_total(model, "parts_shipped")
+        return seized / shipped, model
+
+    iv = build(Intervention, {"type": "postal_cyber_policing", "strength": 0.5, "ramp_up": 0,
+                              "targets": {"countries": ["MER"]}}, "<test>")
+    none, _ = seized_share([])
+    policed, model = seized_share([iv])
+    assert none == 0 and 0.35 < policed < 0.65
+    assert any(r[2] == "postal" for r in model.ledger.seizure_rows)   # whole weapons too
+
+
+def test_whole_weapons_sold_online_come_from_the_sellers_black_market():
+    data = _online(weapons_per_year={"handguns": 1200})
+    model = FlowModel(scenario(data, steps=12))
+    nor = model.country_ids.index("NOR")
+    for _ in range(12):
+        model.step()
+        held, made = model.conservation()
+        assert np.array_equal(held, made)
+    market = next(m for m in model.market_list if m.spec.id == "mer-cartels")
+    from_nor = sum(n for key, n in market.holdings if key.origin_country == nor
+                   and key.category == 0)
+    base = FlowModel(scenario(_online(), steps=12)).run()
+    market0 = next(m for m in base.market_list if m.spec.id == "mer-cartels")
+    assert from_nor > sum(n for key, n in market0.holdings if key.origin_country == nor
+                          and key.category == 0)
+
+
+@pytest.mark.parametrize(("channel", "path", "fragment"), [
+    ({"to_market": "mer-insurgents"}, "online[0].to_market", "kind armed_group"),
+    ({"to_market": "nor-nobody"}, "online[0].to_market", "undefined market"),
+    ({"from_country": "MER"}, "online[0].to_market", "sellers' country"),
+    ({"from_country": "ATLANTIS"}, "online[0].from_country", "undefined country"),
+    ({"parts_kits_per_year": {"ammunition": 5}}, "online[0].parts_kits_per_year.ammunition",
+     "not ammunition"),
+    ({"assembly_yield": 2}, "online[0].assembly_yield", "2"),
+    ({"assembly_capacity": -3}, "online[0].assembly_capacity", "-3"),
+])
+def test_bad_online_channel_is_one_paragraph_error(tmp_path, run_cli, channel, path,
+                                                   fragment):
+    code, out, err = run_cli("run", write_yaml(tmp_path, _online(**channel)), "--out",
+                             tmp_path / "out", "--no-plots")
+    assert code == 2
+    assert path in err and fragment in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_duplicate_online_channel_id_is_refused(tmp_path, run_cli):
+    data = _online()
+    data["online"].append(dict(data["online"][0]))
+    code, _, err = run_cli("validate", write_yaml(tmp_path, data))
+    assert code == 2 and "online[1].id" in err and "duplicate" in err
+
+
+def test_parts_are_their_own_flow_in_the_outputs(tmp_path):
+    from flowsim.outputs.run import run_scenario
+
+    data = _online(parts_kits_per_year={"rifles": 120})
+    result = run_scenario(scenario(data, steps=6), out=tmp_path / "out", plots=False)
+    flows = result.tables["flows"]
+    parts = flows[flows["flow"].str.startswith("parts_")]
+    assert set(parts["flow"]) >= {"parts_shipped", "parts_assembled"}
+    assert set(parts["mechanism"]) == {"assembled"} and set(parts["category"]) == {"rifles"}
+    on_disk = (tmp_path / "out" / "flows.csv").read_text()
+    assert "parts_shipped" in on_disk

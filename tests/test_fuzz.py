@@ -43,9 +43,11 @@ from flowsim.inputs.interventions import TYPES, Intervention
 from flowsim.inputs.scenario import (
     CATEGORIES,
     Border,
+    CategoryRates,
     Country,
     Crossing,
     Market,
+    OnlineTrade,
     Scenario,
     Stockpile,
     TraffickerGroup,
@@ -197,6 +199,19 @@ def valid_scenarios(draw, max_countries: int = 8) -> dict:
         if start < MAX_STEPS and draw(st.booleans()):
             e["end"] = start + draw(st.integers(1, min(MAX_STEPS_RUN, MAX_STEPS - start)))
         data["embargoes"].append(e)
+    buyers = [(c["id"], m["id"]) for c in countries for m in c["markets"]
+              if m.get("kind", "criminal_market") in ("civilian", "criminal_market")]
+    data["online"] = []
+    for k, o in enumerate(draw(st.lists(fields_of(OnlineTrade, skip=frozenset(
+            {"id", "from_country", "to_market", "parts_kits_per_year"})), max_size=2))):
+        sellers_buyers = [(a, m) for a in ids for c, m in buyers if a != c]
+        if not sellers_buyers:
+            break
+        o["from_country"], o["to_market"] = draw(st.sampled_from(sellers_buyers))
+        o["id"] = f"o{k}"
+        o["parts_kits_per_year"] = draw(fields_of(CategoryRates, skip=frozenset(
+            {"ammunition"})))
+        data["online"].append(o)
     data["interventions"] = draw(st.lists(interventions(data), max_size=3))
     sim = data.setdefault("simulation", {})
     sim["steps"] = draw(st.integers(1, MAX_STEPS_RUN))
@@ -346,6 +361,8 @@ def _dangling_reference(draw, data: dict) -> str | None:
     refs += [("transfers", i, key) for i, t in enumerate(data["transfers"])
              for key in ("from_stockpile", "to_country", "to_stockpile") if key in t]
     refs += [("embargoes", i, "target") for i in range(len(data.get("embargoes", [])))]
+    refs += [("online", i, key) for i in range(len(data.get("online", [])))
+             for key in ("from_country", "to_market")]
     refs += [("interventions", i, "targets", kind, j)
              for i, iv in enumerate(data["interventions"])
              for kind, listed in iv["targets"].items() for j in range(len(listed))]

@@ -52,6 +52,8 @@ COUNTRY_LEVERS = (
     Lever("country", "inland_policing", "Inland policing"),
     Lever("country", "mobile_inspection", "Mobile inspection", hi=1.0),
     Lever("country", "embargo_monitoring", "Embargo monitoring (if under embargo)"),
+    Lever("country", "postal_cyber_policing", "Postal and cyber policing (online sales)"),
+    Lever("country", "parts_marking", "Marking of parts sold online"),
 )
 CROSSING_LEVERS = (
     Lever("crossing", "inspection_rate", "Inspection rate"),

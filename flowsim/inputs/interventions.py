@@ -99,6 +99,15 @@ TYPES: dict[str, InterventionType] = {
         "experts, cargo inspections): strength is the inspection rate added at full effect "
         "at every crossing into them while the embargo is in force, so more breaches are "
         "detected and seized."),
+    "postal_cyber_policing": InterventionType(
+        (Lever("country", "postal_cyber_policing", "raise"),), ("countries",),
+        "000 ¶58, ¶104; 004 ¶9", "Postal and cyber policing of online sales: raises the "
+        "probability that a parcel posted to buyers in the targeted countries is found."),
+    "parts_marking": InterventionType(
+        (Lever("country", "parts_marking", "raise"),), ("countries",), "004 ¶30",
+        "Marking and recording of essential components in the targeted countries: raises "
+        "the share of parts kits sold online from them that make marked, recorded "
+        "(traceable) weapons."),
     "inland_policing": InterventionType(
         (Lever("country", "inland_policing", "raise"),), ("countries",),
         "000 ¶34, ¶56-58; 004 ¶25", "Police capacity against illicit possession and "

@@ -24,6 +24,7 @@ from flowsim.errors import InputError, did_you_mean
 from flowsim.inputs.embargoes import Embargo, check_embargoes
 from flowsim.inputs.harm import Harm
 from flowsim.inputs.interventions import Intervention, check_targets
+from flowsim.inputs.online import check_online
 from flowsim.inputs.schema import (
     COUNT_MAX,
     MAX_STEPS,
@@ -176,6 +177,15 @@ class Controls:
         "embargo on it is in force (a panel of experts, cargo inspections; see embargoes), "
         "on top of the embargo's own extra_inspection.", lo=0, hi=1,
         source="000 ¶28 (information-sharing on possible embargo violations)",
+        assumption=True)
+    postal_cyber_policing: float = probability(
+        0.05, "Probability a parcel from online sales (a weapon or a kit of parts) posted to "
+        "buyers in this country is found and seized by postal and cyber policing.",
+        "000 ¶58 (postal shipments), ¶104; 004 ¶9", assumption=True)
+    parts_marking: float = probability(
+        0.0, "Share of the kits of parts sold online from this country whose essential "
+        "components are marked and recorded: weapons assembled from them are marked and "
+        "recorded (traceable).", "004 ¶30 (marking of essential components)",
         assumption=True)
     marking_programme: float = probability(
         0.0, "Share of unmarked state-held weapons marked per year.", "000 ¶59; 004 ¶30",
@@ -339,6 +349,36 @@ class Transfer:
         factory=list, doc="Third States that weapons diverted by unauthorized re-export go "
         "on to (their local illicit sellers); default: the importer's neighbours other than "
         "the exporter's country, else any other country.", source="000 ¶65; 004 ¶26")
+
+
+_ONLINE = "000 ¶26, ¶104; 004 ¶9; 003 'New trafficking challenges'"
+
+
+@dataclass(kw_only=True)
+class OnlineTrade:
+    """Online or darknet sales from one country to one end-user market, delivered by post
+    one item per parcel: whole weapons and kits of parts assembled at destination
+    (flowsim/inputs/online.py)."""
+
+    id: str = param(doc="Unique identifier of the channel.")
+    from_country: str = param(doc="Country the sellers post from.", source=_ONLINE)
+    to_market: str = param(doc="Market of the buyers (kind civilian or criminal_market) in "
+                           "another country.", source="000 ¶26")
+    weapons_per_year: CategoryRates = param(
+        factory=CategoryRates, doc="Whole weapons sold per year, taken from the sellers' "
+        "country's illicit sellers as far as they have them (the darknet as an enabler of "
+        "trade in weapons already on the black market, 000 ¶104); ammunition in rounds.",
+        source=_ONLINE)
+    parts_kits_per_year: CategoryRates = param(
+        factory=CategoryRates, doc="Kits of parts and components sold per year, by the "
+        "category of weapon each kit makes (not ammunition); they become weapons only when "
+        "assembled.", source="003 'New trafficking challenges'; 004 ¶30")
+    assembly_capacity: float = param(
+        100.0, "Kits the buyers can assemble per year; kits beyond it wait.", lo=0,
+        hi=1e9, source="003 (assembly of parts at destination)", assumption=True)
+    assembly_yield: float = probability(
+        0.9, "Probability an assembled kit makes a working weapon.",
+        "003 (assembly of parts at destination)", assumption=True)
 
 
 @dataclass(kw_only=True)
@@ -520,6 +560,10 @@ class Scenario:
     borders: list[Border] = param(factory=list, doc="Borders (network edges).")
     traffickers: list[TraffickerGroup] = param(factory=list, doc="Trafficker groups.")
     transfers: list[Transfer] = param(factory=list, doc="Authorized transfers.")
+    online: list[OnlineTrade] = param(
+        factory=list, doc="Online and darknet sales delivered by post: whole weapons and "
+        "kits of parts assembled at destination (000 ¶26, ¶104; 003; 004 ¶9, ¶30; "
+        "flowsim/inputs/online.py).")
     embargoes: list[Embargo] = param(
         factory=list, doc="Arms embargoes on countries: authorized transfers to the target "
         "stop, illicit supply to it costs more and is riskier, breaches are recorded "
@@ -634,6 +678,7 @@ def check_references(s: Scenario, file: str) -> None:
                              "to_stockpile")
     _check_reachable_demand(s, file)
     check_embargoes(s, file)
+    check_online(s, file)
     for i, iv in enumerate(s.interventions):
         check_targets(iv, s, file, f"interventions[{i}]")
 

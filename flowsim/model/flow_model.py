@@ -11,7 +11,8 @@ One step (a week, month, quarter or year, as the scenario says):
    fraud into the importer's illicit market, unauthorized re-export on to a third State);
    none of the categories an embargo in force covers go to its target;
 4. illicit production (craft, conversion/reactivation, 3D printing) adds weapons;
-5. markets buy from local illicit sellers;
+5. markets buy from local illicit sellers; online sales are posted, policed, delivered
+   and parts assembled at destination (:mod:`flowsim.model.online`);
 6. traffickers (in random order) buy, plan, cross one border, sell;
 7. regulators seize inland and collect from end users, then what came into the
    authorities' hands is recorded, marked, traced, destroyed or left with no action
@@ -50,6 +51,7 @@ from flowsim.model.embargoes import Embargoes
 from flowsim.model.leakage import Leakage
 from flowsim.model.ledger import Ledger
 from flowsim.model.lots import NO_STOCKPILE, LotBook, LotKey
+from flowsim.model.online import OnlineTrade
 from flowsim.model.routes import RouteNetwork
 from flowsim.model.schedule import Schedule
 
@@ -105,6 +107,7 @@ class FlowModel(Model):
                         for d in range(self.network.n)]
         self.regulator_list = [RegulatorAgent(self, ci) for ci in range(n_c)]
         self.embargoes = Embargoes(self)
+        self.online = OnlineTrade(self)
         self.disposition = Disposition(self)
         index = scenario.country_index()
         self.trafficker_list: list[TraffickerAgent] = []
@@ -211,6 +214,8 @@ class FlowModel(Model):
         self._authorized_transfers()
         self._illicit_production()
         self.markets.do("buy_local")
+        if self.online.active:
+            self.online.step()
         self.traffickers.shuffle_do("step")
         self.regulators.do("police_and_collect")
         self.disposition.step()

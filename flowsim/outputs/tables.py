@@ -13,14 +13,18 @@ Tables (one row per observation; a missing row means zero). Schema, by file:
                    embargo_blocked (authorized transfers to an embargoed country not
                    shipped), embargo_breach (covered weapons trafficked into an embargoed
                    country that got through its crossings) and embargo_breach_seized (seized
-                   there: detected breaches). mechanism:
+                   there: detected breaches); parts_shipped, parts_seized, parts_assembled
+                   (kits of parts sold online, by the category of weapon each makes,
+                   mechanism ``assembled``; kits are not weapons and are not in the
+                   stocks until assembled weapons are ``produced``). mechanism:
                    the diversion mechanism of the weapons (``none`` for legal
                    production/transfers; ``pre_existing`` for end users' starting holdings).
 ``stocks.csv``     step, state, category, count — weapons by holder state: stockpiles,
                    black_market, traffickers, in_transit, seized (held by the authorities
                    after seizure or collection, not destroyed), end_users, destroyed.
                    Step 0 is the initial state.
-``seizures.csv``   the seizure event log: step, country, place (crossing id or ``inland``),
+``seizures.csv``   the seizure event log: step, country, place (crossing id, ``inland``, or
+                   ``postal`` for online sales found by postal and cyber policing),
                    place_type (border/inland), category, count, marked, recorded,
                    mechanism, origin_country, origin_stockpile, mode (ant/bulk/postal/none),
                    legal_ground. ``legal_ground`` is the ground *recorded* for the seizure:
