@@ -15,6 +15,7 @@ import pytest
 from flowsim.inputs.interventions import Intervention
 from flowsim.inputs.schema import build
 from flowsim.model.ammunition import category_factors
+from flowsim.model.brokers import BROKERED
 from flowsim.model.flow_model import FlowModel
 from flowsim.model.harm import run_with_harm
 from flowsim.model.lots import AMMUNITION
@@ -473,3 +474,81 @@ def test_parts_are_their_own_flow_in_the_outputs(tmp_path):
     assert set(parts["mechanism"]) == {"assembled"} and set(parts["category"]) == {"rifles"}
     on_disk = (tmp_path / "out" / "flows.csv").read_text()
     assert "parts_shipped" in on_disk
+
+
+# --- brokers -----------------------------------------------------------------------------------
+def _brokered(**broker) -> dict:
+    """Teaching plus a broker based in Norvalia arranging deals from Estria's army to
+    Meridia's insurgents (neither in Norvalia)."""
+    data = copy.deepcopy(TEACHING)
+    data["brokers"] = [{"id": "fixer", "base": "NOR", "from_stockpile": "est-army",
+                        "to_market": "mer-insurgents", "deals_per_year": 12, **broker}]
+    return data
+
+
+def _brokered_rows(model: FlowModel) -> list[tuple]:
+    return [r for r in model.ledger.flow_rows if r[3] == BROKERED]
+
+
+def test_broker_moves_a_consignment_between_states_it_never_enters():
+    model = FlowModel(scenario(_brokered(), steps=24)).run()
+    (broker,) = model.broker_list
+    nor, est, mer = (model.country_ids.index(c) for c in ("NOR", "EST", "MER"))
+    assert broker.deals and all((f, t) == (est, mer) for _, f, t, _ in broker.deals)
+    moved = sum(sum(by_cat) for *_, by_cat in broker.deals)
+    rows = _brokered_rows(model)
+    assert sum(n for _, c, f, _, _, n in rows if f == "brokered" and c == mer) == moved
+    assert sum(n for _, c, f, _, _, n in rows if f == "diverted" and c == est) == moved
+    assert not any(c == nor for _, c, *_ in rows)          # the goods never touch its base
+    assert broker.base == nor and not hasattr(broker, "shipment")
+    insurgents = next(m for m in model.market_list if m.spec.id == "mer-insurgents")
+    from_est = sum(n for key, n in insurgents.holdings if key.mechanism == BROKERED
+                   and key.origin_country == est)
+    assert 0 < from_est <= moved
+    held, made = model.conservation()
+    assert np.array_equal(held, made)
+    # switched off (no broker): nothing is brokered
+    assert not _brokered_rows(FlowModel(scenario(TEACHING, steps=24)).run())
+
+
+def test_brokering_controls_and_end_user_verification_stop_deals():
+    strict = _brokered()
+    next(c for c in strict["countries"] if c["id"] == "NOR")["controls"][
+        "brokering_controls"] = 1.0
+    model = FlowModel(scenario(strict, steps=24)).run()
+    assert not model.broker_list[0].deals
+    assert any(f == "brokering_stopped" for _, _, f, *_ in _brokered_rows(model))
+    checked = _brokered(forgery_detection=1.0)
+    next(c for c in checked["countries"] if c["id"] == "EST")["controls"][
+        "end_user_verification"] = 1.0
+    model = FlowModel(scenario(checked, steps=24)).run()
+    assert not model.broker_list[0].deals
+    assert any(f == "forgery_detected" for _, _, f, *_ in _brokered_rows(model))
+
+
+def test_brokering_controls_intervention_cuts_brokered_deliveries():
+    iv = build(Intervention, {"type": "brokering_controls", "strength": 0.8, "ramp_up": 0,
+                              "targets": {"countries": ["NOR"]}}, "<test>")
+
+    def moved(ivs):
+        return np.mean([sum(sum(c) for *_, c in FlowModel(
+            scenario(_brokered(), steps=36, seed=s), interventions=ivs).run()
+            .broker_list[0].deals) for s in (1, 2, 3)])
+
+    assert moved([iv]) < 0.5 * moved([])
+
+
+@pytest.mark.parametrize(("broker", "path", "fragment"), [
+    ({"base": "NORR"}, "brokers[0].base", "did you mean 'NOR'"),
+    ({"from_stockpile": "nor-civilians"}, "brokers[0].from_stockpile", "state stockpile"),
+    ({"to_market": "est-militias"}, "brokers[0].to_market", "supplier's country"),
+    ({"to_market": "nowhere"}, "brokers[0].to_market", "undefined market"),
+    ({"deals_per_year": -1}, "brokers[0].deals_per_year", "-1"),
+    ({"forgery_detection": 3}, "brokers[0].forgery_detection", "3"),
+])
+def test_bad_broker_is_one_paragraph_error(tmp_path, run_cli, broker, path, fragment):
+    code, out, err = run_cli("run", write_yaml(tmp_path, _brokered(**broker)), "--out",
+                             tmp_path / "out", "--no-plots")
+    assert code == 2
+    assert path in err and fragment in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

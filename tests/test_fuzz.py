@@ -43,6 +43,7 @@ from flowsim.inputs.interventions import TYPES, Intervention
 from flowsim.inputs.scenario import (
     CATEGORIES,
     Border,
+    Broker,
     CategoryRates,
     Country,
     Crossing,
@@ -212,6 +213,17 @@ def valid_scenarios(draw, max_countries: int = 8) -> dict:
         o["parts_kits_per_year"] = draw(fields_of(CategoryRates, skip=frozenset(
             {"ammunition"})))
         data["online"].append(o)
+    state = [(c["id"], sp["id"]) for c in countries for sp in c["stockpiles"]
+             if sp.get("owner", "military") != "civilian_licensed"]
+    deals = [(sp, m["id"]) for cid, sp in state for c in countries for m in c["markets"]
+             if c["id"] != cid]
+    data["brokers"] = []
+    if deals:
+        for k, b in enumerate(draw(st.lists(fields_of(Broker, skip=frozenset(
+                {"id", "base", "from_stockpile", "to_market"})), max_size=2))):
+            b["from_stockpile"], b["to_market"] = draw(st.sampled_from(deals))
+            b.update(id=f"k{k}", base=draw(st.sampled_from(ids)))
+            data["brokers"].append(b)
     data["interventions"] = draw(st.lists(interventions(data), max_size=3))
     sim = data.setdefault("simulation", {})
     sim["steps"] = draw(st.integers(1, MAX_STEPS_RUN))
@@ -363,6 +375,8 @@ def _dangling_reference(draw, data: dict) -> str | None:
     refs += [("embargoes", i, "target") for i in range(len(data.get("embargoes", [])))]
     refs += [("online", i, key) for i in range(len(data.get("online", [])))
              for key in ("from_country", "to_market")]
+    refs += [("brokers", i, key) for i in range(len(data.get("brokers", [])))
+             for key in ("base", "from_stockpile", "to_market")]
     refs += [("interventions", i, "targets", kind, j)
              for i, iv in enumerate(data["interventions"])
              for kind, listed in iv["targets"].items() for j in range(len(listed))]

@@ -54,6 +54,7 @@ COUNTRY_LEVERS = (
     Lever("country", "embargo_monitoring", "Embargo monitoring (if under embargo)"),
     Lever("country", "postal_cyber_policing", "Postal and cyber policing (online sales)"),
     Lever("country", "parts_marking", "Marking of parts sold online"),
+    Lever("country", "brokering_controls", "Brokering controls"),
 )
 CROSSING_LEVERS = (
     Lever("crossing", "inspection_rate", "Inspection rate"),

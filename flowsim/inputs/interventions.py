@@ -108,6 +108,11 @@ TYPES: dict[str, InterventionType] = {
         "Marking and recording of essential components in the targeted countries: raises "
         "the share of parts kits sold online from them that make marked, recorded "
         "(traceable) weapons."),
+    "brokering_controls": InterventionType(
+        (Lever("country", "brokering_controls", "raise"),), ("countries",),
+        "000 ¶7, ¶17; 004 ¶29", "Registration and licensing of brokering activities in the "
+        "targeted countries: raises the probability that a deal a broker based there "
+        "attempts is stopped."),
     "inland_policing": InterventionType(
         (Lever("country", "inland_policing", "raise"),), ("countries",),
         "000 ¶34, ¶56-58; 004 ¶25", "Police capacity against illicit possession and "

@@ -187,6 +187,10 @@ class Controls:
         "components are marked and recorded: weapons assembled from them are marked and "
         "recorded (traceable).", "004 ¶30 (marking of essential components)",
         assumption=True)
+    brokering_controls: float = probability(
+        0.0, "Registration and licensing of brokering activities: probability that a deal "
+        "a broker based in this country attempts is stopped.", "000 ¶7, ¶17; 004 ¶29",
+        assumption=True)
     marking_programme: float = probability(
         0.0, "Share of unmarked state-held weapons marked per year.", "000 ¶59; 004 ¶30",
         assumption=True)
@@ -382,6 +386,29 @@ class OnlineTrade:
 
 
 @dataclass(kw_only=True)
+class Broker:
+    """A broker arranging bulk deals between a supplier stockpile and a distant buyer with
+    forged end-user documentation, without touching the goods (flowsim/model/brokers.py)."""
+
+    id: str = param(doc="Unique identifier of the broker.")
+    base: str = param(doc="Country the broker operates from (whose brokering controls "
+                      "apply); the goods never pass through it.", source="000 ¶7, ¶17")
+    from_stockpile: str = param(doc="State stockpile whose weapons a deal releases under "
+                                "forged end-user documentation.", source="000 ¶6-7, ¶50-52")
+    to_market: str = param(doc="Buyers' market, in a country other than the supplier's.",
+                           source="000 ¶7")
+    deals_per_year: float = param(1.0, "Deals the broker attempts per year.", lo=0, hi=1000,
+                                  source="000 ¶7", assumption=True)
+    consignment: CategoryCounts = param(
+        factory=lambda: CategoryCounts(rifles=200), doc="What one deal ships (as far as "
+        "the stockpile holds it).", source="000 ¶9 (large shipments)", assumption=True)
+    forgery_detection: float = probability(
+        0.5, "Probability the exporter's end-user verification, when fully applied, sees "
+        "through the forged documents (x controls.end_user_verification of the supplier's "
+        "country).", "000 ¶50-52", assumption=True)
+
+
+@dataclass(kw_only=True)
 class Mechanisms:
     """Base annual rates of the diversion mechanisms (at zero security, licensing, verification).
 
@@ -560,6 +587,10 @@ class Scenario:
     borders: list[Border] = param(factory=list, doc="Borders (network edges).")
     traffickers: list[TraffickerGroup] = param(factory=list, doc="Trafficker groups.")
     transfers: list[Transfer] = param(factory=list, doc="Authorized transfers.")
+    brokers: list[Broker] = param(
+        factory=list, doc="Brokers arranging bulk deals between a supplier stockpile and a "
+        "distant buyer with forged end-user documentation (000 ¶7, ¶17; 004 ¶29; "
+        "flowsim/model/brokers.py).")
     online: list[OnlineTrade] = param(
         factory=list, doc="Online and darknet sales delivered by post: whole weapons and "
         "kits of parts assembled at destination (000 ¶26, ¶104; 003; 004 ¶9, ¶30; "
@@ -679,8 +710,28 @@ def check_references(s: Scenario, file: str) -> None:
     _check_reachable_demand(s, file)
     check_embargoes(s, file)
     check_online(s, file)
+    _check_brokers(s, file)
     for i, iv in enumerate(s.interventions):
         check_targets(iv, s, file, f"interventions[{i}]")
+
+
+def _check_brokers(s: Scenario, file: str) -> None:
+    """Known base, supplier and buyers; a state supplier; buyers in another country."""
+    countries = s.country_index()
+    stock = {sp.id: (ci, sp) for ci, sp in s.stockpiles()}
+    markets = {m.id: i for i, c in enumerate(s.countries) for m in c.markets}
+    _unique([(f"brokers[{i}].id", b.id) for i, b in enumerate(s.brokers)], file, "broker")
+    for i, b in enumerate(s.brokers):
+        _known(b.base, countries, file, f"brokers[{i}].base", "country")
+        _known(b.from_stockpile, stock, file, f"brokers[{i}].from_stockpile", "stockpile")
+        _known(b.to_market, markets, file, f"brokers[{i}].to_market", "market")
+        supplier, spec = stock[b.from_stockpile]
+        if spec.owner == "civilian_licensed":
+            raise InputError(file, f"brokers[{i}].from_stockpile", "expected a state "
+                             f"stockpile, got '{b.from_stockpile}' of owner civilian_licensed")
+        if markets[b.to_market] == supplier:
+            raise InputError(file, f"brokers[{i}].to_market", f"market '{b.to_market}' is "
+                             "in the supplier's country; a brokered deal crosses States")
 
 
 def _check_reachable_demand(s: Scenario, file: str) -> None:

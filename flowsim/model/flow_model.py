@@ -9,7 +9,8 @@ One step (a week, month, quarter or year, as the scenario says):
    all leak (one draw for all, :mod:`flowsim.model.leakage`);
 3. authorized transfers move weapons between stockpiles, some diverted on the way (end-user
    fraud into the importer's illicit market, unauthorized re-export on to a third State);
-   none of the categories an embargo in force covers go to its target;
+   none of the categories an embargo in force covers go to its target; brokers arrange
+   bulk deals from stockpiles to distant buyers (:mod:`flowsim.model.brokers`);
 4. illicit production (craft, conversion/reactivation, 3D printing) adds weapons;
 5. markets buy from local illicit sellers; online sales are posted, policed, delivered
    and parts assembled at destination (:mod:`flowsim.model.online`);
@@ -46,6 +47,7 @@ from flowsim.model.agents import (
     draw_cells,
 )
 from flowsim.model.ammunition import AmmunitionUse
+from flowsim.model.brokers import make_brokers
 from flowsim.model.disposition import Disposition
 from flowsim.model.embargoes import Embargoes
 from flowsim.model.leakage import Leakage
@@ -115,6 +117,7 @@ class FlowModel(Model):
             for _ in range(group.count):
                 self.trafficker_list.append(TraffickerAgent(self, group, index[group.base],
                                                             len(self.trafficker_list)))
+        self.broker_list = make_brokers(self)
         self.stockpiles = self.agents_by_type.get(StockpileAgent, _empty(self))
         self.markets = self.agents_by_type.get(MarketAgent, _empty(self))
         self.regulators = self.agents_by_type.get(RegulatorAgent, _empty(self))
@@ -212,6 +215,8 @@ class FlowModel(Model):
         self.stockpiles.do("step")
         self.leakage.step()
         self._authorized_transfers()
+        for broker in self.broker_list:
+            broker.step()
         self._illicit_production()
         self.markets.do("buy_local")
         if self.online.active:

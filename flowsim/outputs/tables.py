@@ -16,7 +16,11 @@ Tables (one row per observation; a missing row means zero). Schema, by file:
                    there: detected breaches); parts_shipped, parts_seized, parts_assembled
                    (kits of parts sold online, by the category of weapon each makes,
                    mechanism ``assembled``; kits are not weapons and are not in the
-                   stocks until assembled weapons are ``produced``). mechanism:
+                   stocks until assembled weapons are ``produced``); brokered (weapons a
+                   broker's deal delivered, in the buyers' country; their ``diverted`` row
+                   is in the supplier's), brokering_stopped and forgery_detected (weapons of
+                   deals stopped by brokering controls, in the broker's base, or refused by
+                   the exporter's end-user verification). mechanism:
                    the diversion mechanism of the weapons (``none`` for legal
                    production/transfers; ``pre_existing`` for end users' starting holdings).
 ``stocks.csv``     step, state, category, count — weapons by holder state: stockpiles,
