@@ -23,6 +23,17 @@ from flowsim.model.online import ASSEMBLED
 from tests.conftest import TEACHING, scenario, write_yaml
 
 
+def refused(run_cli, tmp_path, data: dict, path: str, fragment: str) -> None:
+    """``flowsim run`` on ``data`` exits 2 with one paragraph naming ``path`` and
+    ``fragment``, no traceback and no output folder."""
+    code, _, err = run_cli("run", write_yaml(tmp_path, data), "--out", tmp_path / "out",
+                           "--no-plots")
+    assert code == 2
+    assert path in err and fragment in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
 # --- ammunition in use ------------------------------------------------------------------------
 def _armed_group_only(rounds: float, ammunition: int) -> dict:
     """One country, one armed group holding 1,000 rifles and ``ammunition`` rounds; no
@@ -138,12 +149,7 @@ def test_bad_ammunition_input_is_one_paragraph_error(tmp_path, run_cli, mutate, 
                                                      fragment):
     data = copy.deepcopy(TEACHING)
     mutate(data)
-    code, out, err = run_cli("run", write_yaml(tmp_path, data), "--out", tmp_path / "out",
-                             "--no-plots")
-    assert code == 2
-    assert path in err and fragment in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "out").exists()
+    refused(run_cli, tmp_path, data, path, fragment)
 
 
 # --- gender that can change answers -----------------------------------------------------------
@@ -196,12 +202,7 @@ def test_indicative_harms_are_counted_only_when_set_and_fall_mostly_on_women():
     ({"civilian": {"setting": "home"}}, "harm.civilian.setting", "setting"),
 ])
 def test_bad_gender_input_is_one_paragraph_error(tmp_path, run_cli, harm, path, fragment):
-    data = dict(copy.deepcopy(TEACHING), harm=harm)
-    code, out, err = run_cli("run", write_yaml(tmp_path, data), "--out", tmp_path / "out",
-                             "--no-plots")
-    assert code == 2
-    assert path in err and fragment in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+    refused(run_cli, tmp_path, dict(copy.deepcopy(TEACHING), harm=harm), path, fragment)
 
 
 # --- embargoes ------------------------------------------------------------------------------
@@ -289,12 +290,7 @@ def test_embargo_monitoring_detects_more_breaches():
     ({"start": 3}, "embargoes[0].target", "target"),
 ])
 def test_bad_embargo_is_one_paragraph_error(tmp_path, run_cli, embargo, path, fragment):
-    code, out, err = run_cli("run", write_yaml(tmp_path, _embargoed(embargo)), "--out",
-                             tmp_path / "out", "--no-plots")
-    assert code == 2
-    assert path in err and fragment in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "out").exists()
+    refused(run_cli, tmp_path, _embargoed(embargo), path, fragment)
 
 
 def test_embargo_monitoring_of_a_country_under_no_embargo_is_refused(tmp_path, run_cli):
@@ -449,11 +445,7 @@ def test_whole_weapons_sold_online_come_from_the_sellers_black_market():
 ])
 def test_bad_online_channel_is_one_paragraph_error(tmp_path, run_cli, channel, path,
                                                    fragment):
-    code, out, err = run_cli("run", write_yaml(tmp_path, _online(**channel)), "--out",
-                             tmp_path / "out", "--no-plots")
-    assert code == 2
-    assert path in err and fragment in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+    refused(run_cli, tmp_path, _online(**channel), path, fragment)
 
 
 def test_duplicate_online_channel_id_is_refused(tmp_path, run_cli):
@@ -547,8 +539,4 @@ def test_brokering_controls_intervention_cuts_brokered_deliveries():
     ({"forgery_detection": 3}, "brokers[0].forgery_detection", "3"),
 ])
 def test_bad_broker_is_one_paragraph_error(tmp_path, run_cli, broker, path, fragment):
-    code, out, err = run_cli("run", write_yaml(tmp_path, _brokered(**broker)), "--out",
-                             tmp_path / "out", "--no-plots")
-    assert code == 2
-    assert path in err and fragment in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+    refused(run_cli, tmp_path, _brokered(**broker), path, fragment)
