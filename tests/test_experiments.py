@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from flowsim.errors import InputError
+from flowsim.inputs.embargoes import Embargo
 from flowsim.inputs.interventions import TYPES, Intervention, parse_interventions
 from flowsim.inputs.scenario import load_scenario
 from flowsim.model.flow_model import FlowModel
@@ -23,8 +25,8 @@ TEACHING = load_scenario(SCENARIOS / "teaching.yaml")
 EXPERIMENT = tiny_experiment()
 
 
-def one(data: dict) -> Intervention:
-    (iv,) = parse_interventions([data], TEACHING, "<test>", "interventions")
+def one(data: dict, scenario=None) -> Intervention:
+    (iv,) = parse_interventions([data], scenario or TEACHING, "<test>", "interventions")
     return iv
 
 
@@ -59,8 +61,12 @@ def test_every_intervention_type_moves_its_parameters_in_the_documented_directio
     targets = {"borders": ["est-tra"]} if crossing_level else {"countries": ["EST"]}
     if kind == "anti_corruption":           # crossings and depots (001 ¶11; 004 ¶25)
         targets["stockpiles"] = ["est-army"]
-    iv = one({"type": kind, "targets": targets, "strength": 0.5, "ramp_up": 0})
-    model = FlowModel(TEACHING, interventions=[iv])
+    base = TEACHING
+    if kind == "embargo_monitoring":            # monitors an embargo: put EST under one
+        base = copy.deepcopy(TEACHING)
+        base.embargoes = [Embargo(target="EST")]
+    iv = one({"type": kind, "targets": targets, "strength": 0.5, "ramp_up": 0}, base)
+    model = FlowModel(base, interventions=[iv])
     model.step()
     (bound,) = model.schedule.bindings
     assert {name for _, name, _, _ in bound} == {lv.name for lv in TYPES[kind].levers}

@@ -37,19 +37,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flowsim.cli import main
+from flowsim.inputs.embargoes import Embargo
 from flowsim.inputs.events import Event
 from flowsim.inputs.interventions import TYPES, Intervention
 from flowsim.inputs.scenario import (
+    CATEGORIES,
     Border,
+    Broker,
+    CategoryRates,
     Country,
     Crossing,
     Market,
+    OnlineTrade,
     Scenario,
     Stockpile,
     TraffickerGroup,
     Transfer,
 )
-from flowsim.inputs.schema import NUMBER_MAX, REQUIRED, dump_yaml, upper_bound
+from flowsim.inputs.schema import MAX_STEPS, NUMBER_MAX, REQUIRED, dump_yaml, upper_bound
 from flowsim.model.flow_model import FlowModel
 
 OUTPUTS = ("flows.csv", "stocks.csv", "seizures.csv", "cases.csv", "borders.csv", "tracing.csv",
@@ -186,6 +191,39 @@ def valid_scenarios(draw, max_countries: int = 8) -> dict:
             if not _has_state_stockpile(dest) or draw(st.booleans()):
                 t["to_stockpile"] = draw(st.sampled_from(dest["stockpiles"]))["id"]
             data["transfers"].append(t)
+    data["embargoes"] = []
+    for e in draw(st.lists(fields_of(Embargo, skip=frozenset({"target", "end"})),
+                           max_size=2)):
+        e["target"] = draw(st.sampled_from(ids))
+        e["categories"] = draw(st.lists(st.sampled_from(CATEGORIES), unique=True))
+        start = e.get("start", 0)
+        if start < MAX_STEPS and draw(st.booleans()):
+            e["end"] = start + draw(st.integers(1, min(MAX_STEPS_RUN, MAX_STEPS - start)))
+        data["embargoes"].append(e)
+    buyers = [(c["id"], m["id"]) for c in countries for m in c["markets"]
+              if m.get("kind", "criminal_market") in ("civilian", "criminal_market")]
+    data["online"] = []
+    for k, o in enumerate(draw(st.lists(fields_of(OnlineTrade, skip=frozenset(
+            {"id", "from_country", "to_market", "parts_kits_per_year"})), max_size=2))):
+        sellers_buyers = [(a, m) for a in ids for c, m in buyers if a != c]
+        if not sellers_buyers:
+            break
+        o["from_country"], o["to_market"] = draw(st.sampled_from(sellers_buyers))
+        o["id"] = f"o{k}"
+        o["parts_kits_per_year"] = draw(fields_of(CategoryRates, skip=frozenset(
+            {"ammunition"})))
+        data["online"].append(o)
+    state = [(c["id"], sp["id"]) for c in countries for sp in c["stockpiles"]
+             if sp.get("owner", "military") != "civilian_licensed"]
+    deals = [(sp, m["id"]) for cid, sp in state for c in countries for m in c["markets"]
+             if c["id"] != cid]
+    data["brokers"] = []
+    if deals:
+        for k, b in enumerate(draw(st.lists(fields_of(Broker, skip=frozenset(
+                {"id", "base", "from_stockpile", "to_market"})), max_size=2))):
+            b["from_stockpile"], b["to_market"] = draw(st.sampled_from(deals))
+            b.update(id=f"k{k}", base=draw(st.sampled_from(ids)))
+            data["brokers"].append(b)
     data["interventions"] = draw(st.lists(interventions(data), max_size=3))
     data["events"] = [dict(ev, countries=draw(st.lists(st.sampled_from(ids), min_size=1,
                                                         max_size=3, unique=True)))
@@ -204,11 +242,14 @@ def interventions(draw, data: dict) -> dict:
              "borders": [b["id"] for b in data["borders"]],
              "crossings": [x["id"] for b in data["borders"] for x in b["crossings"]]}
     secure = [c["id"] for c in data["countries"] if _has_state_stockpile(c)]
+    embargoed = sorted({e["target"] for e in data.get("embargoes", [])})
     choices = []
     for name, kind in TYPES.items():
         for target in kind.targets:
-            pool = secure if (name, target) == ("stockpile_security", "countries") \
-                else known[target]
+            pool = secure if target == "countries" and name in (
+                "stockpile_security", "ammunition_security") else known[target]
+            if (name, target) == ("embargo_monitoring", "countries"):
+                pool = embargoed
             if pool:
                 choices.append((name, target, pool))
     if not choices:                 # no country can be targeted: one country, nothing else
@@ -335,6 +376,11 @@ def _dangling_reference(draw, data: dict) -> str | None:
     refs += [("borders", i, "between", k) for i in range(len(data["borders"])) for k in (0, 1)]
     refs += [("transfers", i, key) for i, t in enumerate(data["transfers"])
              for key in ("from_stockpile", "to_country", "to_stockpile") if key in t]
+    refs += [("embargoes", i, "target") for i in range(len(data.get("embargoes", [])))]
+    refs += [("online", i, key) for i in range(len(data.get("online", [])))
+             for key in ("from_country", "to_market")]
+    refs += [("brokers", i, key) for i in range(len(data.get("brokers", [])))
+             for key in ("base", "from_stockpile", "to_market")]
     refs += [("interventions", i, "targets", kind, j)
              for i, iv in enumerate(data["interventions"])
              for kind, listed in iv["targets"].items() for j in range(len(listed))]

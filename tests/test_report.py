@@ -274,16 +274,26 @@ def test_harm_averted_per_option_and_per_million_with_gender_share(results):
                      for r in pssm])
     got = br[(br["option"] == "pssm") & (br["category"] == "girls")]["mean"].item()
     assert got == pytest.approx(girls) and got > 0
-    harm = _html(results).split('id="harm"')[1].split("</section>")[0]
+    female = np.mean([sum(total(base[(r["sample"], r["replication"])], o, ("women", "girls"))
+                          - total(r, o, ("women", "girls")) for o in ("deaths", "injuries"))
+                      for r in pssm])
+    assert table.loc["pssm", "women_girls_averted_mean"] == pytest.approx(female)
+    assert table.loc["pssm", "women_girls_averted_per_usd_million"] == pytest.approx(female)
+    page = _html(results)
+    harm = page.split('id="harm"')[1].split("</section>")[0]
     for heading in ("Women", "Men", "Girls", "Boys", "Civilian holdings",
-                    "Gender-responsive funding share"):
+                    "Women and girls per USD 1M"):
         assert f"<th>{heading}</th>" in harm, heading
-    assert "<td>20%</td>" in harm
+    # the declared gender-responsive share is kept away from the harm tables (#23)
+    assert "Gender-responsive funding share" not in harm and "<td>20%</td>" not in harm
+    funding = page.split('id="gender-funding"')[1].split("</section>")[0]
+    assert "<th>Gender-responsive funding share</th>" in funding and "<td>20%</td>" in funding
+    assert "no modelled effect" in funding
 
 
 # --- the page in a browser -------------------------------------------------------------------
 SECTION_IDS = ("summary", "assumptions", "outcomes", "cost-effectiveness", "over-time",
-               "displacement", "harm")
+               "displacement", "harm", "gender-funding")
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -116,7 +116,9 @@ def harm_table(manifest: dict, table: pd.DataFrame, records: list[dict]) -> str:
         for g in GROUPS:
             row[f"{g} (deaths + injuries)"] = rp.fmt(
                 sub.loc[sub["category"] == g, "mean"].item(), 1)
-        row["gender-responsive funding"] = rp.pct(r["gender_share"])
+        # harm to women and girls per USD 1M: victims' shares differ by setting (#23),
+        # so this can rank options differently from deaths averted per USD 1M
+        row["women and girls per USD 1M"] = rp.fmt(r["women_girls_averted_per_usd_million"], 2)
         rows.append(row)
     return _md(pd.DataFrame(rows))
 
@@ -182,6 +184,12 @@ def ranking_changes(previous: dict, current: dict[str, list[dict]],
                          f"through: {why})")
         lines.append(f"- `{name}`: now {order}; moved: " + "; ".join(parts) + ".")
     return "\n".join(lines)
+def gender_funding_table(table: pd.DataFrame) -> str:
+    """The declared gender-responsive share of each option's budget, apart from harm."""
+    opts = table[table["option"] != BASELINE]
+    return _md(pd.DataFrame({"option": opts["option"],
+                             "declared gender-responsive funding": opts["gender_share"].map(
+                                 rp.pct)}))
 
 
 def experiment_block(path: Path, out: Path, jobs: int) -> str:
@@ -204,6 +212,8 @@ def experiment_block(path: Path, out: Path, jobs: int) -> str:
     parts += ["", "Firearm harm averted over the horizon (illustrative harm rates: see "
               "the scenario reference's `harm` block):", "",
               harm_table(manifest, table, records)]
+    parts += ["", "Declared gender-responsive funding (a declaration only: it has no "
+              "modelled effect on any outcome above):", "", gender_funding_table(table)]
     return "\n".join(parts)
 
 

@@ -1,7 +1,8 @@
 """Starting settings of the guided exercises in ``docs/workshop.md``, offered by the app's
 exercise menu. Each is the shipped teaching scenario plus lever settings and, for the
 funded-programme exercise, an intervention (:mod:`flowsim.inputs.interventions`) whose
-funding stops. The baseline comparison runs the scenario without them.
+funding stops; the embargo exercise adds an arms embargo (:mod:`flowsim.inputs.embargoes`,
+000 ¶28). The baseline comparison runs the scenario without them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ class Exercise:
     scenario: str                                  # shipped scenario name
     settings: dict[Key, float] = field(default_factory=dict)
     programme: tuple[dict, ...] = ()               # interventions, as in a scenario YAML
+    embargoes: tuple[dict, ...] = ()               # embargoes, as in a scenario YAML
     observe: str = ""
+
+
+#: What exercise 4 shows; tests/test_channels.py checks it over ten seeds at step 60.
+EMBARGO_OBSERVE = ("Delivered stays below the baseline's: the embargo makes smuggling into "
+                   "Meridia dearer, and its monitoring seizes more of the weapons brought in "
+                   "breach of it at Meridia's crossings.")
 
 
 def _pssm_programme(half_life: float) -> tuple[dict, ...]:
@@ -58,6 +66,11 @@ EXERCISES = (
         programme=_pssm_programme(half_life=36),
         observe="After step 36 the effect fades slowly (half-life 36 months) instead of "
                 "stopping: compare the diverted counter with 3a."),
+    Exercise(
+        "4", "4. A monitored arms embargo on Meridia", "teaching",
+        settings={("country", "MER", "embargo_monitoring"): 0.3},
+        embargoes=({"target": "MER"},),
+        observe=EMBARGO_OBSERVE),
 )
 
 BY_KEY = {e.key: e for e in EXERCISES}

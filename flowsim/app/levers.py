@@ -43,6 +43,7 @@ class Lever:
 #: policing is the share of illicit weapons in the country seized per year).
 COUNTRY_LEVERS = (
     Lever("country", "pssm", "Stockpile security"),
+    Lever("country", "ammunition_pssm", "Ammunition security"),
     Lever("country", "record_keeping_programme", "Record-keeping"),
     Lever("country", "marking_programme", "Marking"),
     Lever("country", "tracing_capacity", "Tracing capacity"),
@@ -50,6 +51,10 @@ COUNTRY_LEVERS = (
     Lever("country", "licensing", "Civilian licensing"),
     Lever("country", "inland_policing", "Inland policing"),
     Lever("country", "mobile_inspection", "Mobile inspection", hi=1.0),
+    Lever("country", "embargo_monitoring", "Embargo monitoring (if under embargo)"),
+    Lever("country", "postal_cyber_policing", "Postal and cyber policing (online sales)"),
+    Lever("country", "parts_marking", "Marking of parts sold online"),
+    Lever("country", "brokering_controls", "Brokering controls"),
 )
 CROSSING_LEVERS = (
     Lever("crossing", "inspection_rate", "Inspection rate"),

@@ -27,11 +27,13 @@ from pathlib import Path, PurePath
 
 from mesa import Model
 
-from flowsim.app.exercises import Exercise
+from flowsim.app.exercises import BY_KEY, Exercise
 from flowsim.app.levers import Key, apply_to_model, apply_to_scenario
 from flowsim.errors import InputError
+from flowsim.inputs.embargoes import Embargo
 from flowsim.inputs.interventions import Intervention, parse_interventions
 from flowsim.inputs.scenario import Scenario, load_scenario, scenario_from_text
+from flowsim.inputs.schema import build
 from flowsim.model.flow_model import FlowModel
 from flowsim.outputs.metrics import run_totals
 from flowsim.outputs.tables import all_tables
@@ -88,7 +90,7 @@ class WorkshopModel(Model):
         super().__init__(rng=seed)
         self.setup = setup
         self.seed = seed
-        self.run = FlowModel(apply_to_scenario(setup.scenario, setup.settings), seed=seed,
+        self.run = FlowModel(participant_scenario(setup), seed=seed,
                              interventions=list(setup.programme))
         self.baseline: FlowModel | None = None
         self.feed = EventFeed(self.run)
@@ -129,6 +131,17 @@ class WorkshopModel(Model):
         unless the lever needs a Reset (returns False then)."""
         self.setup.settings[key] = value
         return apply_to_model(self.run, key, value)
+
+
+def participant_scenario(setup: Setup) -> Scenario:
+    """The participant's scenario: the chosen one with their lever settings and the
+    exercise's embargoes, if any (the baseline has neither)."""
+    scenario = apply_to_scenario(setup.scenario, setup.settings)     # a copy
+    ex = BY_KEY.get(setup.exercise)
+    if ex is not None and ex.embargoes:
+        scenario.embargoes = [*scenario.embargoes, *build(
+            list[Embargo], list(ex.embargoes), f"exercise {ex.key}", "embargoes")]
+    return scenario
 
 
 COUNTERS = ("diverted", "trafficked", "seized", "delivered", "traced_share")

@@ -248,9 +248,12 @@ def experiments_reference() -> str:
         "(`crossings`), per border (`borders`), per directed country pair (`pairs`, "
         "`FROM>TO`) and per crossing and direction (`directed`, `CROSSING:FROM>TO`), so any "
         "experiment can answer where the traffic went;",
-        "- `harm`: weapon-years held by each kind of end user (armed groups, criminal "
-        "markets, civilian holdings) and the expected firearm deaths and injuries they cause, "
-        "by kind and by victims' group (women, men, girls, boys), from the scenario's `harm` "
+        "- `harm`: weapon-years in use by each kind of end user (armed groups, criminal "
+        "markets, civilian holdings; held weapons with ammunition when the scenario sets "
+        "rounds per weapon-year) and the expected firearm deaths and injuries they cause, "
+        "by kind and by victims' group (women, men, girls, boys) with each kind's setting's "
+        "shares (private sphere, conflict, crime), plus the indicative non-lethal harms "
+        "(`intimidation`, `sexual_violence`; 0 unless set), from the scenario's `harm` "
         "block (docs/scenario-reference.md). The rates are assumptions to set from national "
         "data (000 ¶31, ¶113; 002 ¶26-27, ¶70).", "",
         "## The report", "",
@@ -268,8 +271,10 @@ def experiments_reference() -> str:
         "crossings or borders (weapons no longer crossing at the targeted crossings, the "
         "share reappearing as extra weapons leaving the same origin countries by other "
         "crossings, where they went, and a network chart of the change per crossing); and "
-        "harm averted, in total, per USD 1 million, by victims' sex and age group and by "
-        "kind of end user.", "",
+        "harm averted, in total, per USD 1 million, to women and girls (also per USD 1 "
+        "million), by victims' sex and age group and by kind of end user, and the indicative "
+        "non-lethal harms when the scenario sets their rates; and, apart, the declared "
+        "gender-responsive funding.", "",
         "**Calibration status.** The report reads it from the scenario's `calibration:` "
         "key (`status`: one sentence, `setup`: the set-up that fitted it; `flowsim "
         "calibrate` writes both into the fitted scenario), e.g. `calibration: {status: "
@@ -279,7 +284,9 @@ def experiments_reference() -> str:
         f"report says \"{NOT_CALIBRATED}\".", "",
         "**Gender-responsive funding.** An intervention's `cost.gender_responsive_share` "
         "(0 to 1) declares the share of its cost spent on gender-responsive activities; the "
-        "report shows each option's cost-weighted share (000 ¶45, ¶113; 002 ¶26-27, ¶70).",
+        "report shows each option's cost-weighted share in a section of its own, away from "
+        "the harm tables (000 ¶45, ¶113; 002 ¶26-27, ¶70). It is a declaration only: it has "
+        "no modelled effect on any outcome.",
         "",
         "## Intervention types", "",
         "Each type moves these model parameters, recomputed from their baseline every step: "

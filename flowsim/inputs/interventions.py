@@ -52,6 +52,12 @@ TYPES: dict[str, InterventionType] = {
         (Lever("stockpile", "security_boost", "raise"),), ("countries", "stockpiles"),
         "001 ¶35-39; 000 ¶59-60", "PSSM upgrade: raises the security of the targeted state "
         "stockpiles (all state stockpiles of targeted countries)."),
+    "ammunition_security": InterventionType(
+        (Lever("stockpile", "ammunition_security_boost", "raise"),), ("countries", "stockpiles"),
+        "001 ¶35 (stockpiles a principal source of illicit ammunition), ¶40 (IATG)",
+        "Ammunition-specific stockpile management (IATG): scales every leak rate of the "
+        "targeted state stockpiles' ammunition by 1 - effect x strength; their weapons are "
+        "not affected."),
     "marking_record_keeping": InterventionType(
         (Lever("country", "marking_programme", "raise"),
          Lever("country", "record_keeping_programme", "raise")), ("countries",),
@@ -110,6 +116,26 @@ TYPES: dict[str, InterventionType] = {
     "training": InterventionType(
         (Lever("country", "training", "raise"),), ("countries",),
         "001 part C; 002", "Training of officials (detection and tracing)."),
+    "embargo_monitoring": InterventionType(
+        (Lever("country", "embargo_monitoring", "add"),), ("countries",),
+        "000 ¶28-29", "Monitoring of an arms embargo on the targeted countries (a panel of "
+        "experts, cargo inspections): strength is the inspection rate added at full effect "
+        "at every crossing into them while the embargo is in force, so more breaches are "
+        "detected and seized."),
+    "postal_cyber_policing": InterventionType(
+        (Lever("country", "postal_cyber_policing", "raise"),), ("countries",),
+        "000 ¶58, ¶104; 004 ¶9", "Postal and cyber policing of online sales: raises the "
+        "probability that a parcel posted to buyers in the targeted countries is found."),
+    "parts_marking": InterventionType(
+        (Lever("country", "parts_marking", "raise"),), ("countries",), "004 ¶30",
+        "Marking and recording of essential components in the targeted countries: raises "
+        "the share of parts kits sold online from them that make marked, recorded "
+        "(traceable) weapons."),
+    "brokering_controls": InterventionType(
+        (Lever("country", "brokering_controls", "raise"),), ("countries",),
+        "000 ¶7, ¶17; 004 ¶29", "Registration and licensing of brokering activities in the "
+        "targeted countries: raises the probability that a deal a broker based there "
+        "attempts is stopped."),
     "inland_policing": InterventionType(
         (Lever("country", "inland_policing", "raise"),), ("countries",),
         "000 ¶34, ¶56-58; 004 ¶25", "Police capacity against illicit possession and "
@@ -281,7 +307,14 @@ def check_targets(iv: Intervention, scenario: Scenario, file: str, path: str) ->
                 raise InputError(file, f"{path}.targets.{k}[{j}]",
                                  f"refers to undefined {k[:-1] if k != 'countries' else 'country'}"
                                  f" '{ident}'{did_you_mean(ident, known[k])}")
-    if iv.type == "stockpile_security" and iv.targets.countries:
+    if iv.type == "embargo_monitoring":
+        embargoed = {e.target for e in scenario.embargoes}
+        for j, cid in enumerate(iv.targets.countries):
+            if cid not in embargoed:
+                raise InputError(file, f"{path}.targets.countries[{j}]",
+                                 f"country '{cid}' is under no embargo (embargoes:) to "
+                                 "monitor")
+    if iv.type in ("stockpile_security", "ammunition_security") and iv.targets.countries:
         for j, cid in enumerate(iv.targets.countries):
             c = next(c for c in scenario.countries if c.id == cid)
             if not any(sp.owner != "civilian_licensed" for sp in c.stockpiles):

@@ -21,9 +21,11 @@ import networkx as nx
 import numpy as np
 
 from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.embargoes import Embargo, check_embargoes
 from flowsim.inputs.events import Event, check_events, event_reference
 from flowsim.inputs.harm import Harm
 from flowsim.inputs.interventions import Intervention, check_targets
+from flowsim.inputs.online import check_online
 from flowsim.inputs.schema import (
     COUNT_MAX,
     MAX_STEPS,
@@ -170,6 +172,30 @@ class Controls:
     pssm: float = probability(0.0, "National PSSM programme: raises every state stockpile's "
                               "effective security to 1-(1-security)(1-pssm).", "001 ¶35-39",
                               assumption=True)
+    ammunition_pssm: float = probability(
+        0.0, "National ammunition management programme (IATG): scales every leak rate of "
+        "the ammunition in state stockpiles by (1 - ammunition_pssm); weapons are not "
+        "affected.", "001 ¶35 (stockpiles a principal source of illicit ammunition), ¶40",
+        assumption=True)
+    embargo_monitoring: float = param(
+        0.0, "Inspection rate added at every crossing into this country while an arms "
+        "embargo on it is in force (a panel of experts, cargo inspections; see embargoes), "
+        "on top of the embargo's own extra_inspection.", lo=0, hi=1,
+        source="000 ¶28 (information-sharing on possible embargo violations)",
+        assumption=True)
+    postal_cyber_policing: float = probability(
+        0.05, "Probability a parcel from online sales (a weapon or a kit of parts) posted to "
+        "buyers in this country is found and seized by postal and cyber policing.",
+        "000 ¶58 (postal shipments), ¶104; 004 ¶9", assumption=True)
+    parts_marking: float = probability(
+        0.0, "Share of the kits of parts sold online from this country whose essential "
+        "components are marked and recorded: weapons assembled from them are marked and "
+        "recorded (traceable).", "004 ¶30 (marking of essential components)",
+        assumption=True)
+    brokering_controls: float = probability(
+        0.0, "Registration and licensing of brokering activities: probability that a deal "
+        "a broker based in this country attempts is stopped.", "000 ¶7, ¶17; 004 ¶29",
+        assumption=True)
     marking_programme: float = probability(
         0.0, "Share of unmarked state-held weapons marked per year.", "000 ¶59; 004 ¶30",
         assumption=True)
@@ -404,6 +430,59 @@ class Transfer:
         "diversions raise it.", "000 ¶53; 004 ¶26", assumption=True)
 
 
+_ONLINE = "000 ¶26, ¶104; 004 ¶9; 003 'New trafficking challenges'"
+
+
+@dataclass(kw_only=True)
+class OnlineTrade:
+    """Online or darknet sales from one country to one end-user market, delivered by post
+    one item per parcel: whole weapons and kits of parts assembled at destination
+    (flowsim/inputs/online.py)."""
+
+    id: str = param(doc="Unique identifier of the channel.")
+    from_country: str = param(doc="Country the sellers post from.", source=_ONLINE)
+    to_market: str = param(doc="Market of the buyers (kind civilian or criminal_market) in "
+                           "another country.", source="000 ¶26")
+    weapons_per_year: CategoryRates = param(
+        factory=CategoryRates, doc="Whole weapons sold per year, taken from the sellers' "
+        "country's illicit sellers as far as they have them (the darknet as an enabler of "
+        "trade in weapons already on the black market, 000 ¶104); ammunition in rounds.",
+        source=_ONLINE)
+    parts_kits_per_year: CategoryRates = param(
+        factory=CategoryRates, doc="Kits of parts and components sold per year, by the "
+        "category of weapon each kit makes (not ammunition); they become weapons only when "
+        "assembled.", source="003 'New trafficking challenges'; 004 ¶30")
+    assembly_capacity: float = param(
+        100.0, "Kits the buyers can assemble per year; kits beyond it wait.", lo=0,
+        hi=1e9, source="003 (assembly of parts at destination)", assumption=True)
+    assembly_yield: float = probability(
+        0.9, "Probability an assembled kit makes a working weapon.",
+        "003 (assembly of parts at destination)", assumption=True)
+
+
+@dataclass(kw_only=True)
+class Broker:
+    """A broker arranging bulk deals between a supplier stockpile and a distant buyer with
+    forged end-user documentation, without touching the goods (flowsim/model/brokers.py)."""
+
+    id: str = param(doc="Unique identifier of the broker.")
+    base: str = param(doc="Country the broker operates from (whose brokering controls "
+                      "apply); the goods never pass through it.", source="000 ¶7, ¶17")
+    from_stockpile: str = param(doc="State stockpile whose weapons a deal releases under "
+                                "forged end-user documentation.", source="000 ¶6-7, ¶50-52")
+    to_market: str = param(doc="Buyers' market, in a country other than the supplier's.",
+                           source="000 ¶7")
+    deals_per_year: float = param(1.0, "Deals the broker attempts per year.", lo=0, hi=1000,
+                                  source="000 ¶7", assumption=True)
+    consignment: CategoryCounts = param(
+        factory=lambda: CategoryCounts(rifles=200), doc="What one deal ships (as far as "
+        "the stockpile holds it).", source="000 ¶9 (large shipments)", assumption=True)
+    forgery_detection: float = probability(
+        0.5, "Probability the exporter's end-user verification, when fully applied, sees "
+        "through the forged documents (x controls.end_user_verification of the supplier's "
+        "country).", "000 ¶50-52", assumption=True)
+
+
 @dataclass(kw_only=True)
 class Mechanisms:
     """Base annual rates of the diversion mechanisms (at zero security, licensing, verification).
@@ -485,6 +564,14 @@ class MarketBehaviour:
         "(delivered, counting against their demand) instead of local illicit sellers.",
         source="000 ¶6 (battlefield or other violent capture); 001 ¶11 (handouts to armed "
         "groups)")
+    rounds_per_weapon_year: float = param(
+        0.0, "Rounds of ammunition these end users fire per weapon held per year; a weapon "
+        "without ammunition is not used, so only the share of weapons their rounds can "
+        "supply counts towards harm (flowsim.model.ammunition). 0 = ammunition is not used "
+        "up and never limits use. No seed gives a rate: set it from national data.",
+        lo=0, hi=1e6,
+        source="001 ¶10-11 (weapons and their ammunition), ¶35; 004 ¶12 (illicit "
+        "ammunition flows)", assumption=True)
 
 
 @dataclass(kw_only=True)
@@ -656,6 +743,18 @@ class Scenario:
     borders: list[Border] = param(factory=list, doc="Borders (network edges).")
     traffickers: list[TraffickerGroup] = param(factory=list, doc="Trafficker groups.")
     transfers: list[Transfer] = param(factory=list, doc="Authorized transfers.")
+    brokers: list[Broker] = param(
+        factory=list, doc="Brokers arranging bulk deals between a supplier stockpile and a "
+        "distant buyer with forged end-user documentation (000 ¶7, ¶17; 004 ¶29; "
+        "flowsim/model/brokers.py).")
+    online: list[OnlineTrade] = param(
+        factory=list, doc="Online and darknet sales delivered by post: whole weapons and "
+        "kits of parts assembled at destination (000 ¶26, ¶104; 003; 004 ¶9, ¶30; "
+        "flowsim/inputs/online.py).")
+    embargoes: list[Embargo] = param(
+        factory=list, doc="Arms embargoes on countries: authorized transfers to the target "
+        "stop, illicit supply to it costs more and is riskier, breaches are recorded "
+        "(000 ¶9, ¶13, ¶28-29; flowsim/inputs/embargoes.py).")
     mechanisms: Mechanisms = param(factory=Mechanisms, doc="Diversion base rates.")
     behaviour: Behaviour = param(factory=Behaviour, doc="Behaviour parameters.")
     interventions: list[Intervention] = param(
@@ -774,9 +873,31 @@ def check_references(s: Scenario, file: str) -> None:
                              "has no state stockpile to receive the transfer; add one or set "
                              "to_stockpile")
     _check_reachable_demand(s, file)
+    check_embargoes(s, file)
+    check_online(s, file)
+    _check_brokers(s, file)
     for i, iv in enumerate(s.interventions):
         check_targets(iv, s, file, f"interventions[{i}]")
     check_events(s.events, s, file)
+
+
+def _check_brokers(s: Scenario, file: str) -> None:
+    """Known base, supplier and buyers; a state supplier; buyers in another country."""
+    countries = s.country_index()
+    stock = {sp.id: (ci, sp) for ci, sp in s.stockpiles()}
+    markets = {m.id: i for i, c in enumerate(s.countries) for m in c.markets}
+    _unique([(f"brokers[{i}].id", b.id) for i, b in enumerate(s.brokers)], file, "broker")
+    for i, b in enumerate(s.brokers):
+        _known(b.base, countries, file, f"brokers[{i}].base", "country")
+        _known(b.from_stockpile, stock, file, f"brokers[{i}].from_stockpile", "stockpile")
+        _known(b.to_market, markets, file, f"brokers[{i}].to_market", "market")
+        supplier, spec = stock[b.from_stockpile]
+        if spec.owner == "civilian_licensed":
+            raise InputError(file, f"brokers[{i}].from_stockpile", "expected a state "
+                             f"stockpile, got '{b.from_stockpile}' of owner civilian_licensed")
+        if markets[b.to_market] == supplier:
+            raise InputError(file, f"brokers[{i}].to_market", f"market '{b.to_market}' is "
+                             "in the supplier's country; a brokered deal crosses States")
 
 
 def _check_reachable_demand(s: Scenario, file: str) -> None:

@@ -82,6 +82,7 @@ class StockpileAgent(Agent):
         self.security = spec.security
         self.security_boost = 0.0          # set by stockpile_security interventions
         self.integrity_boost = 0.0         # set by anti_corruption interventions
+        self.ammunition_security_boost = 0.0   # ammunition_security interventions
         self.trace_boost = 0.0             # response to traces, bounded and fading
         self.audits_per_year = spec.audits_per_year
         h = np.zeros((4, 2, 2), dtype=np.int64)
@@ -324,6 +325,7 @@ class BorderAgent(Agent):
         self.inspection_rate = spec.inspection_rate
         self.detection_probability = spec.detection_probability
         self.corruption = spec.corruption
+        self.embargo_inspection = 0.0      # while an embargo on the country entered is in force
         self._cached_at, self._cached = -1, {}
 
     def catch_probabilities(self, mode: ModeSettings) -> tuple[float, float, float]:
@@ -339,7 +341,8 @@ class BorderAgent(Agent):
 
     def _catch_probabilities(self, mode: ModeSettings) -> tuple[float, float, float]:
         c = self.model.controls[self.country]
-        p_inspect = min(1.0, self.inspection_rate + float(self.model.mobile_extra[self.directed]))
+        p_inspect = min(1.0, self.inspection_rate + float(self.model.mobile_extra[self.directed])
+                        + self.embargo_inspection)
         p_detect = min(1.0, self.detection_probability * mode.visibility * (1 + 0.5 * c.training))
         p_bribe = self.corruption * (1.0 - c.anti_corruption)
         return p_inspect, p_detect, p_bribe
@@ -545,6 +548,8 @@ class TraffickerAgent(Agent):
         d = ship.route.crossings[ship.hop]
         border = model.borders[d]
         seized, lost_share = border.inspect(ship.book, self.mode, model.rng)
+        if model.embargoes.active:
+            model.embargoes.crossed(d, ship.book, seized)
         b = model.scenario.behaviour
         r = model.perceived_risk
         r[self.row, d] += b.learning_rate * (lost_share - r[self.row, d])

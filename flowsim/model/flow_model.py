@@ -3,23 +3,30 @@
 One step (a week, month, quarter or year, as the scenario says):
 
 0. investigations opened by earlier traces come due (:mod:`flowsim.model.consequences`);
-1. regulators allocate mobile inspection across their entry crossings by perceived risk;
+1. arms embargoes in force set cost and inspection at crossings into their targets
+   (:mod:`flowsim.model.embargoes`); regulators allocate mobile inspection across their
+   entry crossings by perceived risk;
 2. stockpiles produce, run marking/record-keeping programmes and destroy surplus; then
    all leak (one draw for all, :mod:`flowsim.model.leakage`);
 3. authorized transfers ship consignments under export control, some denied, some diverted
    whole (end-user fraud into the importer's illicit market, unauthorized re-export on to a
-   third State; :mod:`flowsim.model.transfers`);
+   third State; :mod:`flowsim.model.transfers`); none of the categories an embargo in force
+   covers go to its target; brokers arrange bulk deals from stockpiles to distant buyers
+   (:mod:`flowsim.model.brokers`);
 4. illicit production (craft, conversion/reactivation, 3D printing) adds weapons;
-5. markets buy from local illicit sellers;
+5. markets buy from local illicit sellers; online sales are posted, policed, delivered
+   and parts assembled at destination (:mod:`flowsim.model.online`);
 6. traffickers (in random order) buy, plan, cross one border, sell;
 7. regulators seize inland and collect from end users, then what came into the
    authorities' hands is recorded, marked, traced, destroyed or left with no action
    (000 ¶32; :mod:`flowsim.model.disposition`);
-8. markets update prices; the step's flows are logged and stocks collected.
+8. end users fire ammunition (:mod:`flowsim.model.ammunition`, when the scenario sets
+   rounds per weapon-year);
+9. markets update prices; the step's flows are logged and stocks collected.
 
 Bookkeeping is exact: for every category, at every step,
 ``stockpiles + black market + traffickers + in transit + seized + end users + destroyed
-= initial + produced`` (:meth:`FlowModel.conservation`).
+= initial + produced - rounds fired`` (:meth:`FlowModel.conservation`).
 """
 
 from __future__ import annotations
@@ -40,12 +47,16 @@ from flowsim.model.agents import (
     StockpileAgent,
     TraffickerAgent,
 )
+from flowsim.model.ammunition import AmmunitionUse
+from flowsim.model.brokers import make_brokers
 from flowsim.model.cases import case_sizes, split_cases, split_rounds
 from flowsim.model.consequences import TraceConsequences
 from flowsim.model.disposition import Disposition
+from flowsim.model.embargoes import Embargoes
 from flowsim.model.leakage import Leakage
 from flowsim.model.ledger import EndUserRecord, Ledger
 from flowsim.model.lots import NO_STOCKPILE, LotBook, LotKey
+from flowsim.model.online import OnlineTrade
 from flowsim.model.routes import RouteNetwork
 from flowsim.model.schedule import Schedule
 from flowsim.model.transfers import Transfers
@@ -84,6 +95,7 @@ class FlowModel(Model):
         self.seized = np.zeros(4, dtype=np.int64)
         self.destroyed = np.zeros(4, dtype=np.int64)
         self.arrests = [0] * n_c              # traffickers arrested, by their base country
+        self.consumed = np.zeros(4, dtype=np.int64)      # rounds fired (ammunition in use)
         self.mobile_extra = np.zeros(self.network.n)
         self.inland_rate = [0.0] * n_c        # per-step inland policing, by country
         self.trace_fade = 0.5 ** (1.0 / scenario.behaviour.trace_response_half_life)
@@ -97,9 +109,12 @@ class FlowModel(Model):
                                 for m in c.markets)]
         self.markets_in = [[m for m in self.market_list if m.country == ci] for ci in range(n_c)]
         self.leakage.bind_captors(self.markets_in)
+        self.ammunition = AmmunitionUse(self)
         self.borders = [BorderAgent(self, self.network.crossings[self.network.crossing[d]][1], d)
                         for d in range(self.network.n)]
         self.regulator_list = [RegulatorAgent(self, ci) for ci in range(n_c)]
+        self.embargoes = Embargoes(self)
+        self.online = OnlineTrade(self)
         self.disposition = Disposition(self)
         index = scenario.country_index()
         self.trafficker_list: list[TraffickerAgent] = []
@@ -107,6 +122,7 @@ class FlowModel(Model):
             for _ in range(group.count):
                 self.trafficker_list.append(TraffickerAgent(self, group, index[group.base],
                                                             len(self.trafficker_list)))
+        self.broker_list = make_brokers(self)
         self.stockpiles = self.agents_by_type.get(StockpileAgent, _empty(self))
         self.markets = self.agents_by_type.get(MarketAgent, _empty(self))
         self.regulators = self.agents_by_type.get(RegulatorAgent, _empty(self))
@@ -179,17 +195,25 @@ class FlowModel(Model):
         self._snapshot = None
         self.before_step()
         self.consequences.step()
+        if self.embargoes.active:
+            self.embargoes.step()
         self.inland_rate = self.sim.per_step_probability(
             np.array([c.inland_policing for c in self.controls])).tolist()
         self.regulators.do("allocate_inspection")
         self.stockpiles.do("step")
         self.leakage.step()
         self.transfers.step()
+        for broker in self.broker_list:
+            broker.step()
         self._illicit_production()
         self.markets.do("buy_local")
+        if self.online.active:
+            self.online.step()
         self.traffickers.shuffle_do("step")
         self.regulators.do("police_and_collect")
         self.disposition.step()
+        if self.ammunition.active:
+            self.ammunition.step()
         self.markets.do("update_price")
         self._record_end_user_stock()
         self.ledger.end_step()
@@ -315,8 +339,9 @@ class FlowModel(Model):
         return out
 
     def conservation(self) -> tuple[np.ndarray, np.ndarray]:
-        """(sum over states, initial + produced), per category; equal when books balance."""
-        return self.stock_by_state().sum(axis=0), self.initial + self.produced
+        """(sum over states, initial + produced - rounds fired), per category; equal when
+        books balance."""
+        return self.stock_by_state().sum(axis=0), self.initial + self.produced - self.consumed
 
     def run(self, steps: int | None = None, progress=None) -> FlowModel:
         """Run ``steps`` steps (default: the scenario's), calling ``progress(1)`` after each."""

@@ -1,21 +1,26 @@
 """Harm from illicit weapons in end users' hands: expected firearm deaths and injuries.
 
-Each step, the weapons (not ammunition) held by each market are counted as weapon-years by
-the market's kind (armed groups, criminal markets, civilian holdings); harm is weapon-years
-x the scenario's rates (``harm:`` block, :mod:`flowsim.inputs.harm`), split by the victims'
-sex and age group (000 ¶31, ¶113; 002 ¶26-27, ¶70). Harm is an expected value computed from
-holdings, with no random draws, so tracking it never changes a run's numbers.
+Each step, the weapons (not ammunition) held by each market and in use are counted as
+weapon-years by the market's kind (armed groups, criminal markets, civilian holdings). A
+weapon without ammunition is not used: when the scenario sets rounds per weapon-year, only
+the share of weapons the market's rounds can supply is in use
+(:mod:`flowsim.model.ammunition`; 001 ¶10, ¶35); otherwise all are. Harm is weapon-years x
+the scenario's rates (``harm:`` block, :mod:`flowsim.inputs.harm`), split by the victims'
+sex and age group with the shares of each kind's setting (private sphere, conflict, crime;
+000 ¶31, ¶113; 002 ¶26-27, ¶70); the indicative non-lethal harms of 000 ¶31 likewise.
+Harm is an expected value computed from holdings, with no random draws, so tracking it
+never changes a run's numbers.
 """
 
 from __future__ import annotations
 
-from flowsim.inputs.harm import GROUPS, KINDS, OUTCOMES, Harm, victim_split
+from flowsim.inputs.harm import GROUPS, INDICATIVE, KINDS, OUTCOMES, Harm, victim_split
 from flowsim.model.flow_model import FlowModel
 from flowsim.model.lots import AMMUNITION
 
 
 class HarmTracker:
-    """Weapon-years held by end users of each kind, accumulated step by step.
+    """Weapon-years in use by end users of each kind, accumulated step by step.
 
     Call :meth:`observe` after every step (``model.run(progress=...)`` does it)."""
 
@@ -26,19 +31,22 @@ class HarmTracker:
 
     def observe(self, _n: int = 1) -> None:
         for market in self.model.market_list:
-            held = sum(market.holdings.totals[:AMMUNITION])
+            held = sum(market.holdings.totals[:AMMUNITION]) * market.in_use
             self.weapon_years[market.spec.kind] += held * self._per_step
 
     def totals(self, harm: Harm | None = None) -> dict:
-        """``{"weapon_years": {kind: x}, "deaths"|"injuries": {kind: {group: x}}}``."""
+        """``{"weapon_years": {kind: x}, outcome: {kind: {group: x}}}`` for the outcomes
+        deaths and injuries and the indicative ones (intimidation, sexual violence; 0
+        unless the scenario sets their rates), each split by its own female share."""
         harm = harm or self.model.scenario.harm
         out: dict = {"weapon_years": dict(self.weapon_years)}
-        for outcome in OUTCOMES:
+        for outcome in (*OUTCOMES, *INDICATIVE):
             out[outcome] = {}
             for kind in KINDS:
                 rates = harm.rates(kind)
                 total = self.weapon_years[kind] * getattr(rates, f"{outcome}_per_weapon_year")
-                split = victim_split(rates)
+                split = victim_split(rates, rates.indicative_female_share
+                                     if outcome in INDICATIVE else None)
                 out[outcome][kind] = {g: total * split[g] for g in GROUPS}
         return out
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from flowsim.model.ammunition import category_factors
 from flowsim.model.lots import MECHANISMS, LotKey
 
 if TYPE_CHECKING:
@@ -87,9 +88,10 @@ class Leakage:
                                     strict=True):
             rates = s.annual_rates(r / t if t else default)
             annual.append(rates + [0.0] * (slots - len(rates)))
-        factors = model.scenario.mechanisms.category_factor.array()
+        factors = category_factors(self.stockpiles,
+                                   model.scenario.mechanisms.category_factor.array())
         p = model.sim.per_step_probability(
-            np.minimum(np.array(annual)[:, None, :] * factors[None, :, None], 1.0))
+            np.minimum(np.array(annual)[:, None, :] * factors[:, :, None], 1.0))
         p = np.minimum(p, self.cap)                            # keep a valid distribution
         pvals = np.concatenate([p, 1.0 - p.sum(axis=2, keepdims=True)], axis=2)
         drawn = rng.multinomial(h.reshape(n, 4, 4), pvals[:, :, None, :])

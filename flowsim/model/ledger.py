@@ -21,7 +21,10 @@ from flowsim.model.lots import AMMUNITION, LotBook, LotKey
 
 #: Flows between holder states, recorded per step, country, mechanism and category.
 FLOWS = ("diverted", "reported_loss", "produced", "transferred", "trafficked", "seized_border",
-         "seized_inland", "delivered", "collected", "destroyed", "reexported")
+         "seized_inland", "delivered", "collected", "destroyed", "reexported", "consumed",
+         "embargo_blocked", "embargo_breach", "embargo_breach_seized", "parts_shipped",
+         "parts_seized", "parts_assembled", "brokered", "brokering_stopped",
+         "forgery_detected")
 
 BORDER_FIELDS = ("parcels", "inspected", "detected", "bribed", "seized_parcels",
                  "weapons_passed", "weapons_seized", "rounds_passed", "rounds_seized")

@@ -20,10 +20,12 @@ from flowsim.inputs.scenario import CATEGORIES
 #: Ways weapons enter the illicit realm (000 ¶6; 001 ¶11; 004 ¶25-26; 003), and
 #: ``pre_existing``: illicit holdings end users already have at the start, of unknown origin;
 #: ``store_leakage``: seized or collected weapons leaking again from the authorities' stores
-#: (disposal, a stage of diversion in 000 ¶6; 000 ¶71).
+#: (disposal, a stage of diversion in 000 ¶6; 000 ¶71);
+#: ``assembled``: assembled at destination from parts sold online (flowsim.model.online);
+#: ``brokered``: released by a broker's deal with forged end-user documents (model.brokers).
 MECHANISMS = ("theft", "loss", "insider", "battlefield_capture", "civilian_leakage",
               "transfer_fraud", "reexport", "craft", "conversion", "printed", "pre_existing",
-              "store_leakage")
+              "store_leakage", "assembled", "brokered")
 #: Mechanisms whose weapons are not industrially made (000 ¶33: ~90% of seized are).
 NOT_INDUSTRIAL = ("craft", "conversion", "printed")
 N_CAT = len(CATEGORIES)

@@ -4,10 +4,13 @@
 Each step every authorized transfer (an exporter-importer pair, ``transfers`` in the
 scenario) ships one consignment of ``Poisson(per_year / s)`` weapons per category. In order:
 
-1. **licensing** (:meth:`Transfers.licence_denied`): the exporter's risk assessment denies
-   the licence with probability ``controls.export_risk_assessment`` of the exporter x the
-   pair's diversion record ``R`` (000 ¶50, ¶53; 004 ¶26 is a denial case). A denied
-   consignment stays in the exporting stockpile. (An embargo check slots in here.)
+1. **embargo and licensing**: no weapon of a category an arms embargo in force covers is
+   shipped to its target (:mod:`flowsim.model.embargoes`; the blocked weapons are the
+   ``embargo_blocked`` flow); then the exporter's risk assessment
+   (:meth:`Transfers.licence_denied`) denies the licence with probability
+   ``controls.export_risk_assessment`` of the exporter x the pair's diversion record ``R``
+   (000 ¶50, ¶53; 004 ¶26 is a denial case). A denied or blocked consignment stays in the
+   exporting stockpile.
 2. **diversion of the consignment** (:meth:`Transfers.ship`): the whole consignment, or
    the share ``mechanisms.consignment_share`` of it, is diverted by end-user fraud with
    probability ``mechanisms.transfer_fraud x (1 - exporter end_user_verification) x (1 -
@@ -105,6 +108,12 @@ class Transfers:
         counts = rng.poisson(pair.rate)
         if not counts.any():
             return
+        if model.embargoes.active:
+            for k, n in enumerate(counts.tolist()):
+                if n and model.embargoes.blocks(pair.dest.country, k, n):
+                    counts[k] = 0
+            if not counts.any():
+                return
         if self.licence_denied(pair):
             self.denied += counts
             return

@@ -47,7 +47,18 @@ FLOWS = Table("flows.csv", "Weapons moving between holder states, per step.", (
            "the country with a trafficker), seized_border, seized_inland, delivered (to end "
            "users), collected, destroyed, reexported (weapons diverted by unauthorized "
            "re-export arriving at the third State's illicit sellers; their `diverted` row is "
-           "in the importing country)."),
+           "in the importing country), consumed (rounds of ammunition fired by end users, "
+           "when the scenario sets `behaviour.<kind>.rounds_per_weapon_year`; they leave the "
+           "stocks), embargo_blocked (authorized transfers to an embargoed country not "
+           "shipped), embargo_breach (covered weapons trafficked into an embargoed country "
+           "that got through its crossings) and embargo_breach_seized (seized there: detected "
+           "breaches); parts_shipped, parts_seized, parts_assembled (kits of parts sold "
+           "online, by the category of weapon each makes, mechanism `assembled`; kits are not "
+           "weapons and are not in the stocks until assembled weapons are `produced`); "
+           "brokered (weapons a broker's deal delivered, in the buyers' country; their "
+           "`diverted` row is in the supplier's), brokering_stopped and forgery_detected "
+           "(weapons of deals stopped by brokering controls, in the broker's base, or refused "
+           "by the exporter's end-user verification)."),
     MECHANISM, CATEGORY, Column("count", _COUNT, "How many moved.")))
 
 STOCKS = Table("stocks.csv", "Weapons by holder state at the end of each step.", (
@@ -59,7 +70,8 @@ STOCKS = Table("stocks.csv", "Weapons by holder state at the end of each step.",
 
 SEIZURES = Table("seizures.csv", "The seized lots: one row per lot per seizure case.", (
     STEP, Column("country", "id", "Seizing country."),
-    Column("place", "id", "Crossing id, or `inland`."),
+    Column("place", "id", "Crossing id, `inland`, or `postal` (online sales found by postal "
+           "and cyber policing)."),
     Column("place_type", "name", "border or inland."),
     CATEGORY, Column("count", _COUNT, "Seized in this lot."),
     Column("marked", "true/false", "The weapons bear a marking."),

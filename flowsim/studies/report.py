@@ -7,8 +7,10 @@ the option's); weapons kept per USD 1 million; P(beats baseline), the share of p
 which the option delivers fewer weapons than the baseline, with a 95% Wilson interval and
 the number of paired runs; displacement (traffic pushed off the targeted crossings and where
 it reappeared) for options acting on crossings or borders; and firearm harm averted
-(deaths and injuries, by end-user kind and victims' sex and age group: 000 ¶31, ¶113;
-002 ¶26-27, ¶70), with each option's gender-responsive funding share. The report states its
+(deaths and injuries, by end-user kind and victims' sex and age group, harm to women and
+girls per USD 1 million, and the indicative non-lethal harms when set: 000 ¶31, ¶113;
+002 ¶26-27, ¶70); and, in a section of its own, each option's declared gender-responsive
+funding share, which has no modelled effect. The report states its
 assumptions: what each option funds, the sampled uncertainties, the scenario's calibration
 status, the flowsim version and the date.
 
@@ -35,7 +37,14 @@ from flowsim._version import __version__
 from flowsim.errors import InputError
 from flowsim.inputs.editing import NOT_CALIBRATED
 from flowsim.inputs.experiment import BASELINE
-from flowsim.inputs.harm import GROUPS, KIND_LABELS, KINDS
+from flowsim.inputs.harm import (
+    GROUPS,
+    INDICATIVE,
+    INDICATIVE_LABELS,
+    KIND_LABELS,
+    KINDS,
+    SETTINGS,
+)
 from flowsim.io import AtomicDir
 from flowsim.outputs.figures import new_figure, save_figure
 from flowsim.studies.experiment import read_runs
@@ -127,6 +136,10 @@ def paired(records: list[dict], option: str) -> list[tuple[dict, dict]]:
             if r["option"] == option and (r["sample"], r["replication"]) in base]
 
 
+#: Victims' groups that are female (harm to women and girls)
+FEMALE = ("women", "girls")
+
+
 def harm_total(record: dict, outcome: str, kinds=KINDS, groups=GROUPS) -> float:
     h = record.get("harm", {}).get(outcome, {})
     return sum(h.get(k, {}).get(g, 0.0) for k in kinds for g in groups)
@@ -172,6 +185,16 @@ def summarise(manifest: dict, runs: pd.DataFrame, records: list[dict] | None = N
                     row[f"{outcome}_averted_lo"], row[f"{outcome}_averted_hi"] = lo, hi
                     row[f"{outcome}_averted_per_usd_million"] = m / millions if millions \
                         else np.nan
+                # deaths and injuries to women and girls: the victims' shares differ by
+                # setting, so this can rank options differently from total harm
+                averted = [sum(harm_total(b, o_, groups=FEMALE) - harm_total(o, o_,
+                                                                               groups=FEMALE)
+                               for o_ in ("deaths", "injuries")) for b, o in pairs]
+                m, lo, hi = interval(averted)
+                row["women_girls_averted_mean"] = m
+                row["women_girls_averted_lo"], row["women_girls_averted_hi"] = lo, hi
+                row["women_girls_averted_per_usd_million"] = m / millions if millions \
+                    else np.nan
         rows.append(row)
     table = pd.DataFrame(rows)
     if "kept_per_usd_million" in table:
@@ -585,6 +608,7 @@ def section_assumptions(ctx: ReportContext) -> str:
         parts.append("<h3>Harm rates (assumptions to be set from national data)</h3>")
         parts.append(_table(pd.DataFrame([{
             "End users": KIND_LABELS[k],
+            "Setting": SETTINGS[k],
             "Deaths per weapon-year": f"{harm[k]['deaths_per_weapon_year']:g}",
             "Injuries per weapon-year": f"{harm[k]['injuries_per_weapon_year']:g}",
             "Female share of victims": pct(harm[k]["female_share"]),
@@ -676,8 +700,10 @@ def section_harm(ctx: ReportContext) -> str:
              "<p>Expected firearm deaths and injuries from illicit weapons held by end users "
              "(weapon-years held x the scenario's harm rates, which are assumptions: see "
              "Assumptions), baseline minus option, paired run by run; means with "
-             f"{LEVEL_TEXT} intervals. The gender-responsive share is the part of each "
-             "option's budget its interventions declare as gender-responsive.</p>"]
+             f"{LEVEL_TEXT} intervals. Victims' sex and age shares differ by the setting "
+             "each kind of end user's weapons are used in (private sphere, conflict, "
+             "crime), so harm to women and girls can rank options differently from total "
+             "harm.</p>"]
     if "deaths_averted_mean" not in opts:
         parts.append("<p>These runs carry no harm outcomes (made with an older flowsim)."
                      "</p></section>")
@@ -700,7 +726,7 @@ def section_harm(ctx: ReportContext) -> str:
             lambda v: fmt(v, 2)),
         "Injuries averted per USD 1M": opts["injuries_averted_per_usd_million"].map(
             lambda v: fmt(v, 2)),
-        "Gender-responsive funding share": opts["gender_share"].map(pct)})))
+        **_women_girls_columns(opts)})))
     br = harm_breakdown(ctx.manifest, ctx.records)
     if len(br):
         for dim, cats, names, title in (
@@ -715,14 +741,71 @@ def section_harm(ctx: ReportContext) -> str:
                 wide[name] = [fmt_interval(s.loc[o, "mean"], s.loc[o, "lo"], s.loc[o, "hi"],
                                            digits=1) for o in wide["Option"]]
             parts.append(f"<h3>{title}</h3>" + _table(pd.DataFrame(wide)))
+    parts.append(_indicative_harms(ctx))
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _women_girls_columns(opts: pd.DataFrame) -> dict:
+    """Deaths and injuries to women and girls averted, and per USD 1 million (older results
+    carry no such columns)."""
+    if "women_girls_averted_mean" not in opts:
+        return {}
+    return {
+        "Deaths and injuries to women and girls averted": [
+            fmt_interval(*v, digits=1) for v in zip(
+                opts["women_girls_averted_mean"], opts["women_girls_averted_lo"],
+                opts["women_girls_averted_hi"], strict=True)],
+        "Women and girls per USD 1M": opts["women_girls_averted_per_usd_million"].map(
+            lambda v: fmt(v, 2))}
+
+
+def _indicative_harms(ctx: ReportContext) -> str:
+    """Non-lethal gendered harms (000 ¶31) averted, when the scenario sets their rates:
+    labelled indicative, apart from deaths and injuries."""
+    base = [r for r in ctx.records if r["option"] == BASELINE]
+    used = [o for o in INDICATIVE if any(harm_total(r, o) > 0 for r in base)]
+    if not used:
+        return ""
+    rows = []
+    for option in ctx.manifest["options"]:
+        pairs = paired(ctx.records, option) if option != BASELINE else []
+        if not pairs:
+            continue
+        row = {"Option": option}
+        for o in used:
+            for label, groups in (("all victims", GROUPS), ("women and girls", FEMALE)):
+                m, lo, hi = interval([harm_total(b, o, groups=groups)
+                                      - harm_total(r, o, groups=groups) for b, r in pairs])
+                row[f"{INDICATIVE_LABELS[o].capitalize()} averted, {label}"] = \
+                    fmt_interval(m, lo, hi, digits=1)
+        rows.append(row)
+    return ("<h3>Indicative: non-lethal gendered harms averted</h3><p>Incidents of "
+            + " and of ".join(INDICATIVE_LABELS[o] for o in used) + " (000 ¶31) at the "
+            "rates the scenario sets. Indicative only: no source gives such rates per "
+            "weapon, so read these as an illustration of direction, not as estimates.</p>"
+            + _table(pd.DataFrame(rows)))
+
+
+def section_gender_funding(ctx: ReportContext) -> str:
+    """The declared gender-responsive share of each option's budget, away from the harm
+    tables: a declaration with no modelled effect."""
+    opts = ctx.table[ctx.table["option"] != BASELINE]
+    return ('<section id="gender-funding"><h2>Declared gender-responsive funding</h2>'
+            "<p>The share of each option's budget its interventions declare as spent on "
+            "gender-responsive activities (000 ¶45, ¶113; 002 ¶26-27, ¶70). It is a "
+            "declaration only: it has no modelled effect on any outcome in this report, "
+            "including harm to women and girls.</p>"
+            + _table(pd.DataFrame({"Option": opts["option"],
+                                   "Gender-responsive funding share":
+                                       opts["gender_share"].map(pct)}))
+            + "</section>")
 
 
 #: the report's sections, in page order; each takes a ReportContext and returns HTML
 SECTIONS: list[Callable[[ReportContext], str]] = [
     section_summary, section_assumptions, section_outcomes, section_cost_effectiveness,
-    section_timeseries, section_displacement, section_harm]
+    section_timeseries, section_displacement, section_harm, section_gender_funding]
 
 
 def display_table(table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
