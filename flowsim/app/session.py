@@ -74,6 +74,11 @@ class Setup:
                                              f"exercise {ex.key}", "programme")
         self.exercise = ex.key
 
+    def flow_model(self, seed: int) -> FlowModel:
+        """A new run of the scenario with these settings and programme."""
+        return FlowModel(apply_to_scenario(self.scenario, self.settings), seed=seed,
+                         interventions=list(self.programme))
+
 
 class WorkshopModel(Model):
     """The model SolaraViz drives: a participant's run and, when comparing, its baseline.
@@ -89,8 +94,7 @@ class WorkshopModel(Model):
         super().__init__(rng=seed)
         self.setup = setup
         self.seed = seed
-        self.run = FlowModel(apply_to_scenario(setup.scenario, setup.settings), seed=seed,
-                             interventions=list(setup.programme))
+        self.run = setup.flow_model(seed)
         self.baseline: FlowModel | None = None
         self.feed = EventFeed(self.run)
         self.running = True
