@@ -132,11 +132,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
+    from flowsim.studies.experiment import QUICK
     from flowsim.studies.study import run_experiment
 
+    reps, futures = args.replications, args.futures
+    if args.quick:
+        reps = QUICK["replications"] if reps is None else reps
+        futures = QUICK["futures"] if futures is None else futures
     out = run_experiment(args.experiment, jobs=args.jobs, backend=args.backend,
                          address=args.address, out=args.out, report=False,
-                         echo=lambda text: print(text, flush=True))
+                         echo=lambda text: print(text, flush=True), replications=reps,
+                         futures=futures)
     if not args.no_report:
         return _print_report(out)
     return 0
@@ -387,6 +393,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
     e.add_argument("--address", default=None, help="Dask scheduler HOST:PORT (--backend dask)")
     e.add_argument("--no-report", action="store_true", help="store runs only")
+    e.add_argument("--quick", action="store_true", help="a first look: 1 replication and 3 "
+                   "sampled futures (the report says it is a quick look; default folder "
+                   "results/<name>-quick)")
+    e.add_argument("--replications", type=int, default=None, help="override the file's "
+                   "replications (a quick look)")
+    e.add_argument("--futures", type=int, default=None, help="override the file's number "
+                   "of sampled futures (a quick look)")
     e.set_defaults(func=cmd_experiment)
 
     c = sub.add_parser("calibrate", help="fit scenario parameters to seizure data (ABC-SMC "
