@@ -327,8 +327,9 @@ def cmd_app(args: argparse.Namespace) -> int:
               "network; every participant gets their own model, but there is no login. Use "
               "it on a classroom network you trust and stop it (Ctrl-C) afterwards.",
               file=sys.stderr)
+    # no "This website runs on Solara" badge over the levers (solara.server.settings)
     os.environ.update(SOLARA_APP=APP_MODULE, SERVER_NAME=args.host,
-                      SERVER_PORT=str(args.port))
+                      SERVER_PORT=str(args.port), SOLARA_THEME_SHOW_BANNER="False")
     import uvicorn
 
     shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host

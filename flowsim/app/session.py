@@ -80,6 +80,14 @@ class Setup:
                          interventions=list(self.programme))
 
 
+def _seed(value, default: int) -> int:
+    """The seed typed in the page (text), or the scenario's if it is not a whole number."""
+    try:
+        return int(str(value).strip()) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
 class WorkshopModel(Model):
     """The model SolaraViz drives: a participant's run and, when comparing, its baseline.
 
@@ -90,7 +98,7 @@ class WorkshopModel(Model):
 
     def __init__(self, setup: Setup | None = None, seed: int | None = None):
         setup = setup or Setup.from_file(shipped_scenarios()["teaching"])
-        seed = setup.scenario.simulation.seed if seed is None else int(seed)
+        seed = _seed(seed, setup.scenario.simulation.seed)
         super().__init__(rng=seed)
         self.setup = setup
         self.seed = seed
