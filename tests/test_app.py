@@ -18,7 +18,7 @@ import solara.widgets
 from matplotlib.figure import Figure
 from mesa.visualization.solara_viz import ModelController
 
-from flowsim.app import levers
+from flowsim.app import levers, views
 from flowsim.app.exercises import BY_KEY, EXERCISES
 from flowsim.app.page import CountersPanel, LeverSlider, SessionPanel, model_context
 from flowsim.app.session import (
@@ -31,7 +31,6 @@ from flowsim.app.session import (
     shipped_scenarios,
     tables_zip,
 )
-from flowsim.app import views
 from flowsim.app.views import network_svg
 from flowsim.errors import InputError
 from flowsim.inputs.scenario import load_scenario, scenario_from_text

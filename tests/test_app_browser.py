@@ -180,10 +180,17 @@ def test_play_runs_and_pause_stops(session):
     page.get_by_role("button", name="▶").click()
     expect(title).to_have_text(re.compile(r"^Step ([3-9]|\d\d+) of"), timeout=30_000)
     page.get_by_role("button", name="❚❚").click()
-    page.wait_for_timeout(1000)
-    stopped = title.inner_text()
-    page.wait_for_timeout(1500)
-    assert title.inner_text() == stopped
+    expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=20_000)   # state
+
+    def server_steps() -> int:           # the server's own count, not the page's display
+        with page.expect_download(timeout=30_000) as info:
+            page.get_by_text("Download this run's tables").click()
+        return json.loads(zipfile.ZipFile(info.value.path()).read("run.json"))["steps"]
+
+    stopped = server_steps()
+    page.wait_for_timeout(2000)          # absence of steps can only be checked over time
+    assert server_steps() == stopped
+    expect(title).to_have_text(re.compile(rf"^Step {stopped} of"), timeout=20_000)
     assert session.errors == []
 
 
@@ -245,3 +252,49 @@ def test_open_host_warns_and_bad_scenario_exits_2(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# --- projector layout (issue 25) -------------------------------------------------------------
+INTERNAL = ("Render Interval", "Use Threads", "Play Interval", "Page 0", "Time:",
+            "This website runs on Solara")
+
+
+def test_projector_layout_values_no_internal_controls_fixed_scale(browser, server, shots):
+    """At 1280x720: every lever slider shows its value in an editable box, none of Mesa's
+    internal controls nor the Solara badge is visible, the counters card does not scroll,
+    the charts are at least half the main area's width each, and the network's width
+    legend is the same before and after 20 steps."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(server)
+        expect(page.locator("[data-name=diverted] .value")).to_have_text("0", timeout=60_000)
+        for text in INTERNAL:
+            assert page.get_by_text(text, exact=False).filter(visible=True).count() == 0, text
+        page.get_by_role("button", name="Transia (TRA)").click()
+        lever = page.locator(".fs-lever", has_text="Inland policing").first
+        box = lever.locator("input[type=number], input[type=text]").first
+        expect(box).to_be_visible()
+        shown = box.input_value()
+        assert shown and float(shown) >= 0                  # the value, not only a knob
+        box.fill("0.9")
+        box.press("Enter")
+        expect(lever.locator("[role=slider]")).to_have_attribute("aria-valuenow", "0.9")
+        card = page.locator(".fs-counters-card").first
+        assert card.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+        main = page.locator(".fs-charts").first.bounding_box()
+        assert main["width"] >= 0.9 * page.locator(".fs-main").first.bounding_box()["width"]
+
+        def legend() -> list[str]:
+            return page.locator(".fs-network text").filter(
+                has_text=re.compile(r"^[\d,]+ weapons$")).all_inner_texts()
+
+        before = legend()
+        title = page.get_by_text(re.compile(r"^Step \d+ of"))
+        for n in range(1, 21):
+            page.get_by_role("button", name="Step", exact=True).click()
+            expect(title).to_have_text(re.compile(rf"^Step {n} of"), timeout=20_000)
+        assert len(before) >= 2 and legend() == before
+        page.screenshot(path=str(shots / "projector.png"))
+    finally:
+        context.close()
