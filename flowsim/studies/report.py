@@ -1011,7 +1011,7 @@ img{max-width:100%;height:auto;display:block}figure{margin:1em 0;break-inside:av
 .headline h2{border:0;margin:.3em 0}.headline p{font-size:1.05em}.rule{color:#333}
 .headline p.rule{font-size:.88em}
 .banner{background:#f6f6f6;border:1px solid #ddd;padding:.3em .9em;font-size:.92em}
-.wide{overflow-x:auto}table.data td{white-space:nowrap}table.data th{white-space:normal}
+.wide{overflow-x:auto}.wide table.data td{white-space:nowrap}
 .warn{background:#fff4e0;border-left:4px solid #e6a020;
 padding:.4em .6em}
 @page{size:A4;margin:14mm}@media print{body{max-width:none;margin:0;font-size:10pt}
