@@ -10,7 +10,7 @@ once with 1 worker and once with 2, each into a fresh results folder. Prints run
 second, the parallel efficiency throughput(2) / (2 x throughput(1)), the reference loop
 (`sum(range(10**7))`, to scale figures between machines) and the projection, and writes them
 to `benchmarks/sensitivity_speed.json`, which `docs/results/make_sensitivity.py` quotes in
-the README.
+the researchers' guide (docs/guides/researcher.md).
 """
 
 from __future__ import annotations

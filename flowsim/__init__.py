@@ -1,6 +1,6 @@
 """flowsim: agent-based simulation of illicit small-arms and light-weapons flows on Mesa.
 
-The public Python API, for scripts and notebooks::
+The public Python API, for scripts and notebooks:
 
     from flowsim import load_scenario, run_scenario
 
@@ -8,21 +8,21 @@ The public Python API, for scripts and notebooks::
     result.headline("country")          # diverted, trafficked, seized, delivered
     result.tables["seizures"]           # tidy pandas tables, as `flowsim run` writes
 
-=====================  ======================================================================
-name                   what it is
-=====================  ======================================================================
-``load_scenario``      read and check a scenario YAML (:class:`Scenario`)
-``Scenario``           the typed scenario (countries, borders, traffickers, controls, ...)
-``FlowModel``          the Mesa model; ``FlowModel(scenario, seed=...).run()``
-``run_scenario``       one run to tidy tables (and files, with ``out=``)
-``RunResult``          what ``run_scenario`` returns: the model, its tables, ``headline()``
-``load_experiment``    read and check an experiment YAML
-``run_experiment``     run an experiment in parallel, resumably, and write its report
-``write_report``       (re)write the comparison report of an experiment's results folder
-``load_calibration``   read and check a calibration set-up
-``calibrate``          fit parameters to data (ABC-SMC or point estimate)
-``InputError``         raised for bad input; ``str(err)`` names file, key path, expectation
-=====================  ======================================================================
+name | what it is
+--- | ---
+``load_scenario`` | read and check a scenario YAML (``Scenario``)
+``Scenario`` | the typed scenario (countries, borders, traffickers, controls, ...)
+``FlowModel`` | the Mesa model; ``FlowModel(scenario, seed=...).run()``
+``run_scenario`` | one run to tidy tables (and files, with ``out=``)
+``RunResult`` | what ``run_scenario`` returns: the model, its tables, ``headline()``
+``load_experiment`` | read and check an experiment YAML
+``run_experiment`` | run an experiment in parallel, resumably, and write its report
+``write_report`` | (re)write the comparison report of an experiment's results folder
+``load_calibration`` | read and check a calibration set-up
+``calibrate`` | fit parameters to data (ABC-SMC or point estimate)
+``InputError`` | raised for bad input; ``str(err)`` names file, key path, expectation
+
+(The table is Markdown: the API reference, docs/api/flowsim.md, renders it.)
 
 The package is layered (each layer imports only the ones before it, checked by
 import-linter): ``inputs`` (the file formats) -> ``model`` (the simulation) -> ``outputs``

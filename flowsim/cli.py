@@ -23,6 +23,7 @@ INTERRUPTED = {
     "run": "the run was not saved: no output was written (the output folder is as it was); "
            "run the same command again to start it over",
     "validate": "nothing was written",
+    "new-scenario": "nothing was written",
     "schema": "nothing was written",
     "report": "the report was not written (a report is written whole or not at all); run "
               "the same command again",
@@ -128,6 +129,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\nTraced share of seized weapons (SDG 16.4.2 idea): {share:.1%} "
               f"({tr['requests'].sum()} tracing requests, {tr['successes'].sum()} traced)")
     print(f"\nOutputs written to {out}/ (tables as CSV, plots as PNG; schema: README.md)")
+    return 0
+
+
+def cmd_new_scenario(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+
+    from flowsim.inputs.realdata import parse_countries, scenario_skeleton
+    from flowsim.inputs.scenario import scenario_from_text
+
+    codes = parse_countries(args.countries)
+    out = Path(args.out)
+    name = args.name or out.stem
+    text = scenario_skeleton(codes, name=name, holdings_path=args.holdings)
+    scenario_from_text(text, str(out))          # the skeleton must be a valid scenario
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".new-scenario-", dir=out.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, out)                        # whole file or nothing
+    print(f"wrote {out}: {len(codes)} countries ({', '.join(codes)}); civilian holdings "
+          f"from the Small Arms Survey (2017); edit every PLACEHOLDER before use")
     return 0
 
 
@@ -378,6 +401,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, help="output folder (default: out/<scenario name>)")
     r.add_argument("--no-plots", action="store_true", help="write tables only")
     r.set_defaults(func=cmd_run)
+
+    ns = sub.add_parser("new-scenario", help="write a scenario skeleton for real countries "
+                        "(ISO3 codes; civilian holdings from the Small Arms Survey)")
+    ns.add_argument("--countries", required=True, metavar="ISO3,ISO3,...",
+                    help="ISO 3166-1 alpha-3 codes, e.g. USA,MEX,GTM; borders chain them "
+                    "in this order (placeholders to edit)")
+    ns.add_argument("--out", required=True, metavar="FILE", help="scenario YAML to write")
+    ns.add_argument("--name", default=None, help="scenario name (default: the file's stem)")
+    ns.add_argument("--holdings", default=None, metavar="CSV", help="civilian holdings table "
+                    "(default calibration/data/civilian-firearms-2017.csv)")
+    ns.set_defaults(func=cmd_new_scenario)
 
     s = sub.add_parser("schema", help="print a format reference (Markdown)")
     s.add_argument("format", nargs="?", choices=("scenario", "experiment", "calibration"),

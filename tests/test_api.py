@@ -1,4 +1,5 @@
-"""The public Python API and the package layout: the README's Python example runs, the
+"""The public Python API and the package layout: the Python example of Getting started
+(docs/getting-started.md) runs, the
 package exposes exactly its public names, and pinned outputs catch silent behaviour change.
 """
 
@@ -15,17 +16,17 @@ import flowsim
 from flowsim.outputs.run import run_scenario
 from tests.conftest import ROOT
 
-README = (ROOT / "README.md").read_text()
+GETTING_STARTED = (ROOT / "docs" / "getting-started.md").read_text()
 PINNED = ROOT / "tests" / "data" / "pinned-outputs.json"
 
 
 def python_example() -> str:
-    section = README.split("## Use from Python", 1)[1].split("\n## ", 1)[0]
+    section = GETTING_STARTED.split("## Use from Python", 1)[1].split("\n## ", 1)[0]
     (block,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
     return block
 
 
-def test_readme_python_example_runs_from_the_repository_root():
+def test_getting_started_python_example_runs_from_the_repository_root():
     # a fresh interpreter, as a notebook user would have; fails if a public name is
     # missing, the example's calls no longer match the API, or conservation breaks
     done = subprocess.run([sys.executable, "-c", python_example()], cwd=ROOT,

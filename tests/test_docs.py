@@ -1,5 +1,6 @@
-"""The documentation stays true: the README's example scenario is valid and runs, the
-scenario reference matches the schema, and the README's commands are the ones CI runs."""
+"""The documentation stays true: the researchers' guide's example scenario is valid and runs,
+the scenario reference matches the schema, the README's commands are the ones CI runs, and
+CI builds the documentation site strictly."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from flowsim.outputs.metrics import run_totals
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
+RESEARCHER_GUIDE = ROOT / "docs" / "guides" / "researcher.md"
 
 
 def yaml_blocks(text: str) -> list[str]:
     return re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
 
 
-def test_readme_example_scenario_is_valid_and_moves_weapons():
-    (example,) = [b for b in yaml_blocks(README) if b.startswith("name: two-countries")]
-    model = FlowModel(scenario_from_text(example, "README.md")).run()
+def test_guide_example_scenario_is_valid_and_moves_weapons():
+    guide = RESEARCHER_GUIDE.read_text()
+    (example,) = [b for b in yaml_blocks(guide) if b.startswith("name: two-countries")]
+    model = FlowModel(scenario_from_text(example, str(RESEARCHER_GUIDE))).run()
     assert run_totals(model)["delivered"] > 0
 
 
@@ -54,10 +57,16 @@ def test_ci_runs_the_readme_commands():
     assert "./install.sh" in README and "./install.sh" in ci
     assert ".venv/bin/python -m pytest" in README and ".venv/bin/python -m pytest" in ci
     assert ".venv/bin/flowsim run scenarios/teaching.yaml" in README
+    # the documentation site is built with broken links and missing pages as errors, after
+    # the install (the packages come with it) and before the tests
+    lines = [line.split("#")[0].strip() for line in ci.splitlines()]
+    build = next(i for i, line in enumerate(lines)
+                 if line.endswith(".venv/bin/mkdocs build --strict"))
+    assert lines.index("./install.sh") < build < lines.index(".venv/bin/python -m pytest")
 
 
 def test_docs_quote_generated_results_exactly():
-    """Numbers in README.md, docs/*.md and benchmarks/README.md come from
+    """Numbers in README.md, docs/**/*.md and benchmarks/README.md come from
     docs/results/NAME.md, written by docs/results/generate.py; a hand edit of either side,
     or a generator whose output no document quotes, fails here."""
     import importlib.util
@@ -89,3 +98,52 @@ def test_reference_shows_what_a_nested_default_sets_differently():
     assert "`battlefield_capture: True`" in rows["`armed_group`"]
     assert "`demand_elasticity: 0.5`" in rows["`criminal_market`"]
     assert "conflict_demand" not in rows["`criminal_market`"]   # the type's own default
+
+
+def test_code_layout_names_every_module():
+    """The code-layout table of docs/development.md names every module of flowsim/: a
+    package's modules (as `name`) in its row, a top-level module (as `name.py`) in any row.
+    A module added or moved without a line in the table fails here (the README's old table
+    had silently missed several)."""
+    page = (ROOT / "docs" / "development.md").read_text()
+    rows = {line.split("|")[1].strip(): line for line in page.splitlines()
+            if line.startswith("| `flowsim/")}
+    package = ROOT / "flowsim"
+    missing = []
+    for module in sorted(package.rglob("*.py")):
+        if module.name == "__init__.py":
+            continue
+        if module.parent == package:
+            named = any(f"{module.name}`" in row for row in rows.values())
+        else:
+            folder = module.parent.relative_to(ROOT).as_posix()
+            named = f"`{module.stem}`" in rows.get(f"`{folder}/`", "")
+        if not named:
+            missing.append(module.relative_to(ROOT).as_posix())
+    assert not missing, f"docs/development.md's code layout does not name {missing}"
+
+
+def test_api_reference_shows_sphinx_roles_as_code():
+    """The Griffe extension mkdocs.yml loads turns the docstrings' Sphinx roles into inline
+    code; without it the API reference shows ':class:' and backticks literally."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "sphinx_roles", ROOT / "docs" / "_griffe" / "sphinx_roles.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert "docs/_griffe/sphinx_roles.py" in (ROOT / "mkdocs.yml").read_text()
+    text = ("a validated :class:`~flowsim.inputs.scenario.Scenario`, see :mod:`.plots` and "
+            ":func:`flowsim.run_scenario`; ``code`` stays")
+    assert module.markdown_roles(text) == ("a validated `Scenario`, see `.plots` and "
+                                           "`flowsim.run_scenario`; ``code`` stays")
+
+
+def test_readme_and_home_page_say_the_same_about_trusting_the_numbers():
+    """README.md and the site's home page both carry "How far to trust the numbers" (which
+    checks are independent evidence, which are fitted); an edit to one alone fails here."""
+    def section(text: str) -> str:
+        return text.split("## How far to trust the numbers\n", 1)[1].split("\n## ", 1)[0]
+
+    home = (ROOT / "docs" / "index.md").read_text()
+    assert section(README).replace("](docs/", "](") == section(home)

@@ -1,8 +1,8 @@
-"""Regenerate the numbers the README quotes: never copy results by hand.
+"""Regenerate the numbers the documentation quotes: never copy results by hand.
 
 Each ``docs/results/make_NAME.py`` defines ``generate() -> str`` (Markdown). This script runs
 the ones named (default: all), writes each to ``docs/results/NAME.md``, and splices it into
-every document that quotes it — README.md, docs/*.md, benchmarks/README.md — between
+every document that quotes it — README.md, docs/**/*.md, benchmarks/README.md — between
 ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``. ``tests/test_docs.py`` checks
 that every such block quotes its file exactly, and that each generated file is quoted.
 
@@ -24,8 +24,10 @@ README = ROOT / "README.md"
 
 
 def documents() -> list[Path]:
-    """The Markdown files that may quote generated results."""
-    return [README, *sorted((ROOT / "docs").glob("*.md")), ROOT / "benchmarks" / "README.md"]
+    """The Markdown files that may quote generated results: README.md, the site's pages
+    (docs/ and its subfolders, but not the generated files here) and benchmarks/README.md."""
+    pages = [p for p in sorted((ROOT / "docs").rglob("*.md")) if HERE not in p.parents]
+    return [README, *pages, ROOT / "benchmarks" / "README.md"]
 
 
 def block_pattern(name: str) -> re.Pattern:

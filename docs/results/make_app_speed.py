@@ -1,4 +1,4 @@
-"""The workshop app's speed for the README: one step plus redraw on the server
+"""The workshop app's speed for the trainers' guide: one step plus redraw on the server
 (benchmarks/app_speed.py), compare mode on, teaching and regional."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""The README's "What the shipped experiments say": runs every experiments/*.yaml that is a
-policy comparison (not the sensitivity study, whose results make_sensitivity.py writes) and
-writes its comparison, displacement and harm tables (numbers from the runs, never by hand).
+"""docs/shipped-experiments.md, "What the shipped experiments say": runs every
+experiments/*.yaml that is a policy comparison (not the sensitivity study, whose results
+make_sensitivity.py writes) and writes its comparison, displacement and harm tables (numbers
+from the runs, never by hand).
 
     .venv/bin/python docs/results/generate.py experiments    # a few minutes on 2 cores
 

@@ -1,4 +1,5 @@
-"""README table: the shipped teaching and regional scenarios against the seed patterns.
+"""docs/reproducing-seeds.md: the shipped teaching and regional scenarios against the seed
+patterns.
 
 Runs ``flowsim patterns`` (calibration/seed-patterns.yaml) on both scenarios, full
 horizon, :data:`REPLICATIONS` replications each, and writes one Markdown table: each

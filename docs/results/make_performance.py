@@ -1,4 +1,5 @@
-"""README performance figures: benchmarks/model_speed.py on the shipped scenarios."""
+"""Performance figures (benchmarks/README.md): benchmarks/model_speed.py on the shipped
+scenarios."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""README results of the shipped sensitivity study and of the Sobol throughput benchmark.
+"""Results (docs/guides/researcher.md) of the shipped sensitivity study and of the Sobol
+throughput benchmark.
 
 Runs (or resumes) ``flowsim sensitivity experiments/sensitivity.yaml --jobs 2`` into
 ``results/sensitivity-sensitivity``, scenario discovery ('fails' on deliveries) for each

@@ -16,7 +16,9 @@ posterior stays wide. The noise runs are the first simulations of a calibration,
 like the others, and their scales are written to ``noise-scales.csv``;
 ``category_mix`` compares, per country and period, the share of each weapon category
 among seized weapons, in units of 0.1; ``traced_share`` compares tracing success
-(successes / requests, 000 ¶33) in units of 0.1.
+(successes / requests, 000 ¶33) in units of 0.1; ``seized_traced_share`` compares, on rows
+with a ``traced_share`` (SDG indicator 16.4.2), successes per weapon seized in that country
+and period (``tracing.csv``'s traced share) in units of 0.1.
 
 **ABC-SMC** (Beaumont et al. 2009, with adaptive tolerances; the engine is
 :mod:`flowsim.calibration.abc_smc`, checked against an exact posterior by
@@ -71,6 +73,7 @@ from flowsim.calibration.seizure_data import (
     SeizureRow,
     load_seizures,
     simulated_counts,
+    simulated_seized_traced_share,
     simulated_traced_share,
 )
 from flowsim.errors import InputError, did_you_mean
@@ -81,7 +84,7 @@ from flowsim.studies.experiment import check_path_range, load_scenario_beside, s
 from flowsim.studies.runner import derive_seed, run_parallel
 from flowsim.studies.store import JsonLines, claim_folder, fingerprint
 
-STATISTICS = ("counts", "category_mix", "traced_share")
+STATISTICS = ("counts", "category_mix", "traced_share", "seized_traced_share")
 COUNT_SCALES = ("noise", "none")
 NOISE_STREAM = 555              # seed stream of the noise runs (predictive runs use 7777)
 SHARE_UNIT = 0.1
@@ -390,7 +393,9 @@ def simulate(scenario_data: dict, seed: int, horizon: int, rows: list[SeizureRow
     model.run(horizon)
     return {"key": key, "counts": simulated_counts(model, rows),
             "traced": [simulated_traced_share(model, r) if r.tracing_requests else None
-                       for r in rows]}
+                       for r in rows],
+            "seized_traced": [simulated_seized_traced_share(model, r)
+                              if r.traced_share is not None else None for r in rows]}
 
 
 def _mix(rows: list[SeizureRow], counts: list[float], which: list[int]) -> dict:
@@ -430,6 +435,12 @@ def distance(statistics: list[str], rows: list[SeizureRow], sim: dict, which: li
                 errs.append((r.tracing_successes or 0) / r.tracing_requests - (s or 0.0))
         if errs:
             total += math.sqrt(sum(e * e for e in errs) / len(errs)) / SHARE_UNIT
+    if "seized_traced_share" in statistics:
+        got = sim.get("seized_traced") or [None] * len(rows)
+        errs = [rows[i].traced_share - (got[i] or 0.0) for i in which
+                if rows[i].traced_share is not None]
+        if errs:
+            total += math.sqrt(sum(e * e for e in errs) / len(errs)) / SHARE_UNIT
     return total
 
 
@@ -461,7 +472,8 @@ def evaluate(cal: Calibration, progress: Progress, jobs: list[tuple[str, list[fl
     thetas = {key: theta for key, theta, _ in todo}
     for sim in run_parallel(cal.simulator(), args, **run_opts):
         rec = {"key": sim["key"], "theta": thetas[sim["key"]], "counts": sim["counts"],
-               "traced": sim["traced"], "distance": cal.distance(sim, cal.fit)}
+               "traced": sim["traced"], "seized_traced": sim.get("seized_traced"),
+               "distance": cal.distance(sim, cal.fit)}
         progress.append(rec)
         if bar is not None:
             bar.update(1)

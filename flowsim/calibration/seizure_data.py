@@ -15,23 +15,28 @@ by country, year, place and weapon type; 000 ¶43) and the SDG 16.4.2 tracing in
 | tracing_requests | no | tracing requests issued for them |
 | tracing_successes | no | requests that identified the origin (<= requests) |
 | origin_country | no | origin where known (informative; not matched) |
+| traced_share | no | share of seized weapons whose origin was traced, 0..1 (SDG 16.4.2) |
 
 Periods of rows with the same country, place and category must not overlap.
+``traced_share`` (e.g. from ``calibration/data/sdg-16-4-2-traced-share.csv``) is matched by
+the ``seized_traced_share`` statistic against the model's ``tracing.csv`` successes per
+weapon seized in that country and period.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from flowsim.errors import InputError, did_you_mean
+from flowsim.inputs.realdata import open_csv
 from flowsim.inputs.scenario import CATEGORIES, Scenario
 from flowsim.inputs.schema import COUNT_MAX
 
 REQUIRED = ("country", "period", "place", "category", "count")
-OPTIONAL = ("marked_share", "tracing_requests", "tracing_successes", "origin_country")
+OPTIONAL = ("marked_share", "tracing_requests", "tracing_successes", "origin_country",
+            "traced_share")
 ALL_WEAPONS = "weapons"
 
 
@@ -49,6 +54,7 @@ class SeizureRow:
     tracing_requests: int | None = None
     tracing_successes: int | None = None
     origin_country: str | None = None
+    traced_share: float | None = None
 
     @property
     def label(self) -> str:
@@ -107,12 +113,7 @@ def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None =
     """Read and check a seizure CSV against a scenario; raises InputError."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(file, "", "file not found") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader, header = open_csv(path)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputError(file, "header", f"missing column(s) {', '.join(missing)}; expected "
@@ -160,6 +161,9 @@ def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None =
         for col in ("tracing_requests", "tracing_successes"):
             if raw.get(col):
                 opt[col] = int(_number(raw[col], int, file, where(col)))
+        if raw.get("traced_share"):
+            opt["traced_share"] = _number(raw["traced_share"], float, file,
+                                          where("traced_share"), 0, 1)
         if opt.get("tracing_successes", 0) > opt.get("tracing_requests", math.inf):
             raise InputError(file, where("tracing_successes"), "expected no more successes "
                              "than tracing_requests")
@@ -231,3 +235,27 @@ def simulated_traced_share(model, row: SeizureRow) -> float | None:
     """Simulated tracing successes / requests for the row's country and period."""
     req, ok = simulated_tracing(model, row)
     return ok / req if req else None
+
+
+def simulated_seized_traced_share(model, row: SeizureRow) -> float | None:
+    """Simulated tracing successes / weapons seized for the row's country and period: the
+    SDG 16.4.2 idea, as ``tracing.csv``'s ``traced_share`` (None when nothing was seized)."""
+    c = model.country_ids.index(row.country)
+    seized = ok = 0
+    for step, country, n, _marked, _r, s in model.ledger.tracing_rows:
+        if country == c and row.first_step <= step <= row.last_step:
+            seized, ok = seized + n, ok + s
+    return ok / seized if seized else None
+
+
+def simulated_event_sizes(model, country: str, first_step: int, last_step: int) -> list[int]:
+    """Weapons (not ammunition) seized per seizure event in ``country`` between the steps:
+    the model's seizure records grouped by step and place (one event per place and step),
+    the comparable of an event-level data set's sizes."""
+    c = model.country_ids.index(country)
+    ammo = CATEGORIES.index("ammunition")
+    events: dict[tuple, int] = {}
+    for step, where, place, _ptype, cat, n, *_ in model.ledger.seizure_rows:
+        if where == c and cat != ammo and first_step <= step <= last_step:
+            events[(step, place)] = events.get((step, place), 0) + n
+    return sorted(n for n in events.values() if n > 0)

@@ -23,7 +23,7 @@ class RunResult:
 
     ``tables`` maps a table name (``flows``, ``stocks``, ``seizures``, ``borders``,
     ``tracing``, ``prices``, ``end_users``, ``summary``) to a tidy ``pandas.DataFrame``
-    with the columns the README's outputs section lists.
+    with the columns docs/getting-started.md ("Outputs") lists.
     """
 
     model: FlowModel

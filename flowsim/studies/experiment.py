@@ -176,15 +176,17 @@ class Experiment:
 
 
 def set_path(data: dict, path: str, value: float, file: str, where: str) -> None:
-    """Set ``value`` at a dotted path in raw scenario data; list items are selected by id."""
+    """Set ``value`` at a dotted path in raw scenario data; list items are selected by id
+    (items without one, such as interventions, by name)."""
     parts = path.split(".")
     node: Any = data
     for i, part in enumerate(parts[:-1]):
         here = ".".join(parts[:i]) or "(top)"
         if isinstance(node, list):
-            match = [x for x in node if isinstance(x, dict) and x.get("id") == part]
+            items = [x for x in node if isinstance(x, dict)]
+            match = [x for x in items if x.get("id", x.get("name")) == part]
             if not match:
-                ids = [x.get("id") for x in node if isinstance(x, dict)]
+                ids = [x.get("id", x.get("name")) for x in items]
                 raise InputError(file, where, f"path '{path}': no item with id '{part}' at "
                                  f"'{here}' (ids: {', '.join(map(str, ids))})")
             node = match[0]
