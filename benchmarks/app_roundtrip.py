@@ -15,46 +15,19 @@ from __future__ import annotations
 
 import argparse
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 
-TARGET_MS = 300.0
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-FLOWSIM = Path(sys.executable).with_name("flowsim")
+from flowsim.app.serving import CHROMIUM, CHROMIUM_ARGS, served
 
+TARGET_MS = 300.0
 
 def reference_ms() -> float:
     """The benchmarks' reference loop, ``sum(range(10**7))``, in milliseconds."""
     start = time.perf_counter()
     sum(range(10**7))
     return (time.perf_counter() - start) * 1000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_up(proc: subprocess.Popen, url: str, timeout: float = 90) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"flowsim app exited: {proc.stderr.read()}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)             # polling the server's start-up, not a measurement
-    raise TimeoutError(url)
 
 
 #: resolves when the counters' title shows step ``n`` (a DOM mutation), with the time
@@ -78,33 +51,24 @@ ROUND_TRIP = """async (n) => {
 def round_trips_ms(steps: int, compare: bool) -> list[float]:
     from playwright.sync_api import expect, sync_playwright
 
-    port = _free_port()
-    proc = subprocess.Popen([str(FLOWSIM), "app", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_up(proc, url)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.goto(url)
-            expect(page.locator("[data-name=diverted] .value")).to_have_text(
-                "0", timeout=90_000)
-            if compare:
-                page.get_by_text("Compare with baseline").click()
-                expect(page.locator("[data-name=seized] .diff")).to_contain_text(
-                    "baseline", timeout=30_000)
-            title = page.get_by_text(re.compile(r"^Step \d+ of"))
-            times = []
-            for n in range(1, steps + 2):
-                ms = page.evaluate(ROUND_TRIP, n)
-                expect(title).to_have_text(re.compile(rf"^Step {n} of"))
-                if n > 1:                       # the first step warms caches up
-                    times.append(float(ms))
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with served() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url)
+        expect(page.locator("[data-name=diverted] .value")).to_have_text(
+            "0", timeout=90_000)
+        if compare:
+            page.get_by_text("Compare with baseline").click()
+            expect(page.locator("[data-name=seized] .diff")).to_contain_text(
+                "baseline", timeout=30_000)
+        title = page.get_by_text(re.compile(r"^Step \d+ of"))
+        times = []
+        for n in range(1, steps + 2):
+            ms = page.evaluate(ROUND_TRIP, n)
+            expect(title).to_have_text(re.compile(rf"^Step {n} of"))
+            if n > 1:                       # the first step warms caches up
+                times.append(float(ms))
+        browser.close()
     return times
 
 

@@ -17,19 +17,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import socket
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
+from flowsim.app.serving import CHROMIUM, CHROMIUM_ARGS, FLOWSIM, served
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-FLOWSIM = Path(sys.executable).with_name("flowsim")
 
 
 def report_shots(browser, results: Path, out: Path) -> list[Path]:
@@ -49,27 +43,11 @@ def report_shots(browser, results: Path, out: Path) -> list[Path]:
     return made
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def app_shots(browser, out: Path) -> list[Path]:
     from playwright.sync_api import expect
 
-    port = _free_port()
-    proc = subprocess.Popen([str(FLOWSIM), "app", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}/"
     made = [out / "workshop-app.png", out / "workshop-app-levers.png"]
-    try:
-        for _ in range(300):                      # wait for the server to answer
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
+    with served() as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(url)
         expect(page.locator("[data-name=diverted] .value")).to_have_text("0", timeout=90_000)
@@ -86,9 +64,6 @@ def app_shots(browser, out: Path) -> list[Path]:
         expect(page.locator(".fs-lever", has_text="Inspection rate").first).to_be_visible()
         page.screenshot(path=str(made[1]))
         page.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
     return made
 
 
@@ -103,7 +78,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             results = Path(args.results) if args.results else Path(tmp) / "donor-quick"
             made = report_shots(browser, results, out) + app_shots(browser, out)

@@ -11,11 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -23,38 +19,14 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from flowsim.app import serving
 from flowsim.app.session import counters, shipped_scenarios
 from flowsim.inputs.scenario import load_scenario
 from flowsim.model.flow_model import FlowModel
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-FLOWSIM = Path(sys.executable).with_name("flowsim")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(args: list[str], port: int) -> subprocess.Popen:
-    return subprocess.Popen([str(FLOWSIM), "app", *args, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _wait_up(proc: subprocess.Popen, url: str, timeout: float = 60) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"flowsim app exited: {proc.stderr.read()}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(url)
+CHROMIUM, ARGS = serving.CHROMIUM, serving.CHROMIUM_ARGS
+FLOWSIM = serving.FLOWSIM
+_free_port, _start, _wait_up = serving.free_port, serving.start, serving.wait_up
 
 
 @pytest.fixture(scope="module")
