@@ -139,6 +139,7 @@ class Charts:
         wanted = [(i, k) for i, mk in enumerate(model.market_list) for k in range(AMMUNITION)
                   if mk.demand[k] > 0]
         self.prices = []
+        self.places: list[str] | None = None
         for n, (i, k) in enumerate(wanted):
             label = f"{model.market_list[i].spec.id} {CATEGORY_NAMES[k]}"
             for run, mod, ls, lw in runs:
@@ -189,7 +190,9 @@ class Charts:
         if self.baseline is not None:
             ax2.barh([y - shift for y in ypos], [int(s_base.get(p, 0)) for p in places],
                      height=h, color="#b0b0b0")
-        ax2.set_yticks(ypos, places, fontsize=9)
+        if places != self.places:          # new tick objects only when places change
+            ax2.set_yticks(ypos, places, fontsize=9)
+            self.places = places
         ax2.relim()
         ax2.autoscale_view()
         return self.fig

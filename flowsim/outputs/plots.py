@@ -94,8 +94,10 @@ def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None
                      f"parcels, {r.inspected_ab + r.inspected_ba:,} inspected")
         mx, my = (x1 + x2) / 2, (y1 + y2) / 2
         if r.seized > 0:
-            ax.scatter([mx], [my], marker="X", s=40 + 260 * r.seized / (top_seized or 1),
-                       color="#2166ac", edgecolors="white", linewidths=0.8, zorder=4)
+            # a one-point line is several times faster to draw than a scatter
+            ax.plot([mx], [my], marker="X", ls="none", zorder=4, color="#2166ac",
+                    markersize=(40 + 260 * r.seized / (top_seized or 1)) ** 0.5,
+                    markeredgecolor="white", markeredgewidth=0.8)
         if i in labelled or names:   # parallel crossings get their numbers at different places
             t = 0.3 + 0.4 * r["index"] / max(1, r.of - 1) if r.of > 1 else 0.5
             at = (x1 + t * (x2 - x1), y1 + t * (y2 - y1))
