@@ -2,8 +2,7 @@
 Playwright in Debian's chromium (``apt-get install -y chromium``; .ci/run installs it).
 
 Screenshots go to ``$FLOWSIM_SCREENSHOTS`` (default: pytest's temporary folder); the
-README's is ``docs/img/workshop-app.png``, made with
-``FLOWSIM_SCREENSHOTS=docs/img .venv/bin/python -m pytest tests/test_app_browser.py``.
+documentation's (``docs/img/``) are made by ``docs/screenshots.py``.
 """
 
 from __future__ import annotations
