@@ -189,11 +189,16 @@ def cmd_new_scenario(args: argparse.Namespace) -> int:
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
+    from flowsim.inputs.experiment import QUICK
     from flowsim.studies.study import run_experiment
 
+    reps, futures = args.replications, args.futures
+    if args.quick:
+        reps = QUICK["replications"] if reps is None else reps
+        futures = QUICK["futures"] if futures is None else futures
     out = run_experiment(args.experiment, jobs=args.jobs, backend=args.backend,
                          address=args.address, out=args.out, report=False,
-                         echo=log.info)
+                         echo=log.info, replications=reps, futures=futures)
     if not args.no_report:
         return _print_report(out)
     return 0
@@ -408,8 +413,9 @@ def cmd_app(args: argparse.Namespace) -> int:
               "it on a classroom network you trust and stop it (Ctrl-C) afterwards.",
               file=sys.stderr)
     _check_port_free(args.host, args.port)
+    # no "This website runs on Solara" badge over the levers (solara.server.settings)
     os.environ.update(SOLARA_APP=APP_MODULE, SERVER_NAME=args.host,
-                      SERVER_PORT=str(args.port))
+                      SERVER_PORT=str(args.port), SOLARA_THEME_SHOW_BANNER="False")
     import warnings
 
     import uvicorn
@@ -519,6 +525,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--backend", choices=("joblib", "dask"), default="joblib")
     e.add_argument("--address", default=None, help="Dask scheduler HOST:PORT (--backend dask)")
     e.add_argument("--no-report", action="store_true", help="store runs only")
+    e.add_argument("--quick", action="store_true", help="a first look: 1 replication and 3 "
+                   "sampled futures (the report says it is a quick look; default folder "
+                   "results/<name>-quick)")
+    e.add_argument("--replications", type=int, default=None, help="override the file's "
+                   "replications (a quick look)")
+    e.add_argument("--futures", type=int, default=None, help="override the file's number "
+                   "of sampled futures (a quick look)")
     e.set_defaults(func=cmd_experiment)
 
     c = sub.add_parser("calibrate", help="fit scenario parameters to seizure data (ABC-SMC "

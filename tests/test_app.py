@@ -18,7 +18,7 @@ import solara.widgets
 from matplotlib.figure import Figure
 from mesa.visualization.solara_viz import ModelController
 
-from flowsim.app import levers
+from flowsim.app import levers, views
 from flowsim.app.exercises import BY_KEY, EXERCISES
 from flowsim.app.page import CountersPanel, LeverSlider, SessionPanel, model_context
 from flowsim.app.session import (
@@ -272,18 +272,38 @@ def _counter_values(rc) -> dict[str, str]:
                            r'<div class="value">([^<]*)<', html))
 
 
-def test_page_builds_on_mesas_solaraviz_with_every_lever():
-    """The whole page renders (Mesa's SolaraViz accepts our components and model
-    parameters) with one slider per lever of the teaching scenario."""
-    from flowsim.app.page import Page
+def test_page_builds_with_every_lever_and_only_the_run_controls_participants_need(
+        teaching):
+    """The page renders; the sidebar (rendered here on its own: solara.render has no app
+    layout to hold a sidebar) has one slider with an editable value per lever of the
+    teaching scenario, and of Mesa's controls only Step, Play, Reset, speed and seed."""
+    from flowsim.app.page import LeversPanel, Page, RunControls
 
     _, rc = solara.render(Page(), handle_error=False)
+    assert _counter_values(rc)["diverted"] == "0"
+    model = WorkshopModel(_setup(teaching), seed=1)
+
+    @solara.component
+    def Sidebar():
+        reactive = solara.use_reactive(model)
+        model_context.provide(reactive)
+        RunControls(reactive, {"seed": {"type": "InputText", "label": "Seed (a whole number)",
+                                        "value": "1"}}, solara.use_reactive({}))
+        LeversPanel(reactive.value)
+
+    _, rc = solara.render(Sidebar(), handle_error=False)
     sc = load_scenario(TEACHING)
     n_crossings = sum(len(b.crossings) for b in sc.borders)
     expected = (len(levers.COUNTRY_LEVERS) * len(sc.countries)
                 + len(levers.CROSSING_LEVERS) * n_crossings + len(levers.modes(sc)))
-    assert len(rc.find(v.Slider).widgets) == expected
-    assert _counter_values(rc)["diverted"] == "0"
+    sliders = [w.label for w in rc.find(v.Slider).widgets]
+    assert len(sliders) == expected + 1 and sliders[0].startswith("Speed: ")
+    assert len(rc.find(v.TextField).widgets) == expected + 1      # lever values + seed
+    buttons = {str(w.children[0]) for w in rc.find(v.Btn).widgets if w.children}
+    assert {"Step", "Reset"} <= buttons and len(buttons) == 3       # and Play
+    text = repr(rc.find().widget)
+    for internal in ("Render Interval", "Use Threads", "Play Interval", "Time:", "Page 0"):
+        assert internal not in text, internal
 
 
 def _render_controller(model: WorkshopModel, play_interval: int = 100, counters=False):
@@ -384,3 +404,24 @@ def test_session_panel_compare_switch_and_exercise_menu(teaching):
     assert {b.inspection_rate for b in new.run.borders if b.crossing_id == "south-post"} \
         == {0.8}
     assert new.baseline is not None
+
+
+def test_network_width_scale_is_fixed_over_the_run_and_crossings_are_named(teaching):
+    """The app's network keeps the scenario's width scale at every step (the old one
+    rescaled: 40/200/400 weapons at step 3, 200/1,000/2,000 at step 61) and names every
+    crossing on the drawing."""
+    from flowsim.outputs.network import fixed_scale
+
+    def legend(svg: str) -> list[str]:
+        return re.findall(r">([\d,]+ weapons)<", svg)
+
+    model = FlowModel(teaching, seed=1)
+    early = views.network_svg(model.run(3))
+    late = views.network_svg(model.run(58))
+    assert legend(early) == legend(late) and len(legend(early)) >= 2
+    assert legend(early)[-1] == f"{fixed_scale(teaching):,} weapons"
+    free = FlowModel(teaching, seed=1)
+    assert legend(views.network_svg(free.run(3), fixed=False)) != \
+        legend(views.network_svg(free.run(58), fixed=False))      # what fixing prevents
+    for x in (x for b in teaching.borders for x in b.crossings):
+        assert re.search(rf"<text[^>]*>{re.escape(x.id)}\s*(<|\n)", late), x.id

@@ -2,8 +2,7 @@
 Playwright in Debian's chromium (``apt-get install -y chromium``; .ci/run installs it).
 
 Screenshots go to ``$FLOWSIM_SCREENSHOTS`` (default: pytest's temporary folder); the
-README's is ``docs/img/workshop-app.png``, made with
-``FLOWSIM_SCREENSHOTS=docs/img .venv/bin/python -m pytest tests/test_app_browser.py``.
+documentation's (``docs/img/``) are made by ``docs/screenshots.py``.
 """
 
 from __future__ import annotations
@@ -11,10 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -23,41 +19,17 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from flowsim.app import serving
 from flowsim.app.session import counters, shipped_scenarios
 from flowsim.inputs.scenario import load_scenario
 from flowsim.model.flow_model import FlowModel
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-FLOWSIM = Path(sys.executable).with_name("flowsim")
+CHROMIUM, ARGS = serving.CHROMIUM, serving.CHROMIUM_ARGS
+FLOWSIM = serving.FLOWSIM
+_free_port, _start, _wait_up = serving.free_port, serving.start, serving.wait_up
 # Every expect() waits on the page's state; its 5-second default bound was too short on a
 # loaded machine (issue #20.3: test_exercise_menu_sets_the_starting_settings failed there).
 expect.set_options(timeout=60_000)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(args: list[str], port: int) -> subprocess.Popen:
-    return subprocess.Popen([str(FLOWSIM), "app", *args, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _wait_up(proc: subprocess.Popen, url: str, timeout: float = 180) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"flowsim app exited: {proc.stderr.read()}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(url)
 
 
 @pytest.fixture(scope="module")
@@ -280,3 +252,49 @@ def test_busy_port_fails_cleanly_and_the_first_page_load_is_quiet(run_cli):
         proc.wait(10)
     logged = proc.stderr.read()
     assert "samesite" not in logged.lower() and "Traceback" not in logged, logged
+
+
+# --- projector layout (issue 25) -------------------------------------------------------------
+INTERNAL = ("Render Interval", "Use Threads", "Play Interval", "Page 0", "Time:",
+            "This website runs on Solara")
+
+
+def test_projector_layout_values_no_internal_controls_fixed_scale(browser, server, shots):
+    """At 1280x720: every lever slider shows its value in an editable box, none of Mesa's
+    internal controls nor the Solara badge is visible, the counters card does not scroll,
+    the charts are at least half the main area's width each, and the network's width
+    legend is the same before and after 20 steps."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(server)
+        expect(page.locator("[data-name=diverted] .value")).to_have_text("0", timeout=60_000)
+        for text in INTERNAL:
+            assert page.get_by_text(text, exact=False).filter(visible=True).count() == 0, text
+        page.get_by_role("button", name="Transia (TRA)").click()
+        lever = page.locator(".fs-lever", has_text="Inland policing").first
+        box = lever.locator("input[type=number], input[type=text]").first
+        expect(box).to_be_visible()
+        shown = box.input_value()
+        assert shown and float(shown) >= 0                  # the value, not only a knob
+        box.fill("0.9")
+        box.press("Enter")
+        expect(lever.locator("[role=slider]")).to_have_attribute("aria-valuenow", "0.9")
+        card = page.locator(".fs-counters-card").first
+        assert card.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+        main = page.locator(".fs-charts").first.bounding_box()
+        assert main["width"] >= 0.9 * page.locator(".fs-main").first.bounding_box()["width"]
+
+        def legend() -> list[str]:
+            return page.locator(".fs-network text").filter(
+                has_text=re.compile(r"^[\d,]+ weapons$")).all_inner_texts()
+
+        before = legend()
+        title = page.get_by_text(re.compile(r"^Step \d+ of"))
+        for n in range(1, 21):
+            page.get_by_role("button", name="Step", exact=True).click()
+            expect(title).to_have_text(re.compile(rf"^Step {n} of"), timeout=20_000)
+        assert len(before) >= 2 and legend() == before
+        page.screenshot(path=str(shots / "projector.png"))
+    finally:
+        context.close()

@@ -316,22 +316,15 @@ def exercise_runs(key: str, seed: int, steps: int) -> tuple[FlowModel, FlowModel
     return run, FlowModel(setup.scenario, seed=seed).run(steps)
 
 
-def test_embargo_exercise_claim_holds_over_seeds():
-    """docs/workshop.md exercise 4 (EMBARGO_OBSERVE): Delivered stays below the baseline's,
-    with breaches seized at Meridia's crossings."""
-    from flowsim.app.exercises import EMBARGO_OBSERVE
-    from flowsim.app.session import counters
-
-    assert "Delivered stays below the baseline's" in EMBARGO_OBSERVE
-    below, gaps = 0, []
-    for seed in range(1, 11):
+def test_embargo_exercise_runs_under_the_embargo_and_seizes_breaches():
+    """docs/workshop.md exercise 4 (its claims are checked over ten seeds by
+    tests/test_exercises.py): the participant's run is under the embargo, the baseline is
+    not, and breaches are seized at Meridia's crossings."""
+    for seed in (1, 2, 3):
         run, base = exercise_runs("4", seed, 60)
         assert run.scenario.embargoes and not base.scenario.embargoes
         assert sum(_flow_by_step(run, "embargo_breach_seized").values()) > 0
-        ours, theirs = counters(run)["delivered"], counters(base)["delivered"]
-        below += ours < theirs
-        gaps.append(1 - ours / theirs)
-    assert below >= 9 and np.mean(gaps) > 0.02
+        assert sum(_flow_by_step(base, "embargo_breach_seized").values()) == 0
 
 
 # --- online trade and parts --------------------------------------------------------------------

@@ -169,15 +169,90 @@ def test_p_beats_baseline_counts_every_paired_run_with_a_wilson_interval():
         == 0.75
 
 
-def test_report_says_when_the_sample_is_too_small_to_rank(results):
-    summary = _html(results).split('id="summary"')[1].split("</section>")[0]
-    assert "too small to rank" in summary and "4 paired runs" in summary
-    manifest, runs = _synthetic([50 + 10 * (i % 3) for i in range(40)], samples=4)
+def _options(kept: dict[str, list[float]], costs: dict[str, float] | None = None,
+             status: str = "fictional countries; magnitudes illustrative"
+             ) -> tuple[dict, pd.DataFrame]:
+    """Constructed results: options keeping the given weapons per paired run."""
+    rows = []
+    for i in range(len(next(iter(kept.values())))):
+        rows.append({"option": "baseline", "sample": 0, "replication": i, "delivered": 1000})
+        rows += [{"option": o, "sample": 0, "replication": i, "delivered": 1000 - k[i]}
+                 for o, k in kept.items()]
+    manifest = {"options": ["baseline", *kept], "outcomes": ["delivered"],
+                "costs": {"baseline": 0, **(costs or dict.fromkeys(kept, 1e6))},
+                "horizon": 60, "step_length": "month",
+                "assumptions": {"status": status, "costs_status": "illustrative, not real",
+                                "scenario_name": "x"}}
+    return manifest, pd.DataFrame(rows)
+
+
+def test_an_option_whose_interval_spans_zero_is_never_called_better():
+    """One certainty rule for every option: told apart from the baseline only when the
+    interval of weapons kept excludes zero; ranked only among those, with enough runs."""
+    n = 40
+    kept = {"wide": [300.0 if i % 2 else -100.0 for i in range(n)],   # big mean, spans 0
+            "small-sure": [20.0 + (i % 3) for i in range(n)],
+            "worse": [-50.0 - (i % 4) for i in range(n)],
+            "sure": [60.0 + (i % 5) for i in range(n)]}
+    manifest, runs = _options(kept)
+    table = rp.summarise(manifest, runs).set_index("option")
+    assert table.loc["wide", "kept_mean"] > table.loc["sure", "kept_mean"]   # bigger mean
+    assert table.loc["wide", "standing"] == rp.UNCLEAR and pd.isna(table.loc["wide", "rank"])
+    assert table.loc["worse", "standing"] == rp.WORSE and pd.isna(table.loc["worse", "rank"])
+    assert table.loc["sure", "rank"] == 1 and table.loc["small-sure", "rank"] == 2
+    text = rp.headline(rp.summarise(manifest, runs), manifest)
+    assert text.startswith("On this fictional scenario, with these illustrative costs, "
+                           "<strong>sure</strong> kept the most weapons")
+    assert "wide cannot be told apart from the baseline" in text
+    assert "worse delivered more weapons to end users than the baseline" in text
+    # the same numbers with too few runs: nobody ranked, the headline says why
+    few = {o: k[:10] for o, k in kept.items()}
+    manifest, runs = _options(few)
     table = rp.summarise(manifest, runs)
-    ctx = rp.ReportContext(manifest, runs, {}, [], table, None, rp.option_colours(["opt"]))
-    big = rp.section_summary(ctx)
-    assert "too small to rank" not in big and "includes 50%" not in big
-    assert "[91%, 100%]" in big                               # 40 of 40 paired runs
+    assert table["rank"].isna().all()
+    text = rp.headline(table, manifest)
+    assert "with 10 paired runs per option (fewer than 30) the report does not rank" in text
+    assert "kept the most" not in text
+
+
+def test_headline_when_no_option_can_be_told_apart_and_on_real_data():
+    manifest, runs = _options({"a": [10.0, -10.0] * 20, "b": [5.0, -6.0] * 20},
+                              status="fitted to 2015-2019 seizures of country X")
+    text = rp.headline(rp.summarise(manifest, runs), manifest)
+    assert text.startswith("On this scenario, with these illustrative costs, no option can "
+                           "be told apart from the baseline over 60 months.")
+    assert "better" not in text and "kept the most" not in text
+
+
+def test_report_says_when_the_sample_is_too_small_to_rank(results):
+    page = _html(results)
+    head = page.split('id="headline"')[1].split("</section>")[0]
+    assert rp.html.escape(rp.CERTAINTY_RULE) in head
+    assert "4 paired runs per option (fewer than 30)" in head or "no option" in head
+    summary = page.split('id="summary"')[1].split("</section>")[0]
+    assert "<td>1</td>" not in summary.split("</thead>")[1]     # no rank shown
+
+
+def test_numbers_are_whole_and_never_minus_zero():
+    assert rp.fmt(-0.04) == "0" and rp.fmt(-0.04, 1) == "0.0" and rp.fmt(-0.6) == "-1"
+    assert rp.fmt_harm(104.5, 80.2, 130.9) == "104 [80, 131]" or \
+        rp.fmt_harm(104.5, 80.2, 130.9) == "105 [80, 131]"
+    assert rp.fmt_harm(2.46, -0.04, 5.1) == "2.5 [0.0, 5.1]"
+
+
+def test_displacement_share_is_not_given_when_what_left_may_be_zero():
+    assert rp.share_text({"away": (50.0, -10.0, 120.0), "share": (0.96, 0.78, 1.22)}) \
+        .startswith("not given")
+    assert rp.share_text({"away": (50.0, 10.0, 120.0), "share": (0.96, 0.78, 1.22)}) \
+        == "96% [78%, 122%]"
+
+
+def test_parameters_and_countries_get_human_labels():
+    assert rp.parameter_label("mechanisms.theft") == "Theft by outsiders (mechanisms.theft)"
+    assert rp.parameter_label("behaviour.learning_rate").startswith("Weight of a trafficker")
+    assert rp.parameter_label("countries.KAR.stockpiles.kar-army.security").startswith(
+        "Physical security and stockpile management")
+    assert rp.country_label("KAR", {"KAR": "Karvania"}) == "Karvania (KAR)"
 
 
 # --- assumptions ---------------------------------------------------------------------------
@@ -187,13 +262,14 @@ def test_report_states_each_options_assumptions_calibration_and_version(results)
     assert "fitted to nothing, a test header" in section
     assert "not calibrated" not in section
     pssm = section.split(">pssm</h4>")[1].split("</table>")[0]
-    for cell in ("stockpile security", "countries: SRC", "0.80", "12 steps", "2 steps",
-                 "3 steps", "1,000,000"):
+    for cell in ("stockpile security", "countries: SRC", "0.80", "12 months", "2 months",
+                 "3 months", "1,000,000"):
         assert f"<td>{cell}</td>" in pssm, cell
     harden = section.split(">harden-direct</h4>")[1].split("</table>")[0]
     for cell in ("crossings: direct-post", "until the end", "500,000", "20%"):
         assert f"<td>{cell}</td>" in harden, cell
-    assert "<td>mechanisms.theft</td>" in section and "<td>0.01</td>" in section
+    assert "<td>Theft by outsiders (mechanisms.theft)</td>" in section
+    assert "<td>0.01</td>" in section
     assert f"flowsim {__version__}" in section
     assert "95%" in html and "90%" not in html                 # one interval level
 
@@ -292,8 +368,8 @@ def test_harm_averted_per_option_and_per_million_with_gender_share(results):
 
 
 # --- the page in a browser -------------------------------------------------------------------
-SECTION_IDS = ("summary", "assumptions", "outcomes", "cost-effectiveness", "over-time",
-               "displacement", "harm", "gender-funding")
+SECTION_IDS = ("headline", "summary", "assumptions", "outcomes", "cost-effectiveness",
+               "over-time", "displacement", "harm", "gender-funding")
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -334,12 +410,18 @@ def test_report_renders_in_chromium_fits_the_page_and_prints(results):
             for sid in SECTION_IDS:
                 assert page.locator(f"section#{sid} h2").count() == 1, sid
             assert page.locator("section#displacement img").count() == 1
+            head = page.locator("section#headline .headline")
+            head.wait_for(state="visible")
+            assert "Rule" in head.inner_text() and head.bounding_box()["y"] < 400
+            n_imgs = 4 if rp.costs_differ(pd.read_csv(results / "report" / "summary.csv")) \
+                else 3
             # an A4 page's printable width at 96 dpi (210 mm - 2 x 14 mm margins)
             for media, width in (("screen", 1024), ("print", 688)):
                 page.emulate_media(media=media)
                 page.set_viewport_size({"width": width, "height": 900})
                 got = page.evaluate(FITS)
-                assert len(got["imgs"]) == 4 and all(i["complete"] for i in got["imgs"])
+                assert len(got["imgs"]) == n_imgs
+                assert all(i["complete"] for i in got["imgs"])
                 assert max(i["right"] for i in got["imgs"]) <= got["width"], media
                 assert got["scroll"] <= got["width"], f"{media}: page wider than the window"
             pdf = page.pdf(format="A4")
@@ -367,3 +449,61 @@ def test_write_report_uses_records_it_is_given_without_rereading_the_store(
     shown, _ = rp.write_report(copy, records)
     pd.testing.assert_frame_equal(shown, expected)
     assert (copy / "report" / "report.html").read_text() == html
+
+
+def _overlapping_ticks(fig) -> list[tuple[str, str]]:
+    """Pairs of visible tick labels on one axis whose drawn boxes overlap."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)          # report figures are made without pyplot
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    bad = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+            boxes = [t.get_window_extent(renderer) for t in labels]
+            for i in range(len(boxes)):
+                for j in range(i + 1, len(boxes)):
+                    if boxes[i].overlaps(boxes[j]):
+                        bad.append((labels[i].get_text(), labels[j].get_text()))
+    return bad
+
+
+def test_chart_tick_labels_do_not_collide_and_axes_have_units(results):
+    """Chart-level check of the outcome and over-time charts: no two tick labels of an
+    axis overlap (the old chart drew "80000100000"), every axis has a label with a unit."""
+    manifest, records = rp.load_records(results)
+    runs, series = rp.frames(records)
+    # wide-ranging values, as in the donor comparison, to provoke collisions
+    runs = runs.copy()
+    runs["delivered"] = runs["delivered"] * 50 + 80_000
+    table = rp.summarise(manifest, runs, records)
+    ctx = rp.ReportContext(manifest, runs, series, records, table, None,
+                           rp.option_colours(manifest["options"]))
+    for fig in (rp.plot_distributions(ctx), rp.plot_timeseries(ctx)):
+        assert not _overlapping_ticks(fig)
+        for ax in fig.axes:
+            if ax.get_visible():
+                assert ax.get_xlabel() and ("weapons" in ax.get_xlabel() + ax.get_ylabel()
+                                            or "share" in ax.get_xlabel())
+    dist = rp.plot_distributions(ctx)
+    lo, _hi = dist.axes[0].get_xlim()
+    assert lo > 0                      # the range fits the runs, not from zero
+
+
+def test_quick_look_overrides_runs_and_says_so(results, tmp_path):
+    out = run_experiment(results.parent / "exp.yaml", out=tmp_path / "quick", echo=None,
+                         replications=1, futures=1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["quick"] and manifest["replications"] == 1
+    assert len(read_runs(out)) == 3                        # 3 options x 1 future x 1
+    page = (out / "report" / "report.html").read_text()
+    assert "Quick look" in page and "Quick look" not in _html(results)
+    from flowsim.errors import InputError
+
+    with pytest.raises(InputError, match="at least 1"):
+        run_experiment(results.parent / "exp.yaml", out=tmp_path / "bad", echo=None,
+                       replications=0)

@@ -1,6 +1,9 @@
-"""The workshop page: Mesa's SolaraViz (model controller with Step, Play/Pause and Reset,
-play interval as speed, the seed as a model parameter) with flowsim's own components,
-because Mesa's defaults draw grids and a country network is not one:
+"""The workshop page, laid out for a projector at 1280x720 and a laptop: Mesa's model
+controller (Step, Play/Pause, Reset) and model creator (the seed) from its SolaraViz
+module, with a speed slider, in a sidebar with flowsim's session and levers, and the
+counters, network and charts in the main area. SolaraViz itself is not used: it adds
+controls that mean nothing to participants (render interval, threads, a time display, a
+page tab) and a draggable grid whose cards scroll. flowsim's components:
 
 * :func:`SessionPanel`: scenario chooser, guided exercises (``docs/workshop.md``), upload of
   a participant's scenario, compare with baseline, download of the run's tables;
@@ -23,7 +26,6 @@ from pathlib import Path
 
 import mesa.visualization.solara_viz as viz
 import solara
-from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
 from flowsim.app import views
@@ -55,16 +57,23 @@ model_context = solara.create_context(None)
 
 CSS = """
 .fs-counters { display: flex; flex-wrap: wrap; gap: 8px; }
-.fs-counter { border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; min-width: 110px; }
-.fs-counter .label { font-size: 12px; color: #555; }
-.fs-counter .value { font-size: 22px; font-weight: 600; }
-.fs-counter .diff { font-size: 11px; color: #555; }
-.fs-feed { font-size: 13px; margin-top: 8px; }
-.fs-upload { margin: 6px 0; font-size: 13px; }
+.fs-counter { border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; min-width: 120px; }
+.fs-counter .label { font-size: 15px; color: #444; }
+.fs-counter .value { font-size: 28px; font-weight: 600; }
+.fs-counter .diff { font-size: 13px; color: #444; }
+.fs-feed { font-size: 15px; margin-top: 8px; }
+.fs-feed ul { padding-left: 1.2em; }
+.fs-upload { margin: 6px 0; font-size: 14px; overflow-wrap: anywhere; }
+.fs-session .v-alert__content { overflow-wrap: anywhere; white-space: normal; }
+.fs-session .v-btn { white-space: normal; height: auto !important; min-height: 36px; }
+.fs-session .v-btn__content { white-space: normal; flex-shrink: 1; }
+.fs-lever-value { max-width: 5.5em; flex: 0 0 5.5em; }
+.fs-lever .v-input__slider { flex: 1 1 auto; }
+.fs-charts svg, .fs-network svg { display: block; }
+.v-navigation-drawer { width: 360px !important; }
 """
 
 NO_EXERCISE = "(free play)"
-SCROLL = "height: 100%; overflow-y: auto"
 
 
 def _initial_setup() -> Setup:
@@ -103,8 +112,8 @@ def CountersPanel(model: WorkshopModel):
         shown = counters_html(model)
         events = ("".join(f"<li>{html.escape(e)}</li>" for e in model.feed.events)
                   or "<li>none yet</li>")
-    with solara.Card(style=SCROLL, title=f"Step {model.run.steps} of {model.run.sim.steps} "
-                     f"({model.run.sim.step_length}s)"):
+    with solara.Card(title=f"Step {model.run.steps} of {model.run.sim.steps} "
+                     f"({model.run.sim.step_length}s)", classes=["fs-counters-card"]):
         solara.HTML(tag="div", unsafe_innerHTML=shown)
         solara.HTML(tag="div", unsafe_innerHTML=f'<div class="fs-feed"><b>Notable events'
                     f'</b><ul data-name="feed">{events}</ul></div>')
@@ -146,8 +155,10 @@ def _locked(model: WorkshopModel, make):
 
 
 @solara.component
-def SessionPanel(model: WorkshopModel):
-    reactive = solara.use_context(model_context)
+def SessionPanel(model: WorkshopModel, reactive=None):
+    # the sidebar is drawn outside the page's context: the page passes its reactive model
+    given = solara.use_context(model_context)
+    reactive = reactive if reactive is not None else given
     message, set_message = solara.use_state(("", ""))     # (kind, text)
     uploads = solara.use_memo(dict, [])                    # label -> Scenario, this session
     setup = model.setup
@@ -192,7 +203,7 @@ def SessionPanel(model: WorkshopModel):
         model.set_compare(on)
         force_update()
 
-    with solara.Card("Workshop", style=SCROLL):
+    with solara.Card("Workshop", classes=["fs-session"]):
         solara.Select("Scenario", value=setup.label if setup.label in choices else None,
                       values=choices, on_value=choose)
         titles = [NO_EXERCISE, *(e.title for e in EXERCISES)]
@@ -229,19 +240,28 @@ def LeverSlider(reactive, key: Key, label: str, hi: float, step: float, on_reset
         reactive.value.set_lever(key, v)
 
     text = f"{label} (on Reset)" if on_reset else label
-    if step >= 1:
-        solara.SliderInt(text, value=int(value), min=0, max=int(hi), step=int(step),
-                         on_value=change, thumb_label=True)
-    else:
-        solara.SliderFloat(text, value=float(value), min=0.0, max=hi, step=step,
-                           on_value=change, thumb_label=True)
+    with solara.Row(classes=["fs-lever"], style="align-items: center"):
+        if step >= 1:
+            solara.SliderInt(text, value=int(value), min=0, max=int(hi), step=int(step),
+                             on_value=change, thumb_label=True)
+            solara.InputInt("value", value=int(value), on_value=lambda v: change(
+                max(0, min(int(hi), int(v)))) if v is not None else None,
+                            classes=["fs-lever-value"], dense=True)
+        else:
+            solara.SliderFloat(text, value=float(value), min=0.0, max=hi, step=step,
+                               on_value=change, thumb_label=True)
+            solara.InputFloat("value", value=float(value), on_value=lambda v: change(
+                max(0.0, min(float(hi), float(v)))) if v is not None else None,
+                              classes=["fs-lever-value"], dense=True)
 
 
 @solara.component
-def LeversPanel(model: WorkshopModel):
-    reactive = solara.use_context(model_context)
+def LeversPanel(model: WorkshopModel, reactive=None):
+    # the sidebar is drawn outside the page's context: the page passes its reactive model
+    given = solara.use_context(model_context)
+    reactive = reactive if reactive is not None else given
     sc = model.setup.scenario
-    with solara.Card("Levers", style=SCROLL):
+    with solara.Card("Levers", classes=["fs-levers"]):
         solara.Text("Open a country or crossing; changes apply from the next step.")
         for c in sc.countries:
             with solara.Details(f"{c.label} ({c.id})"):
@@ -264,23 +284,25 @@ def LeversPanel(model: WorkshopModel):
                             top, MODE_LEVER.step, True).key(f"{id(model)}-{mode}")
 
 
-#: Components, in the order of :data:`GRID` (Mesa's SolaraViz lays them out in a grid).
-COMPONENTS = [(CountersPanel, 0), (SessionPanel, 0), (NetworkPanel, 0), (LeversPanel, 0),
-              (ChartsPanel, 0)]
-GRID = [{"i": 0, "x": 0, "y": 0, "w": 7, "h": 8}, {"i": 1, "x": 7, "y": 0, "w": 5, "h": 12},
-        {"i": 2, "x": 0, "y": 8, "w": 7, "h": 13}, {"i": 3, "x": 7, "y": 12, "w": 5, "h": 9},
-        {"i": 4, "x": 0, "y": 21, "w": 12, "h": 11}]
+#: Speeds offered by the speed slider (steps per second) -> Mesa's play interval (ms).
+SPEEDS = {1: 1000, 2: 500, 3: 330, 5: 200, 10: 100}
 
 
-def _grid_layout(n: int) -> list[dict]:
-    """The page's grid (12 columns, 30 px rows) instead of Mesa's two equal columns: a
-    country network needs a tall panel, the charts a wide one."""
-    extra = [{"i": i, "x": 0, "y": 40 + 10 * i, "w": 12, "h": 10} for i in range(len(GRID), n)]
-    return [dict(g, moved=False) for g in [*GRID[:n], *extra]]
-
-
-# SolaraViz has no layout argument; its grid comes from this module-level function.
-viz.make_initial_grid_layout = _grid_layout
+@solara.component
+def RunControls(model, params: dict, model_parameters):
+    """Only what participants need: Step, Play/Pause, Reset (Mesa's model controller),
+    a speed slider and the seed (Mesa's model creator). Mesa's render interval, thread
+    switch and time display are left out (they mean nothing in a workshop)."""
+    play = solara.use_reactive(SPEEDS[3])
+    speed = next((k for k, v in SPEEDS.items() if v == play.value), 3)
+    with solara.Card("Run", classes=["fs-run"]):
+        viz.ModelController(model, model_parameters=model_parameters, play_interval=play,
+                            render_interval=solara.use_reactive(1),
+                            use_threads=solara.use_reactive(False))
+        solara.SliderValue(f"Speed: {speed} steps per second", value=speed,
+                           values=list(SPEEDS), on_value=lambda v: play.set(SPEEDS[v]))
+        viz.ModelCreator(model, params, model_parameters=model_parameters)
+        solara.Text("Reset applies the seed; runs with the same seed are the same.")
 
 
 @solara.component
@@ -289,9 +311,23 @@ def Page():
     first = solara.use_memo(lambda: WorkshopModel(setup), [])
     model = solara.use_reactive(first)
     model_context.provide(model)
+    model_parameters = solara.use_reactive({})
     seed = setup.scenario.simulation.seed
     params = {"setup": setup,
-              "seed": {"type": "SliderInt", "label": "Seed", "value": seed, "min": 0,
-                       "max": max(999, seed), "step": 1}}
-    SolaraViz(model, components=COMPONENTS, model_params=params, name="flowsim workshop",
-              play_interval=300)
+              "seed": {"type": "InputText", "label": "Seed (a whole number)",
+                       "value": str(seed)}}
+    solara.Style(CSS)
+    solara.Title("flowsim workshop")
+    with solara.AppBar():
+        solara.AppBarTitle("flowsim workshop")
+    with solara.Sidebar(), solara.Column():
+        RunControls(model, params, model_parameters)
+        SessionPanel(model.value, model)
+        LeversPanel(model.value, model)
+    with solara.Column(classes=["fs-main"]):
+        with solara.Columns([5, 6]):
+            CountersPanel(model.value)
+            with solara.Card(classes=["fs-network-card"]):
+                NetworkPanel(model.value)
+        with solara.Card(classes=["fs-charts-card"]):
+            ChartsPanel(model.value)

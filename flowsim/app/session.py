@@ -75,6 +75,20 @@ class Setup:
                                              f"exercise {ex.key}", "programme")
         self.exercise = ex.key
 
+    def flow_model(self, seed: int) -> FlowModel:
+        """A new run of the scenario with these settings, the exercise's embargoes and the
+        programme (:func:`participant_scenario`)."""
+        return FlowModel(participant_scenario(self), seed=seed,
+                         interventions=list(self.programme))
+
+
+def _seed(value, default: int) -> int:
+    """The seed typed in the page (text), or the scenario's if it is not a whole number."""
+    try:
+        return int(str(value).strip()) if value not in (None, "") else default
+    except ValueError:
+        return default
+
 
 class WorkshopModel(Model):
     """The model SolaraViz drives: a participant's run and, when comparing, its baseline.
@@ -86,12 +100,11 @@ class WorkshopModel(Model):
 
     def __init__(self, setup: Setup | None = None, seed: int | None = None):
         setup = setup or Setup.from_file(shipped_scenarios()["teaching"])
-        seed = setup.scenario.simulation.seed if seed is None else int(seed)
+        seed = _seed(seed, setup.scenario.simulation.seed)
         super().__init__(rng=seed)
         self.setup = setup
         self.seed = seed
-        self.run = FlowModel(participant_scenario(setup), seed=seed,
-                             interventions=list(setup.programme))
+        self.run = setup.flow_model(seed)
         self.baseline: FlowModel | None = None
         self.feed = EventFeed(self.run)
         self.running = True

@@ -23,6 +23,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from flowsim.model.flow_model import FlowModel
+from flowsim.outputs.network import fixed_scale
 from flowsim.outputs.plots import FLOW_COLOURS, draw_network, network_figsize
 from flowsim.outputs.tables import borders_table
 
@@ -39,15 +40,18 @@ def _borders(model: FlowModel) -> pd.DataFrame:
                                  "weapons_seized", "parcels", "inspected"])
 
 
-def network_svg(model: FlowModel) -> str:
+def network_svg(model: FlowModel, fixed: bool = True) -> str:
     """The network as inline SVG; each country and crossing carries a ``<title>`` with its
-    figures (shown by the browser on hover) and a ``data-figures`` attribute."""
-    width, height = network_figsize(model, 6.6)
+    figures (shown by the browser on hover) and a ``data-figures`` attribute. Crossings are
+    named on the drawing; with ``fixed`` the width scale is the scenario's
+    (:func:`~flowsim.outputs.network.fixed_scale`), the same at every step."""
+    width, height = network_figsize(model, 5.2)
     fig = Figure(figsize=(width, height))
     ax = fig.add_subplot()
-    tips = draw_network(ax, model, _borders(model))
-    ax.set_title(f"Weapons crossing borders in the last year (step {model.steps})",
-                 fontsize=10)
+    tips = draw_network(ax, model, _borders(model), names=True, font=9,
+                        scale=fixed_scale(model.scenario) if fixed else None)
+    ax.set_title(f"Weapons crossing borders in the last year ({model.sim.step_length} "
+                 f"{model.steps})", fontsize=10)
     # room for the title and the legend below (tight_layout measures every text: slow)
     fig.subplots_adjust(left=0.01, right=0.99, top=1 - 0.35 / height, bottom=1.0 / height)
     svg = to_svg(fig)
@@ -112,40 +116,51 @@ class Charts:
 
     def __init__(self, model: FlowModel, baseline: FlowModel | None):
         self.model, self.baseline = model, baseline
-        self.fig = fig = Figure(figsize=(14, 3.6))
-        self.axes = ax1, ax2, ax3 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 1]})
+        self.fig = fig = Figure(figsize=(10, 6.6))
+        grid = fig.subplots(2, 2)
+        self.axes = ax1, ax2, ax3 = grid[0, 0], grid[0, 1], grid[1, 0]
+        key = grid[1, 1]
+        key.axis("off")
         runs = [(RUN, model, "-", 1.5)] + ([(BASE, baseline, "--", 1.2)] if baseline else [])
         self.flows = [(ax1.plot([], [], color=colour, lw=lw, ls=ls,
                                 label=name if run == RUN else None)[0], mod, name)
                       for run, mod, ls, lw in runs for name, colour in FLOW_COLOURS.items()]
+        unit = model.sim.step_length
         ax1.set_title("Flows over time" + (" (dashed: baseline)" if baseline else ""),
-                      fontsize=10)
-        ax1.set_xlabel(f"step ({model.sim.step_length})", fontsize=8)
-        ax1.set_ylabel("weapons per step", fontsize=8)
-        ax1.legend(fontsize=7, frameon=False, ncol=4, loc="upper left")   # "best" is slow
-        ax2.set_title("Seizures by place (weapons, so far)", fontsize=10)
+                      fontsize=12)
+        ax1.set_xlabel(unit, fontsize=10)
+        ax1.set_ylabel(f"weapons per {unit}", fontsize=10)
+        ax1.legend(fontsize=9, frameon=False, ncol=2, loc="upper left")   # "best" is slow
+        ax2.set_title("Seizures by place (weapons, so far)", fontsize=12)
         if baseline is not None:
             ax2.legend(handles=[Patch(color="#2166ac", label=RUN),
                                 Patch(color="#b0b0b0", label=BASE)],
-                       fontsize=7, frameon=False, loc="lower right")
+                       fontsize=9, frameon=False, loc="lower right")
         wanted = [(i, k) for i, mk in enumerate(model.market_list) for k in range(AMMUNITION)
                   if mk.demand[k] > 0]
         self.prices = []
+        self.places: list[str] | None = None
         for n, (i, k) in enumerate(wanted):
             label = f"{model.market_list[i].spec.id} {CATEGORY_NAMES[k]}"
             for run, mod, ls, lw in runs:
                 line = ax3.plot([], [], lw=lw - 0.3, ls=ls, color=f"C{n % 10}",
                                 label=label if run == RUN else None)[0]
                 self.prices.append((line, mod, (i, k)))
-        ax3.set_title("Illicit market prices, USD", fontsize=10)
-        if wanted:
-            ax3.legend(fontsize=6, frameon=False, ncol=2, loc="upper left")
+        ax3.set_title("Illicit market prices", fontsize=12)
+        ax3.set_xlabel(unit, fontsize=10)
+        ax3.set_ylabel("USD per weapon", fontsize=10)
+        if wanted:                 # the prices' key in its own panel, readable
+            key.legend(*ax3.get_legend_handles_labels(), fontsize=9, frameon=False,
+                       ncol=2 if len(wanted) > 6 else 1, loc="center",
+                       title="Prices (dashed: baseline)" if baseline else "Prices",
+                       title_fontsize=10)
         for ax in self.axes:
-            ax.tick_params(labelsize=7)
+            ax.tick_params(labelsize=9)
             ax.xaxis.set_major_locator(MaxNLocator(4, integer=ax is not ax2))
             if ax is not ax2:
                 ax.yaxis.set_major_locator(MaxNLocator(4))
-        fig.subplots_adjust(left=0.04, right=0.99, bottom=0.13, top=0.91, wspace=0.32)
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.08, top=0.95, wspace=0.45,
+                            hspace=0.35)
 
     def update(self) -> Figure:
         """The figure with the runs' data as they are now."""
@@ -175,7 +190,9 @@ class Charts:
         if self.baseline is not None:
             ax2.barh([y - shift for y in ypos], [int(s_base.get(p, 0)) for p in places],
                      height=h, color="#b0b0b0")
-        ax2.set_yticks(ypos, places, fontsize=7)
+        if places != self.places:          # new tick objects only when places change
+            ax2.set_yticks(ypos, places, fontsize=9)
+            self.places = places
         ax2.relim()
         ax2.autoscale_view()
         return self.fig

@@ -70,14 +70,35 @@ def calibration_status(scenario_path: str | Path) -> str:
     written before that key) a ``# calibration: ...`` line in the comment header at the top
     of the file (before the first key); ``NOT_CALIBRATED`` without either."""
     try:
-        text = Path(scenario_path).read_text(encoding="utf-8")
         data = load_yaml(scenario_path)
     except (OSError, InputError):
         return NOT_CALIBRATED
     typed = data.get("calibration") if isinstance(data, dict) else None
     if isinstance(typed, dict) and str(typed.get("status") or "").strip():
         return str(typed["status"]).strip()
-    return _status_comment(text.splitlines())
+    return header_line(scenario_path, STATUS_COMMENT) or NOT_CALIBRATED
+
+
+#: ``# status: ...`` in a scenario's header: fictional/illustrative, or fitted to named data
+STATUS_KEY = "# status:"
+#: ``# costs: ...`` in an experiment's header: where its costs come from
+COSTS_KEY = "# costs:"
+
+
+def header_line(path: str | Path, key: str) -> str:
+    """The text after ``key`` (e.g. ``# status:``) on a line of the comment header at the
+    top of a YAML file (before its first key); "" without one or if the file is missing."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ""
+    for line in lines:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            break
+        if stripped.lower().startswith(key):
+            return stripped[len(key):].strip()
+    return ""
 
 
 def with_calibration_status(text: str, status: str, setup: str | None = None,
@@ -95,15 +116,6 @@ def with_calibration_status(text: str, status: str, setup: str | None = None,
             + text[head:])
 
 
-def _status_comment(lines: list[str]) -> str:
-    """The legacy ``# calibration:`` header line (read for compatibility)."""
-    for line in lines:
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
-            break
-        if stripped.lower().startswith(STATUS_COMMENT):
-            return stripped[len(STATUS_COMMENT):].strip() or NOT_CALIBRATED
-    return NOT_CALIBRATED
 
 
 def load_scenario_beside(setup: Path, relative: str) -> tuple[dict, Scenario]:

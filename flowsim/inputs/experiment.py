@@ -22,9 +22,12 @@ from scipy.stats import qmc
 
 from flowsim.errors import InputError
 from flowsim.inputs.editing import (
+    COSTS_KEY,
     NOT_CALIBRATED,
+    STATUS_KEY,
     calibration_status,
     check_path_range,
+    header_line,
     load_scenario_beside,
 )
 from flowsim.inputs.interventions import TYPES, Intervention, parse_interventions
@@ -108,6 +111,7 @@ class Experiment:
     baseline: list[Intervention]
     options: dict[str, list[Intervention]]      # baseline first
     samples: list[dict[str, float]]             # one dict of path -> value per future
+    quick: bool = False                         # replications/futures cut for a first look
 
     @property
     def horizon(self) -> int:
@@ -169,6 +173,9 @@ class Experiment:
             "scenario_file": str(Path(self.file).parent / self.spec.scenario),
             "scenario_name": self.scenario.name,
             "calibration": calibration_status(Path(self.file).parent / self.spec.scenario),
+            "status": header_line(Path(self.file).parent / self.spec.scenario, STATUS_KEY),
+            "costs_status": header_line(self.file, COSTS_KEY),
+            "country_names": {c.id: c.name for c in self.scenario.countries if c.name},
             "harm": to_plain(self.scenario.harm),
         }
 
@@ -185,13 +192,29 @@ class Experiment:
         return fingerprint({"spec": to_plain(self.spec), "scenario": self.scenario_data})
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read and check an experiment file and its scenario; raises InputError."""
+#: ``flowsim experiment --quick``: replications and sampled futures of a first look
+QUICK = {"replications": 1, "futures": 3}
+
+
+def load_experiment(path: str | Path, *, replications: int | None = None,
+                    futures: int | None = None) -> Experiment:
+    """Read and check an experiment file and its scenario; raises InputError.
+
+    ``replications`` and ``futures`` (sampled futures) override the file's numbers for a
+    quicker look (``flowsim experiment --quick`` or ``--replications/--futures``)."""
     path = Path(path)
     file = str(path)
     data = load_yaml(path)
     check_kind(data, "experiment", file)
     spec = build(ExperimentSpec, data, file)
+    for name, value in (("replications", replications), ("futures", futures)):
+        if value is not None and value < 1:
+            raise InputError(file, name, f"--{name} expected a whole number of at least 1, "
+                             f"got {value}")
+    if replications is not None:
+        spec.replications = replications
+    if futures is not None and spec.uncertain is not None:
+        spec.uncertain.samples = futures
     scenario_data, scenario = load_scenario_beside(path, spec.scenario)
     baseline = parse_interventions(spec.baseline, scenario, file, "baseline")
     if not spec.options:
@@ -204,7 +227,8 @@ def load_experiment(path: str | Path) -> Experiment:
         options[opt.name] = baseline + parse_interventions(
             opt.interventions, scenario, file, f"options[{i}].interventions")
     samples = _sample(spec, scenario_data, file)
-    return Experiment(spec, file, scenario_data, scenario, baseline, options, samples)
+    return Experiment(spec, file, scenario_data, scenario, baseline, options, samples,
+                      quick=replications is not None or futures is not None)
 
 
 def _sample(spec: ExperimentSpec, scenario_data: dict, file: str) -> list[dict[str, float]]:
@@ -261,13 +285,24 @@ def experiments_reference() -> str:
         "level, 95%: percentiles over sampled futures and replications, and a Wilson interval "
         "for P(beats baseline), the share of paired runs (same future, same seed) in which "
         "an option delivers fewer weapons to end users than the baseline (ties do not count), "
-        "shown with the number of paired runs. With fewer than 30 paired runs per option the "
-        "report says the sample is too small to rank the options. Sections: the comparison; "
+        "shown with the number of paired runs. One certainty rule holds for every option: it "
+        "is told apart from the baseline only when the 95% interval of its weapons kept from "
+        "end users excludes zero, and options are ranked (by weapons kept per USD 1 million) "
+        "only among those that keep weapons by this rule and only with at least 30 paired "
+        "runs each. The page opens with a bottom line in plain words made from the numbers by "
+        "that rule, and a banner with the scenario's status (a `# status: ...` line in the "
+        "scenario file's header: fictional/illustrative, or fitted to named data), its "
+        "calibration, where the costs come from (a `# costs: ...` line in the experiment "
+        "file's header) and the harm assumptions. `flowsim experiment EXPERIMENT --quick` "
+        "makes a first look with 1 replication and 3 sampled futures (or set "
+        "`--replications N` and `--futures N`); its results go to `results/<name>-quick` and "
+        "the report says it is a quick look. Sections: the bottom line; the comparison; "
         "assumptions (what each option funds: types, targets, strength, start, funded "
         "duration, ramp-up, half-life, one-off and yearly cost, gender-responsive share; "
         "the sampled uncertainties and their ranges; the scenario's calibration status; the "
         "harm rates; the flowsim version and dates); outcome distributions; cost-"
-        "effectiveness; the effect over time; displacement, for every option acting on "
+        "effectiveness (no chart when every option costs the same); the effect over time; "
+        "traffic moved to other crossings, for every option acting on "
         "crossings or borders (weapons no longer crossing at the targeted crossings, the "
         "share reappearing as extra weapons leaving the same origin countries by other "
         "crossings, where they went, and a network chart of the change per crossing); and "

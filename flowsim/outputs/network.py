@@ -85,6 +85,18 @@ def offset_segment(p: tuple[float, float], q: tuple[float, float], index: int, o
     return (p[0] + nx_, p[1] + ny_), (q[0] + nx_, q[1] + ny_)
 
 
+def fixed_scale(scenario) -> int:
+    """A width scale for the whole run, from the scenario's size: half the yearly demand of
+    all its end-user markets (weapons), rounded up to 1, 2 or 5 times a power of ten. A
+    year's flow through one crossing rarely exceeds it (an assumption of the drawing, not of
+    the model: wider flows are drawn at the widest width)."""
+    demand = sum(sum(getattr(m.demand, k, 0.0) for k in ("handguns", "rifles", "light_weapons"))
+                 for c in scenario.countries for m in c.markets)
+    half = max(1.0, demand / 2)
+    magnitude = 10 ** (len(str(int(half))) - 1)
+    return int(next(f * magnitude for f in (1, 2, 5, 10) if f * magnitude >= half))
+
+
 def nice_scale(top: float) -> list[int]:
     """Two or three round numbers up to ``top`` for a width legend (e.g. 1000 -> 100, 500,
     1000)."""

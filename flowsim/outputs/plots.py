@@ -46,12 +46,17 @@ def plot_flows(flows: pd.DataFrame, steps: int, step_length: str, path) -> None:
     save_figure(fig, path, 120, tight=True)
 
 
-def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None = None
+def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None = None,
+                 scale: float | None = None, names: bool = False, font: float = 8
                  ) -> dict[str, str]:
     """Draw the country network on ``ax``: countries at their positions (labels boxed to
     fit), each crossing as its own line whose width is the weapons that crossed in the last
     ``window`` steps (default: a year), numbers on the main flows, seizures as blue crosses
     sized by weapons seized, and a legend with the width scale.
+
+    ``scale``: the weapons drawn at the widest width (default: this window's largest flow;
+    the app passes :func:`~flowsim.outputs.network.fixed_scale` so widths compare over a
+    run). ``names``: write every crossing's name beside it.
 
     Returns ``{gid: figures}`` for every country and crossing drawn: the artists carry
     these gids, so an SVG of the figure can show the figures on hover."""
@@ -60,12 +65,12 @@ def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None
     pos = layout(sc)
     since = max(0, model.steps - window)
     edges = crossing_flows(sc, borders, since)
-    top = float(edges["passed"].max()) if len(edges) else 0.0
+    top = float(scale) if scale else (float(edges["passed"].max()) if len(edges) else 0.0)
     top_seized = float(edges["seized"].max()) if len(edges) else 0.0
     tips: dict[str, str] = {}
 
     def width(n: float) -> float:
-        return 1.0 + 11.0 * n / top if top else 1.0
+        return 1.0 + 11.0 * min(n, 1.2 * top) / top if top else 1.0
 
     labelled = set(edges.nlargest(6, "passed").index[edges.nlargest(6, "passed")["passed"] > 0]
                    ) if len(edges) else set()
@@ -84,13 +89,18 @@ def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None
                      f"parcels, {r.inspected_ab + r.inspected_ba:,} inspected")
         mx, my = (x1 + x2) / 2, (y1 + y2) / 2
         if r.seized > 0:
-            ax.scatter([mx], [my], marker="X", s=40 + 260 * r.seized / (top_seized or 1),
-                       color="#2166ac", edgecolors="white", linewidths=0.8, zorder=4)
-        if i in labelled:          # parallel crossings get their numbers at different places
+            # a one-point line is several times faster to draw than a scatter
+            ax.plot([mx], [my], marker="X", ls="none", zorder=4, color="#2166ac",
+                    markersize=(40 + 260 * r.seized / (top_seized or 1)) ** 0.5,
+                    markeredgecolor="white", markeredgewidth=0.8)
+        if i in labelled or names:   # parallel crossings get their numbers at different places
             t = 0.3 + 0.4 * r["index"] / max(1, r.of - 1) if r.of > 1 else 0.5
             at = (x1 + t * (x2 - x1), y1 + t * (y2 - y1))
-            ax.annotate(f"{int(r.passed):,}", at, xytext=(0, 7),
-                        textcoords="offset points", ha="center", fontsize=8,
+            text = f"{int(r.passed):,}" if i in labelled else ""
+            if names:
+                text = f"{r.crossing}\n{text}" if text else r.crossing
+            ax.annotate(text, at, xytext=(0, 7),
+                        textcoords="offset points", ha="center", fontsize=font,
                         fontweight="bold", color="#67001f", zorder=5,
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                               "alpha": 0.8})
@@ -104,7 +114,7 @@ def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None
     for c in sc.countries:
         x, y = pos[c.id]
         label = c.id if c.label == c.id else f"{c.label}\n({c.id})"
-        t = ax.text(x, y, label, ha="center", va="center", fontsize=8, zorder=6,
+        t = ax.text(x, y, label, ha="center", va="center", fontsize=font, zorder=6,
                     bbox={"boxstyle": "round,pad=0.4", "fc": "#fddbc7", "ec": "#444"})
         gid = f"country-{c.id}"
         t.set_gid(gid)
@@ -122,8 +132,8 @@ def draw_network(ax, model: FlowModel, borders: pd.DataFrame, window: int | None
                 Line2D([], [], marker="X", ls="none", color="#2166ac", markersize=9,
                        label="seizures (size: weapons)")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
-              fontsize=8, frameon=False, title=f"weapons crossing in the last {window} steps "
-              "(line width)", title_fontsize=8)
+              fontsize=font, frameon=False, title=f"weapons crossing in the last {window} "
+              f"{model.sim.step_length}s (line width)", title_fontsize=font)
     return tips
 
 

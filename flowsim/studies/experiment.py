@@ -78,7 +78,7 @@ class ResultsStore:
             "experiment_file": exp.file, "horizon": exp.horizon,
             "replications": exp.spec.replications, "samples": exp.samples,
             "outcomes": exp.spec.outcomes, "options": list(exp.options), "costs": exp.costs(),
-            "steps_per_year": exp.scenario.simulation.steps_per_year,
+            "steps_per_year": exp.scenario.simulation.steps_per_year, "quick": exp.quick,
             "step_length": exp.scenario.simulation.step_length, "spec": to_plain(exp.spec),
             "crossings": exp.crossings(), "targeted_crossings": exp.targeted_crossings(),
             "assumptions": exp.assumptions(), "flowsim_version": __version__,

@@ -22,8 +22,12 @@ prints to PDF. The page is built from section functions (:data:`SECTIONS`), each
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import json
+import re
+import types
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -196,12 +200,131 @@ def summarise(manifest: dict, runs: pd.DataFrame, records: list[dict] | None = N
                 row["women_girls_averted_per_usd_million"] = m / millions if millions \
                     else np.nan
         rows.append(row)
-    table = pd.DataFrame(rows)
-    if "kept_per_usd_million" in table:
-        ranked = table[table["option"] != BASELINE].sort_values(
-            ["kept_per_usd_million", "kept_mean"], ascending=False, na_position="last")
-        table["rank"] = table["option"].map({o: i + 1 for i, o in enumerate(ranked["option"])})
+    return certainty(pd.DataFrame(rows))
+
+
+#: how an option stands against the baseline under the report's one certainty rule
+BETTER, WORSE, UNCLEAR = "fewer delivered", "more delivered", "cannot be told apart"
+CERTAINTY_RULE = (f"An option is told apart from the baseline only when the {LEVEL_TEXT} "
+                  "interval of its weapons kept from end users (paired runs) excludes zero; "
+                  "options are ranked only among those that keep weapons by this rule, and "
+                  f"only with at least {MIN_PAIRED_RUNS} paired runs each.")
+
+
+def certainty(table: pd.DataFrame) -> pd.DataFrame:
+    """The report's one certainty rule (:data:`CERTAINTY_RULE`), for every option: a
+    ``standing`` column (:data:`BETTER`, :data:`WORSE` or :data:`UNCLEAR`) and a ``rank``
+    (by weapons kept per USD 1 million, then weapons kept) only among the options that keep
+    weapons by the rule, and only when each has at least :data:`MIN_PAIRED_RUNS` paired
+    runs; every other option has no rank."""
+    table = table.copy()
+    if "kept_lo" not in table:
+        return table
+    is_opt = table["option"] != BASELINE
+    table["standing"] = np.where(~is_opt, "", np.where(
+        table["kept_lo"] > 0, BETTER, np.where(table["kept_hi"] < 0, WORSE, UNCLEAR)))
+    better = table[is_opt & (table["standing"] == BETTER)
+                   & (table["paired_runs"] >= MIN_PAIRED_RUNS)]
+    ranked = better.sort_values(["kept_per_usd_million", "kept_mean"], ascending=False,
+                                na_position="last")
+    table["rank"] = table["option"].map({o: i + 1 for i, o in enumerate(ranked["option"])})
     return table
+
+
+def _names(options) -> str:
+    options = [html.escape(str(o)) for o in options]
+    return options[0] if len(options) == 1 else ", ".join(options[:-1]) + " and " + options[-1]
+
+
+def headline(table: pd.DataFrame, manifest: dict) -> str:
+    """The bottom line in plain words, made from the numbers by :func:`certainty`'s rule:
+    which option kept the most weapons from end users per USD 1 million (only if it can be
+    told from the baseline and the sample allows ranking), which cannot be told from the
+    baseline, which delivered more. Never calls an option better whose interval spans
+    zero."""
+    table = certainty(table)
+    opts = table[table["option"] != BASELINE]
+    if "standing" not in opts or not len(opts):
+        return "There is no option with paired baseline runs to compare."
+    window = f"over {manifest['horizon']} {_unit(manifest)}"
+    status = scenario_status(manifest)
+    fictional = "fictional" in status.lower() or "illustrative" in status.lower()
+    where = "On this fictional scenario" if fictional else "On this scenario"
+    costs = (manifest.get("assumptions", {}).get("costs_status") or "as given").split(",")[0]
+    lead = f"{where}, with these {html.escape(costs)} costs, "
+    better = opts[opts["standing"] == BETTER]
+    unclear = opts[opts["standing"] == UNCLEAR]["option"].tolist()
+    worse = opts[opts["standing"] == WORSE]["option"].tolist()
+    n = int(opts["paired_runs"].min())
+    parts = []
+    ranked = better[better["rank"].notna()].sort_values("rank")
+    if len(ranked):
+        top = ranked.iloc[0]
+        per = (f"{fmt(top['kept_per_usd_million'])} weapons per USD 1 million"
+               if pd.notna(top["kept_per_usd_million"]) else "no cost given")
+        parts.append(f"{lead}<strong>{html.escape(top['option'])}</strong> kept the most "
+                     f"weapons from end users per USD 1 million ({per}; "
+                     f"{fmt_interval(top['kept_mean'], top['kept_lo'], top['kept_hi'])} "
+                     f"weapons kept {window}).")
+        others = ranked["option"].tolist()[1:]
+        if others:
+            parts.append(f"{_names(others)} also kept weapons from end users, ranked below "
+                         "it.")
+    elif len(better):
+        parts.append(f"{lead}{_names(better['option'])} kept weapons from end users "
+                     f"{window} by the rule below, but with {n} paired runs per option "
+                     f"(fewer than {MIN_PAIRED_RUNS}) the report does not rank "
+                     f"{'them' if len(better) > 1 else 'it'}.")
+    else:
+        parts.append(f"{lead}no option can be told apart from the baseline {window}.")
+    if unclear and (len(better) or len(worse)):
+        parts.append(f"{_names(unclear)} cannot be told apart from the baseline.")
+    elif unclear:
+        parts.append(f"Options compared: {_names(unclear)}.")
+    if worse:
+        parts.append(f"{_names(worse)} delivered more weapons to end users than the "
+                     "baseline.")
+    return " ".join(parts)
+
+
+def _unit(manifest: dict) -> str:
+    step = manifest.get("step_length", "step")
+    return {"month": "months", "year": "years", "week": "weeks", "day": "days"}.get(
+        step, f"{step}s")
+
+
+def scenario_status(manifest: dict) -> str:
+    """The scenario's status from its header (``# status: ...``, recorded when the runs
+    were made)."""
+    return manifest.get("assumptions", {}).get("status") or ""
+
+
+def banner(manifest: dict) -> str:
+    """What the numbers are: the scenario's status (fictional/illustrative or fitted to
+    named data, from its header), its calibration, and the cost and harm assumptions."""
+    a = manifest.get("assumptions", {})
+    status = scenario_status(manifest) or ("not stated in the scenario's header: treat its "
+                                           "numbers as illustrative")
+    costs = a.get("costs_status") or "as entered in the experiment file, source not stated"
+    calibration = a.get("calibration", NOT_CALIBRATED)
+    harm = ("harm rates (deaths and injuries per weapon-year held) are the scenario's "
+            "assumptions, to be set from national data" if a.get("harm") else
+            "no harm rates")
+    quick = ('<p><strong>Quick look</strong>: fewer replications or sampled futures than '
+             "the experiment file asks for; re-run without --quick before acting on it.</p>"
+             if manifest.get("quick") else "")
+    return (f'<div class="banner"><p><strong>Scenario</strong> '
+            f'{html.escape(a.get("scenario_name", ""))}: {html.escape(status)}. '
+            f"<strong>Calibration</strong>: {html.escape(calibration)}. "
+            f"<strong>Costs</strong>: {html.escape(costs)}. <strong>Harm</strong>: "
+            f"{harm}.</p>{quick}</div>")
+
+
+def section_headline(ctx: ReportContext) -> str:
+    return (f'<section id="headline"><div class="headline"><h2>Bottom line</h2>'
+            f'<p>{headline(ctx.table, ctx.manifest)}</p><p class="rule"><strong>Rule'
+            f"</strong>: {html.escape(CERTAINTY_RULE)}</p></div>"
+            f"{banner(ctx.manifest)}</section>")
 
 
 def harm_breakdown(manifest: dict, records: list[dict]) -> pd.DataFrame:
@@ -314,11 +437,58 @@ def option_colours(options: list[str]) -> dict[str, str]:
 
 
 def fmt(v, digits: int = 0) -> str:
-    return "" if v is None or pd.isna(v) else f"{v:,.{digits}f}"
+    """A number with thousands separators; never "-0" (a rounded zero has no sign)."""
+    if v is None or pd.isna(v):
+        return ""
+    text = f"{v:,.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
+def digits_for(*values) -> int:
+    """Decimals for counts such as deaths: one where the numbers are small (below 10, where
+    the decimal matters), none otherwise; weapons are always whole."""
+    finite = [abs(v) for v in values if v is not None and not pd.isna(v)]
+    return 1 if finite and max(finite) < 10 else 0
 
 
 def fmt_interval(m, lo, hi, digits: int = 0) -> str:
     return "" if pd.isna(m) else f"{fmt(m, digits)} [{fmt(lo, digits)}, {fmt(hi, digits)}]"
+
+
+def fmt_harm(m, lo, hi) -> str:
+    """Deaths or injuries: whole numbers, one decimal only where all are below 10."""
+    return fmt_interval(m, lo, hi, digits_for(m, lo, hi))
+
+
+def country_label(code: str, names: dict[str, str]) -> str:
+    """'Karvania (KAR)' where the scenario names the country, else the code."""
+    return f"{names[code]} ({code})" if names.get(code) else code
+
+
+def parameter_label(path: str) -> str:
+    """A scenario parameter's meaning from the scenario reference (its documented first
+    phrase), with the path: 'Theft by outsiders (mechanisms.theft)'."""
+    from flowsim.inputs.scenario import Scenario
+
+    tp: typing.Any = Scenario
+    doc = ""
+    listed = False                        # the previous part named a list: this is an id
+    for part in path.split("."):
+        if listed:
+            listed = False
+            continue
+        found = ({f.name: f for f in dataclasses.fields(tp)}.get(part)
+                 if dataclasses.is_dataclass(tp) else None)
+        if found is None:
+            return path
+        doc = found.metadata.get("doc", "")
+        tp = typing.get_type_hints(tp)[part]
+        while typing.get_origin(tp) in (list, typing.Union, types.UnionType):
+            listed = listed or typing.get_origin(tp) is list
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+    first = re.split(r"\.\s|, x |;", doc.strip())[0].rstrip(".") if doc else ""
+    return f"{first} ({path})" if first else path
+
 
 
 def pct(v) -> str:
@@ -367,29 +537,49 @@ class ReportContext:
 
 
 # --- plots ---------------------------------------------------------------------------------
+def _axis_numbers(ax, axis: str = "x", percent: bool = False) -> None:
+    """At most five ticks, with thousands separators (or %), so labels never collide."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MaxNLocator(nbins=4, min_n_ticks=2))
+    target.set_major_formatter(FuncFormatter(
+        (lambda v, _p: f"{v:.0%}" if abs(v) >= 0.01 or v == 0 else f"{v:.1%}") if percent
+        else (lambda v, _p: fmt(v))))
+
+
 def plot_distributions(ctx: ReportContext) -> Figure:
     """Small multiples, one panel per outcome, two to a row; options in their colours;
-    counts from zero."""
+    each axis labelled with its unit and window, its range fitted to the runs."""
     outcomes = ctx.manifest["outcomes"]
     options = ctx.options
     ncols = 2 if len(outcomes) > 1 else 1
     nrows = -(-len(outcomes) // ncols)
-    height = 0.35 * len(options) + 1.0
-    fig, axes = new_figure(nrows, ncols, figsize=(FIG_WIDTH, height * nrows),
-                             squeeze=False)
+    height = 0.4 * len(options) + 1.5
+    fig, axes = new_figure(nrows, ncols, figsize=(FIG_WIDTH, height * nrows), squeeze=False)
+    window = f"over {ctx.manifest['horizon']} {_unit(ctx.manifest)}"
     for ax in axes.flat[len(outcomes):]:
         ax.set_visible(False)
-    for ax, name in zip(axes.flat, outcomes, strict=False):
+    for k, (ax, name) in enumerate(zip(axes.flat, outcomes, strict=False)):
+        values = []
         for i, o in enumerate(options):
             v = ctx.runs.loc[ctx.runs["option"] == o, name].to_numpy(dtype=float)
+            values.append(v)
             m, lo, hi = interval(v)
             ax.plot([lo, hi], [i, i], color=ctx.colours[o], lw=2.5, solid_capstyle="butt")
             ax.plot(v, np.full(len(v), i), "|", color=ctx.colours[o], alpha=0.5, ms=8)
             ax.plot([m], [i], "o", color=ctx.colours[o], ms=6, mec="white")
-        ax.set_yticks(range(len(options)), options, fontsize=8)
+        every = np.concatenate(values) if values else np.zeros(1)
+        span = float(np.ptp(every)) or max(1.0, abs(float(every.mean())) * 0.1)
+        ax.set_xlim(float(every.min()) - 0.08 * span, float(every.max()) + 0.08 * span)
+        ax.set_yticks(range(len(options)), options if k % ncols == 0 else [], fontsize=8)
         ax.set_ylim(len(options) - 0.4, -0.6)
-        ax.set_xlim(left=0)
+        share = name == "traced_share"
         ax.set_title(label(name), fontsize=10)
+        ax.set_xlabel("share of seized weapons traced" if share else
+                      f"{'rounds' if name == 'rounds_delivered' else 'weapons'} {window}",
+                      fontsize=8)
+        _axis_numbers(ax, "x", percent=share)
         ax.tick_params(axis="x", labelsize=8)
         ax.grid(alpha=0.3, axis="x")
     fig.suptitle(f"Outcomes per run (ticks), mean (dot) and {LEVEL_TEXT} interval (bar)",
@@ -417,8 +607,10 @@ def plot_timeseries(ctx: ReportContext) -> Figure:
         ax.plot(steps, curves.mean(axis=0), label=option, lw=1.8, color=c)
         ax.fill_between(steps, lo, hi, alpha=0.12, color=c)
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_xlabel(f"Step ({ctx.manifest.get('step_length', 'step')})")
-    ax.set_ylabel("Weapons kept from end users\n(cumulative)")
+    unit = _unit(ctx.manifest)
+    ax.set_xlabel(f"Time since the start ({unit})")
+    ax.set_ylabel("Weapons kept from end users\n(cumulative, weapons)")
+    _axis_numbers(ax, "y")
     ax.set_title(f"Effect over time against the baseline: mean and {LEVEL_TEXT} band",
                  fontsize=10)
     ax.legend(frameon=False, fontsize=8)
@@ -455,10 +647,13 @@ def plot_cost_effectiveness(ctx: ReportContext) -> Figure:
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=8)
     left.set_xlabel("Cost within the horizon, USD million", fontsize=9)
-    left.set_ylabel("Weapons kept from end users", fontsize=9)
+    left.set_ylabel(f"Weapons kept from end users\n(over {ctx.manifest['horizon']} "
+                    f"{_unit(ctx.manifest)})", fontsize=9)
     left.set_title(f"Cost and effect (mean, {LEVEL_TEXT} interval)", fontsize=10)
     right.set_xlabel("Weapons kept per USD 1 million", fontsize=9)
-    right.set_title("Cost-effectiveness, ranked", fontsize=10)
+    right.set_title("Cost-effectiveness (mean, interval)", fontsize=10)
+    _axis_numbers(left, "y")
+    _axis_numbers(right, "x")
     return fig
 
 
@@ -480,7 +675,7 @@ def plot_displacement_network(ctx: ReportContext, option: str, found: dict) -> F
     biggest = float(per["change"].abs().max() or 1.0)
     seen: dict[frozenset, int] = {}
     labelled = set(per.reindex(per["change"].abs().sort_values(ascending=False).index)
-                   ["crossing"].head(6))
+                   ["crossing"].head(4))
     for _, r in per.iterrows():
         a, _, b = r["between"].partition(" - ")
         if not (a and b):
@@ -502,6 +697,12 @@ def plot_displacement_network(ctx: ReportContext, option: str, found: dict) -> F
             ax.annotate(f"{r['crossing']}: {change:+,.0f}", mid, fontsize=7, ha="center",
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.8,
                               "lw": 0})
+    from matplotlib.lines import Line2D
+
+    scale = [biggest / 4, biggest / 2, biggest]
+    ax.legend([Line2D([], [], color="#777777", lw=0.8 + 7 * v / biggest) for v in scale],
+              [f"{fmt(v)} weapons" for v in scale], title="Change (line width)",
+              loc="lower left", fontsize=7, title_fontsize=7, frameon=False)
     nx.draw_networkx_nodes(g, pos, ax=ax, node_color="#f2f2f2", edgecolors="#444444",
                            node_size=520)
     nx.draw_networkx_labels(g, pos, ax=ax, font_size=8)
@@ -515,42 +716,29 @@ def plot_displacement_network(ctx: ReportContext, option: str, found: dict) -> F
 # --- sections ------------------------------------------------------------------------------
 def section_summary(ctx: ReportContext) -> str:
     table, manifest = ctx.table, ctx.manifest
-    shown = display_table(table, manifest["outcomes"])
-    opts = table[table["option"] != BASELINE]
-    notes = []
-    if "paired_runs" in opts and len(opts):
-        n = int(opts["paired_runs"].min())
-        undecided = [o for o, lo, hi in zip(opts["option"], opts["p_beats_lo"],
-                                            opts["p_beats_hi"], strict=True)
-                     if lo <= 0.5 <= hi]
-        if n < MIN_PAIRED_RUNS:
-            notes.append(f"<strong>The sample is too small to rank the options</strong>: "
-                         f"{n} paired runs per option, fewer than {MIN_PAIRED_RUNS}. The rank "
-                         "column orders the means only; run more sampled futures or "
-                         "replications before choosing between options.")
-        if undecided:
-            notes.append("The interval of P(beats baseline) includes 50% for "
-                         f"{', '.join(map(html.escape, undecided))}: these runs cannot tell "
-                         "whether the option beats the baseline.")
-        if (opts["kept_lo"] <= 0).all():
-            notes.append("No option's interval of weapons kept from end users excludes zero: "
-                         "the ranking is not a finding.")
-    note = "".join(f'<p class="warn">{t}</p>' for t in notes)
+    shown = display_table(table, manifest["outcomes"], manifest)
+    window = f"{manifest['horizon']} {_unit(manifest)}"
     return f"""<section id="summary"><h2>Options compared with the baseline</h2>
-<p>Each cell gives the mean and, in brackets, the {LEVEL_TEXT} interval over sampled futures
-and replications. <em>Kept from end users</em> is the baseline's deliveries minus the
-option's in the same future with the same seed. <em>P(beats baseline)</em> is the share of
-those paired runs in which the option delivers fewer weapons than the baseline (a tie does
-not count), with its {LEVEL_TEXT} Wilson interval and the number of paired runs. Options are
-ranked by weapons kept per USD 1 million.</p>
-{note}{_table(shown)}</section>"""
+<p>Weapons (ammunition excluded) over the {window} of each run. Each cell gives the mean
+and, in brackets, the {LEVEL_TEXT} interval over sampled futures and replications.
+<em>Kept from end users</em> is the baseline's deliveries minus the option's in the same
+future with the same seed (negative: the option delivered more). <em>Against the
+baseline</em> applies the rule of the bottom line. <em>P(beats baseline)</em> is the share
+of those paired runs in which the option delivers fewer weapons than the baseline (a tie
+does not count), with its {LEVEL_TEXT} Wilson interval; it can exceed 50% while the mean
+is negative when a few futures go badly wrong.</p>
+<div class="wide">{_table(shown)}</div></section>"""
 
 
-def _intervention_rows(ivs: list[dict]) -> list[dict]:
+def _intervention_rows(ivs: list[dict], manifest: dict) -> list[dict]:
+    names = manifest.get("assumptions", {}).get("country_names", {})
+    unit = _unit(manifest)
     rows = []
     for iv in ivs:
         t = iv.get("targets", {})
-        targets = "; ".join(f"{k}: {', '.join(v)}" for k, v in t.items() if v)
+        targets = "; ".join(
+            f"{k}: {', '.join(country_label(x, names) if k == 'countries' else x for x in v)}"
+            for k, v in t.items() if v)
         cost = iv.get("cost", {})
         dur = iv.get("duration")
         hl = iv.get("half_life")
@@ -558,11 +746,11 @@ def _intervention_rows(ivs: list[dict]) -> list[dict]:
             "Intervention": iv.get("name") or iv["type"].replace("_", " "),
             "Type": iv["type"].replace("_", " "), "Targets": targets,
             "Strength": f"{iv.get('strength', 0):.2f}",
-            "Start (step)": iv.get("start", 0),
-            "Funded for": "until the end" if dur is None else f"{dur} steps",
-            "Ramp-up": f"{iv.get('ramp_up', 0)} steps",
+            f"Start ({unit[:-1]})": iv.get("start", 0),
+            "Funded for": "until the end" if dur is None else f"{dur} {unit}",
+            "Ramp-up": f"{iv.get('ramp_up', 0)} {unit}",
             "Half-life after funding": "lasts" if hl is None else (
-                "stops at once" if hl == 0 else f"{hl:g} steps"),
+                "stops at once" if hl == 0 else f"{hl:g} {unit}"),
             "One-off cost (USD)": fmt(cost.get("one_off", 0)),
             "Yearly cost (USD)": fmt(cost.get("per_year", 0)),
             "Gender-responsive share": pct(cost.get("gender_responsive_share", 0)),
@@ -575,8 +763,9 @@ def section_assumptions(ctx: ReportContext) -> str:
     a = m.get("assumptions", {})
     parts = ['<section id="assumptions"><h2>Assumptions</h2>']
     calibration = a.get("calibration", NOT_CALIBRATED)
+    status = scenario_status(m) or "status not stated"
     parts.append(f'<p><strong>Scenario</strong>: {html.escape(a.get("scenario_name", ""))} '
-                 f'({html.escape(a.get("scenario_file", ""))}). <strong>Calibration</strong>: '
+                 f'({html.escape(status)}). <strong>Calibration</strong>: '
                  f'{html.escape(calibration)}.</p>')
     if calibration == NOT_CALIBRATED:
         parts.append('<p class="warn">The scenario is not calibrated: its numbers show what '
@@ -585,20 +774,20 @@ def section_assumptions(ctx: ReportContext) -> str:
     base_ivs = a.get("baseline_interventions", [])
     if base_ivs:
         parts.append("<h3>In force in every option, the baseline included</h3>")
-        parts.append(_table(pd.DataFrame(_intervention_rows(base_ivs))))
+        parts.append(_table(pd.DataFrame(_intervention_rows(base_ivs, m))))
     parts.append("<h3>What each option funds</h3>")
     for option, ivs in a.get("interventions", {}).items():
         if option == BASELINE or not ivs:
             continue
         parts.append(f'<h4 style="color:{ctx.colours.get(option, "#222")}">'
                      f"{html.escape(option)}</h4>")
-        parts.append(_table(pd.DataFrame(_intervention_rows(ivs))))
+        parts.append(_table(pd.DataFrame(_intervention_rows(ivs, m))))
     unc = a.get("uncertain", [])
     parts.append("<h3>Sampled uncertainties</h3>")
     if unc:
         parts.append(f"<p>{len(m.get('samples', []))} futures sampled by Latin hypercube, "
                      "each option run in every future with the same seeds.</p>")
-        parts.append(_table(pd.DataFrame([{"Parameter": u["path"],
+        parts.append(_table(pd.DataFrame([{"Parameter": parameter_label(u["path"]),
                                            "Low": f"{u['range'][0]:g}",
                                            "High": f"{u['range'][1]:g}"} for u in unc])))
     else:
@@ -628,7 +817,20 @@ def section_outcomes(ctx: ReportContext) -> str:
             + "</section>")
 
 
+def costs_differ(table: pd.DataFrame) -> bool:
+    """Whether the options' costs differ (else a cost chart carries no information)."""
+    costs = table.loc[table["option"] != BASELINE, "cost_usd"].round(0)
+    return costs.nunique() > 1
+
+
 def section_cost_effectiveness(ctx: ReportContext) -> str:
+    if not costs_differ(ctx.table):
+        cost = ctx.table.loc[ctx.table["option"] != BASELINE, "cost_usd"]
+        each = f"USD {fmt(cost.iloc[0])}" if len(cost) else "the same"
+        return ('<section id="cost-effectiveness"><h2>Cost-effectiveness</h2><p>Every '
+                f"option costs {each} within the horizon, so weapons kept per USD 1 million "
+                "order the options exactly as weapons kept do (see the table above); no "
+                "cost chart is drawn.</p></section>")
     return ('<section id="cost-effectiveness"><h2>Cost-effectiveness</h2>'
             + ctx.figure(plot_cost_effectiveness(ctx), "cost_effectiveness.png",
                          "cost and effect") + "</section>")
@@ -642,11 +844,15 @@ def section_timeseries(ctx: ReportContext) -> str:
 
 def section_displacement(ctx: ReportContext) -> str:
     found = displacement(ctx.manifest, ctx.records)
-    parts = ['<section id="displacement"><h2>Displacement</h2>']
+    parts = ['<section id="displacement"><h2>Traffic moved to other crossings</h2>']
     if not found:
         parts.append("<p>No option acts on border crossings, so there is no displacement "
                      "between crossings to show.</p></section>")
         return "\n".join(parts)
+    parts.append(f"<p>When some crossings are hardened, traffickers can take their weapons "
+                 f"across elsewhere: this section shows how much traffic left the targeted "
+                 f"crossings and how much turned up at other crossings over the "
+                 f"{ctx.manifest['horizon']} {_unit(ctx.manifest)} of each run.</p>")
     parts.append(f"<p>For each option that acts on crossings or borders: weapons (passed "
                  f"plus seized) that no longer cross at the targeted crossings, how many "
                  f"more leave the same origin countries through other crossings (a detour "
@@ -655,19 +861,20 @@ def section_displacement(ctx: ReportContext) -> str:
                  f"means with {LEVEL_TEXT} intervals over paired runs. Origin countries are "
                  f"those sending at least {ORIGIN_SHARE:.0%} of the targeted crossings' "
                  f"baseline traffic. The share reappearing elsewhere is the ratio of the "
-                 f"means, with a bootstrap interval.</p>")
+                 f"means, with a bootstrap interval; it is left out when the interval of "
+                 f"the traffic leaving the targeted crossings includes zero (a ratio to "
+                 f"something that may be nothing means nothing).</p>")
     rows = []
     for option, d in found.items():
+        names = ctx.manifest.get("assumptions", {}).get("country_names", {})
         rows.append({
             "Option": option, "Paired runs": d["runs"],
             "Targeted crossings": ", ".join(d["targeted"]),
-            "Diverted away from targeted crossings": fmt_interval(*d["away"]),
-            "Origin countries": ", ".join(d["origins"]),
-            "More leaving them elsewhere": fmt_interval(*d["elsewhere"]),
-            "Share reappearing elsewhere": "" if pd.isna(d["share"][0]) else (
-                f"{d['share'][0]:.0%}" + ("" if pd.isna(d["share"][1]) else
-                                          f" [{d['share'][1]:.0%}, {d['share'][2]:.0%}]")),
-            "Kept from end users": fmt_interval(*d["kept"]),
+            "Left the targeted crossings (weapons)": fmt_interval(*d["away"]),
+            "Origin countries": ", ".join(country_label(c, names) for c in d["origins"]),
+            "More leaving them elsewhere (weapons)": fmt_interval(*d["elsewhere"]),
+            "Share reappearing elsewhere": share_text(d),
+            "Kept from end users (weapons)": fmt_interval(*d["kept"]),
             "Change in deliveries": pct(-d["kept"][0] / d["base_delivered"])
             if d["base_delivered"] else ""})
     parts.append(_table(pd.DataFrame(rows)))
@@ -693,6 +900,16 @@ def section_displacement(ctx: ReportContext) -> str:
     return "\n".join(parts)
 
 
+def share_text(found: dict) -> str:
+    """The share of displaced traffic reappearing elsewhere, or why it is not given: only
+    when the interval of the traffic leaving the targeted crossings excludes zero."""
+    _m, lo, hi = found["away"]
+    share, s_lo, s_hi = found["share"]
+    if pd.isna(share) or pd.isna(lo) or lo <= 0 <= hi:
+        return "not given (what left may be zero)"
+    return f"{share:.0%}" + ("" if pd.isna(s_lo) else f" [{s_lo:.0%}, {s_hi:.0%}]")
+
+
 def section_harm(ctx: ReportContext) -> str:
     table = ctx.table
     opts = table[table["option"] != BASELINE]
@@ -712,20 +929,21 @@ def section_harm(ctx: ReportContext) -> str:
     if base:
         d = np.mean([harm_total(r, "deaths") for r in base])
         i = np.mean([harm_total(r, "injuries") for r in base])
-        parts.append(f"<p>Baseline: {fmt(d)} deaths and {fmt(i)} injuries expected over "
-                     "the horizon (mean over runs).</p>")
+        parts.append(f"<p>Baseline: {fmt(d, digits_for(d))} deaths and "
+                     f"{fmt(i, digits_for(i))} injuries expected over the "
+                     f"{ctx.manifest['horizon']} {_unit(ctx.manifest)} (mean over runs).</p>")
     parts.append(_table(pd.DataFrame({
         "Option": opts["option"],
-        "Deaths averted": [fmt_interval(*v, digits=1) for v in zip(
+        "Deaths averted": [fmt_harm(*v) for v in zip(
             opts["deaths_averted_mean"], opts["deaths_averted_lo"], opts["deaths_averted_hi"],
             strict=True)],
-        "Injuries averted": [fmt_interval(*v, digits=1) for v in zip(
+        "Injuries averted": [fmt_harm(*v) for v in zip(
             opts["injuries_averted_mean"], opts["injuries_averted_lo"],
             opts["injuries_averted_hi"], strict=True)],
         "Deaths averted per USD 1M": opts["deaths_averted_per_usd_million"].map(
-            lambda v: fmt(v, 2)),
+            lambda v: fmt(v, digits_for(v))),
         "Injuries averted per USD 1M": opts["injuries_averted_per_usd_million"].map(
-            lambda v: fmt(v, 2)),
+            lambda v: fmt(v, digits_for(v))),
         **_women_girls_columns(opts)})))
     br = harm_breakdown(ctx.manifest, ctx.records)
     if len(br):
@@ -738,9 +956,14 @@ def section_harm(ctx: ReportContext) -> str:
             wide = {"Option": list(dict.fromkeys(sub["option"]))}
             for cat, name in zip(cats, names, strict=True):
                 s = sub[sub["category"] == cat].set_index("option")
-                wide[name] = [fmt_interval(s.loc[o, "mean"], s.loc[o, "lo"], s.loc[o, "hi"],
-                                           digits=1) for o in wide["Option"]]
-            parts.append(f"<h3>{title}</h3>" + _table(pd.DataFrame(wide)))
+                wide[name] = [fmt_harm(s.loc[o, "mean"], s.loc[o, "lo"], s.loc[o, "hi"])
+                              for o in wide["Option"]]
+            zero = [n for c, n in zip(cats, names, strict=True)
+                    if (sub.loc[sub["category"] == c, ["mean", "lo", "hi"]] == 0).all(axis=None)]
+            note = (f"<p class=\"note\">{', '.join(zero)}: zero in every run — the options "
+                    "do not change how many weapons these holders have.</p>" if zero else "")
+            parts.append(f"<h3>{title} (deaths plus injuries, added)</h3>"
+                         + _table(pd.DataFrame(wide)) + note)
     parts.append(_indicative_harms(ctx))
     parts.append("</section>")
     return "\n".join(parts)
@@ -804,33 +1027,45 @@ def section_gender_funding(ctx: ReportContext) -> str:
 
 #: the report's sections, in page order; each takes a ReportContext and returns HTML
 SECTIONS: list[Callable[[ReportContext], str]] = [
-    section_summary, section_assumptions, section_outcomes, section_cost_effectiveness,
-    section_timeseries, section_displacement, section_harm, section_gender_funding]
+    section_headline, section_summary, section_assumptions, section_outcomes,
+    section_cost_effectiveness, section_timeseries, section_displacement, section_harm,
+    section_gender_funding]
 
 
-def display_table(table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """Human-readable table: 'mean [lo, hi]' strings, ranked options first."""
+def display_table(table: pd.DataFrame, outcomes: list[str], manifest: dict | None = None
+                  ) -> pd.DataFrame:
+    """Human-readable table: 'mean [lo, hi]' strings with units, ranked options first,
+    a rank only where :func:`certainty` gives one."""
     out = pd.DataFrame({"Option": table["option"]})
     if "rank" in table:
         out["Rank"] = table["rank"].map(lambda r: "" if pd.isna(r) else int(r))
+    if "standing" in table:
+        out["Against the baseline"] = table["standing"]
     out["Cost (USD)"] = table["cost_usd"].map(fmt)
     for name in outcomes:
-        d = 3 if name == "traced_share" else 0
-        out[label(name)] = [fmt_interval(m, lo, hi, d) for m, lo, hi in
-                            zip(table[f"{name}_mean"], table[f"{name}_lo"],
-                                table[f"{name}_hi"], strict=True)]
+        pct_share = name == "traced_share"
+        unit = " (%)" if pct_share else (" (rounds)" if name == "rounds_delivered"
+                                         else " (weapons)")
+        scale = 100 if pct_share else 1
+        out[label(name) + unit] = [
+            fmt_interval(m * scale, lo * scale, hi * scale, 1 if pct_share else 0)
+            for m, lo, hi in zip(table[f"{name}_mean"], table[f"{name}_lo"],
+                                 table[f"{name}_hi"], strict=True)]
     if "kept_mean" in table:
-        out["Kept from end users"] = [fmt_interval(m, lo, hi) for m, lo, hi in
-                                      zip(table["kept_mean"], table["kept_lo"],
-                                          table["kept_hi"], strict=True)]
-        out["Kept per USD 1M"] = table["kept_per_usd_million"].map(lambda v: fmt(v, 1))
+        out["Kept from end users (weapons)"] = [
+            fmt_interval(m, lo, hi) for m, lo, hi in
+            zip(table["kept_mean"], table["kept_lo"], table["kept_hi"], strict=True)]
+        out["Kept per USD 1M (weapons)"] = table["kept_per_usd_million"].map(fmt)
         out["P(beats baseline)"] = [
             "" if pd.isna(p) else f"{p:.0%} [{lo:.0%}, {hi:.0%}]"
             for p, lo, hi in zip(table["p_beats_baseline"], table["p_beats_lo"],
                                  table["p_beats_hi"], strict=True)]
         out["Paired runs"] = table["paired_runs"].map(lambda v: "" if pd.isna(v) else int(v))
-    order = out["Rank"].replace("", 0).astype(int) if "Rank" in out else None
-    return out.iloc[np.argsort(order.to_numpy(), kind="stable")] if order is not None else out
+    if "Rank" in out:
+        order = out["Rank"].replace("", 10**6).astype(int).to_numpy().copy()
+        order[(out["Option"] == BASELINE).to_numpy()] = -1
+        out = out.iloc[np.argsort(order, kind="stable")]
+    return out
 
 
 def write_report(results_dir: str | Path, records: list[dict] | None = None
@@ -845,7 +1080,7 @@ def write_report(results_dir: str | Path, records: list[dict] | None = None
         manifest = load_manifest(results_dir)
     runs, series = frames(records)
     table = summarise(manifest, runs, records)
-    shown = display_table(table, manifest["outcomes"])
+    shown = display_table(table, manifest["outcomes"], manifest)
     out = Path(results_dir) / "report"
     with AtomicDir(out) as stage:
         table.to_csv(stage.path("summary.csv"), index=False)
@@ -856,7 +1091,7 @@ def write_report(results_dir: str | Path, records: list[dict] | None = None
     return shown, out
 
 
-CSS = """body{font-family:system-ui,sans-serif;max-width:820px;margin:1.5em auto;padding:0 1em;
+CSS = """body{font-family:system-ui,sans-serif;max-width:1180px;margin:1.5em auto;padding:0 1em;
 color:#222;line-height:1.4}h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;
 border-bottom:1px solid #ccc;break-after:avoid}h3,h4{break-after:avoid}
 table.data{border-collapse:collapse;font-size:.78em;width:100%;margin:.6em 0;break-inside:auto}
@@ -864,10 +1099,16 @@ table.data td,table.data th{border:1px solid #ccc;padding:.25em .4em;text-align:
 vertical-align:top}table.data td:first-child,table.data th:first-child{text-align:left}
 table.data th{background:#f4f4f4}tr{break-inside:avoid}
 img{max-width:100%;height:auto;display:block}figure{margin:1em 0;break-inside:avoid}
-.note{color:#555;font-size:.9em}.warn{background:#fff4e0;border-left:4px solid #e6a020;
+.note{color:#555;font-size:.9em}
+.headline{background:#eef5fb;border-left:6px solid #1f77b4;padding:.3em .9em;margin:1em 0}
+.headline h2{border:0;margin:.3em 0}.headline p{font-size:1.05em}.rule{color:#333}
+.headline p.rule{font-size:.88em}
+.banner{background:#f6f6f6;border:1px solid #ddd;padding:.3em .9em;font-size:.92em}
+.wide{overflow-x:auto}.wide table.data td{white-space:nowrap}
+.warn{background:#fff4e0;border-left:4px solid #e6a020;
 padding:.4em .6em}
 @page{size:A4;margin:14mm}@media print{body{max-width:none;margin:0;font-size:10pt}
-section{break-before:auto}}"""
+section{break-before:auto}table.data td{white-space:normal}}"""
 
 
 def _html(ctx: ReportContext, body: str) -> str:

@@ -24,7 +24,8 @@ CHUNK = 512      # tasks handed to the runner at once: bounds the scenario copie
 
 def run_experiment(experiment: str | Path, *, jobs: int = 1, backend: str = "joblib",
                    address: str | None = None, out: str | Path | None = None,
-                   report: bool = True, echo: Callable[[str], None] | None = log.info) -> Path:
+                   report: bool = True, echo: Callable[[str], None] | None = log.info,
+                   replications: int | None = None, futures: int | None = None) -> Path:
     """Run an experiment file and return its results folder.
 
     Runs are stored one per line in ``OUT/runs.jsonl`` as they finish, so calling this again
@@ -33,10 +34,13 @@ def run_experiment(experiment: str | Path, *, jobs: int = 1, backend: str = "job
     with ``backend="dask"`` and ``address="HOST:PORT"``; results do not depend on either.
     With ``report=True`` the comparison report (``report.html``, ``summary.csv``, PNGs) is
     written to the results folder. ``echo`` receives one-line progress messages (``None``:
-    silent). Bad input raises :class:`flowsim.errors.InputError`.
+    silent). ``replications``/``futures`` override the file's numbers for a quick look (the
+    default folder is then ``results/<name>-quick`` and the report says so). Bad input
+    raises :class:`flowsim.errors.InputError`.
     """
-    exp = load_experiment(experiment)
-    out = Path(out) if out else Path("results") / exp.spec.name
+    exp = load_experiment(experiment, replications=replications, futures=futures)
+    out = Path(out) if out else Path("results") / (exp.spec.name
+                                                   + ("-quick" if exp.quick else ""))
     say = echo or (lambda _text: None)
     say(f"{exp.spec.name}: {len(exp.options)} options x {len(exp.samples)} futures x "
         f"{exp.spec.replications} replications = {len(exp.tasks())} runs of {exp.horizon} "
