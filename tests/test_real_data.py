@@ -234,20 +234,25 @@ def test_traced_share_column_is_read_and_checked(tmp_path):
     assert e.value.path == "line 2, column traced_share"
 
 
-def test_event_sizes_group_seizure_records_by_step_and_place():
+def test_event_sizes_are_the_seizure_cases_of_cases_csv():
+    """Event sizes are the weapons of each seizure case (cases.csv), not the records of one
+    step and place lumped together: possession cases of the same month and country stay
+    apart, so there are more events than (step, place) groups."""
     from flowsim.calibration.seizure_data import simulated_event_sizes
-    from flowsim.outputs.tables import seizures_table
+    from flowsim.outputs.tables import cases_table, seizures_table
 
     model = _teaching_model()
     s = seizures_table(model)
     s = s[s["category"] != "ammunition"]
     country = s.groupby("country")["count"].sum().idxmax()
-    mine = s[(s["country"] == country) & s["step"].between(1, 24)]
     sizes = simulated_event_sizes(model, country, 1, 24)
-    events = mine.groupby(["step", "place"])["count"].sum()
-    assert sorted(events[events > 0].tolist()) == sizes
-    # grouping, not one event per record: fewer events than records when lots share a place
-    assert len(sizes) <= len(mine[mine["count"] > 0]) and sum(sizes) == mine["count"].sum()
+    cases = cases_table(model)
+    mine = cases[(cases["country"] == country) & cases["step"].between(1, 24)
+                 & (cases["agency"] != "collection") & (cases["weapons"] > 0)]
+    assert sizes == sorted(mine["weapons"].tolist())
+    lumped = s[(s["country"] == country) & s["step"].between(1, 24)].groupby(
+        ["step", "place"])["count"].sum()
+    assert len(sizes) > len(lumped[lumped > 0]) and sum(sizes) == lumped.sum()
 
 
 # --- the Americas case study -------------------------------------------------------------------

@@ -9,7 +9,7 @@ calibration set-up states before fitting:
    2011 (January-November) held out; factor :data:`COUNT_FACTOR`;
 2. held out: the long-gun share of those weapons, 2008-2011; :data:`SHARE_POINTS` points;
 3. held out: weapons seized per event (CIDE event sizes 2008-2011 against the model's
-   seizure records grouped by step and place), median and 90th percentile; factor
+   seizure cases, ``cases.csv``), median and 90th percentile; factor
    :data:`SIZE_FACTOR`;
 4. held out: the share of weapons seized in Mexico and traced that came from the United
    States, about 87% (GAO-09-709), against the model's share traced to a foreign registry;
@@ -158,7 +158,7 @@ def _plot(cal, counts: np.ndarray, observed_sizes: list[int], sizes: list[int]) 
     a.set_ylabel("weapons seized in Mexico")
     a.legend(fontsize=8)
     for data, label in ((observed_sizes, "CIDE-PPD events 2008-2011"),
-                        (sizes, "model: records grouped by step and place")):
+                        (sizes, "model: seizure cases")):
         if data:
             v = np.sort(data)
             b.step(v, 1 - np.arange(len(v)) / len(v), where="post", label=label)

@@ -113,8 +113,8 @@ EXERCISES = (
         claims=(
             Claim("while funded (steps 7-36), **Diverted** falls clearly", "diverted",
                   "falls clearly", steps=(7, 36)),
-            Claim("from step 43 to 96, diversion is back at the baseline level or "
-                  "rises slightly above it", "diverted", "rises slightly", steps=(43, 96)),
+            Claim("from step 43 to 96, diversion is back at the baseline level: "
+                  "**Diverted** barely moves", "diverted", "barely moves", steps=(43, 96)),
         )),
     Exercise(
         "3b", "3b. Same programme, sustained by the state", "teaching",

@@ -36,7 +36,6 @@ import yaml
 
 from flowsim.calibration.evaluation import runs_at
 from flowsim.calibration.outputs import fitted_values, write_fitted_values
-from flowsim.errors import InputError
 from flowsim.inputs.calibration import (  # noqa: F401  (re-exported: old import paths)
     AbcSettings,
     FreeParameter,
@@ -45,7 +44,7 @@ from flowsim.inputs.calibration import (  # noqa: F401  (re-exported: old import
     PointSettings,
     is_pattern_setup,
 )
-from flowsim.inputs.editing import with_calibration_status
+from flowsim.inputs.editing import value_span, with_calibration_status
 from flowsim.inputs.patterns import Pattern
 from flowsim.inputs.scenario import scenario_from_data
 from flowsim.inputs.schema import reference
@@ -169,30 +168,10 @@ def write_pattern_outputs(cal: PatternCalibration, fitted: dict, out: Path, run_
 
 
 # --- writing fitted values into the scenario file, comments kept -----------------------------
-def _value_spans(text: str, path: str) -> tuple[int, int]:
-    """(start, end) character offsets of the scalar at a dotted path (list items by id)."""
-    node = yaml.compose(text)
-    for part in path.split("."):
-        if isinstance(node, yaml.SequenceNode):
-            node = next((item for item in node.value if isinstance(item, yaml.MappingNode)
-                         and any(k.value == "id" and v.value == part for k, v in item.value)),
-                        None)
-        elif isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
-        else:
-            node = None
-        if node is None:
-            raise InputError("<scenario>", path, "the scenario file does not write this key; "
-                             "add it (with its current value) before fitting it")
-    if not isinstance(node, yaml.ScalarNode):
-        raise InputError("<scenario>", path, "expected a number at this path")
-    return node.start_mark.index, node.end_mark.index
-
-
 def set_values_in_text(text: str, values: dict[str, float]) -> str:
     """The YAML text with the scalars at ``values``' paths replaced; comments kept."""
     for path, value in values.items():
-        start, end = _value_spans(text, path)
+        start, end = value_span(text, path)
         text = text[:start] + f"{value:.4g}" + text[end:]
     return text
 

@@ -71,13 +71,14 @@ def simulated_seized_traced_share(model, row: SeizureRow) -> float | None:
 
 
 def simulated_event_sizes(model, country: str, first_step: int, last_step: int) -> list[int]:
-    """Weapons (not ammunition) seized per seizure event in ``country`` between the steps:
-    the model's seizure records grouped by step and place (one event per place and step),
-    the comparable of an event-level data set's sizes."""
+    """Weapons (not ammunition) seized per seizure case in ``country`` between the steps:
+    the model's seizure records grouped by ``case_id`` (one case per trafficker shipment
+    stopped, per individual possession case), the comparable of an event-level data set's
+    sizes."""
     c = model.country_ids.index(country)
     ammo = CATEGORIES.index("ammunition")
-    events: dict[tuple, int] = {}
+    events: dict[int, int] = {}
     for s in model.ledger.seizure_rows:
         if s.country == c and s.category != ammo and first_step <= s.step <= last_step:
-            events[(s.step, s.place)] = events.get((s.step, s.place), 0) + s.count
+            events[s.case_id] = events.get(s.case_id, 0) + s.count
     return sorted(n for n in events.values() if n > 0)

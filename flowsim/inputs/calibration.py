@@ -24,7 +24,12 @@ from typing import Any
 import numpy as np
 
 from flowsim.errors import InputError, did_you_mean
-from flowsim.inputs.editing import check_path_range, load_scenario_beside, scenario_for_sample
+from flowsim.inputs.editing import (
+    check_path_range,
+    load_scenario_beside,
+    scenario_for_sample,
+    value_span,
+)
 from flowsim.inputs.patterns import check_countries, load_patterns
 from flowsim.inputs.scenario import Scenario
 from flowsim.inputs.schema import (
@@ -328,6 +333,7 @@ def load_setup(path: str | Path, seizure_cls: type[SeizureSetup] = SeizureSetup,
     scenario_path = path.parent / spec.scenario
     if pattern:
         rows = _applicable_patterns(path, spec, scenario)
+        _check_written(scenario_path, spec, file)
         # only `fit` patterns enter the distance; `validate` ones are judged at the fitted
         # values (held out), `consistency` ones are reported as such
         fit = [i for i, p in enumerate(rows) if p.role == "fit"]
@@ -345,6 +351,20 @@ def load_setup(path: str | Path, seizure_cls: type[SeizureSetup] = SeizureSetup,
     if not fit:
         raise InputError(file, "holdout_periods", "every data row is held out; nothing to fit")
     return seizure_cls(spec, file, scenario_data, scenario, rows, fit, holdout, scenario_path)
+
+
+def _check_written(scenario_path: Path, spec: PatternCalibrationSpec, file: str) -> None:
+    """A patterns fit writes its values into the scenario file in place (comments kept):
+    every fitted path must be written there already, checked before any simulation."""
+    text = scenario_path.read_text(encoding="utf-8")
+    paths = [(f"parameters[{i}].path", p.path) for i, p in enumerate(spec.parameters)
+             if p.path] + [(f"derived.{k}", k) for k in spec.derived]
+    for where, dotted in paths:
+        try:
+            value_span(text, dotted)
+        except InputError as exc:
+            raise InputError(file, where, f"'{dotted}': {exc.message} (the scenario file "
+                             f"{scenario_path.name})") from None
 
 
 def _applicable_patterns(path: Path, spec: PatternCalibrationSpec, scenario: Scenario) -> list:

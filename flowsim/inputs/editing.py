@@ -79,6 +79,29 @@ def calibration_status(scenario_path: str | Path) -> str:
     return header_line(scenario_path, STATUS_COMMENT) or NOT_CALIBRATED
 
 
+def value_span(text: str, path: str, file: str = "<scenario>") -> tuple[int, int]:
+    """(start, end) character offsets of the scalar a scenario file's text writes at a dotted
+    path (list items by id), so a value can be replaced with the file's comments kept;
+    InputError if the file does not write it."""
+    node = yaml.compose(text)
+    for part in path.split("."):
+        if isinstance(node, yaml.SequenceNode):
+            node = next((item for item in node.value if isinstance(item, yaml.MappingNode)
+                         and any(k.value == "id" and v.value == part for k, v in item.value)),
+                        None)
+        elif isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        else:
+            node = None
+        if node is None:
+            raise InputError(file, path, "the scenario file does not write this key; add it "
+                             "(with its current value) before fitting it, so the fitted value "
+                             "can be written in its place")
+    if not isinstance(node, yaml.ScalarNode):
+        raise InputError(file, path, "expected a number at this path")
+    return node.start_mark.index, node.end_mark.index
+
+
 #: ``# status: ...`` in a scenario's header: fictional/illustrative, or fitted to named data
 STATUS_KEY = "# status:"
 #: ``# costs: ...`` in an experiment's header: where its costs come from

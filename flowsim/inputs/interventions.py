@@ -188,6 +188,27 @@ CHANNELS: dict[str, tuple[str, str]] = {
     "destroy_seized": (
         "fewer seized and collected weapons kept in stores that leak",
         "mechanisms.store_leakage; controls.store_security"),
+    "ammunition_security": (
+        "less ammunition leaking from the targeted state stockpiles; where end users fire "
+        "ammunition, fewer rounds mean fewer weapons in use and less harm",
+        "mechanisms leak rates (ammunition only); behaviour.<kind>.rounds_per_weapon_year"),
+    "embargo_monitoring": (
+        "more inspection at every crossing into an embargoed country, so more breaches are "
+        "seized and smuggling in is riskier (route and market choice)",
+        "embargoes.extra_inspection, cost_increase; crossings.detection_probability"),
+    "postal_cyber_policing": (
+        "more online sales found in the post: whole weapons seized at place `postal`, kits "
+        "of parts seized before assembly",
+        "online.weapons_per_year, parts_kits_per_year; controls.postal_cyber_policing"),
+    "parts_marking": (
+        "weapons assembled from parts kits marked and recorded, hence traceable (the "
+        "tracing channels)", "online.parts_kits_per_year, assembly_yield; the tracing "
+        "channels"),
+    "brokering_controls": (
+        "fewer brokered deals go through (stopped in the broker's base); the rest still "
+        "meet the exporter's end-user verification",
+        "brokers.deals_per_year, consignment, forgery_detection; "
+        "controls.end_user_verification"),
     "craft_policing": (
         "less craft production (the price rises, so other sources substitute)",
         "craft_production; illicit_response.price_elasticity, capacity"),
