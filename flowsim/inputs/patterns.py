@@ -23,7 +23,9 @@ Each pattern has a **role**: ``fit`` (used by ``flowsim calibrate``), ``validate
 out: never used for fitting; the validation count quotes only these) or ``consistency``
 (follows from the inputs by construction, e.g. disposition shares from defaults derived
 from the same 000 ¶32 counts: a check that the inputs say what they cite, not a test of
-the model).
+the model). A figure the seeds give that no pattern compares is listed under
+``not_compared`` with the reason (an outcome the model lacks, or a basis no output
+expresses), so that each figure in the seeds is either compared or excluded in the open.
 
 ``flowsim patterns`` (:mod:`flowsim.studies.patterns`) computes each applicable
 statistic over replications; a pattern **holds** when the mean over replications lies in
@@ -139,11 +141,24 @@ class Pattern:
 
 
 @dataclass(kw_only=True)
+class NotCompared:
+    """A figure in the seeds that no pattern compares, and why (so that every figure the
+    seeds give is either a pattern or has a stated reason)."""
+
+    figure: str = param(doc="The seed's figure or wording.")
+    citation: str = param(doc="Seed file prefix and paragraph, e.g. '000 ¶35'.")
+    reason: str = param(doc="Why no pattern compares it: what the outputs lack, or why the "
+                        "seed's basis differs from any the outputs can express.")
+
+
+@dataclass(kw_only=True)
 class PatternFile:
     """A file of seed patterns (pattern-oriented validation)."""
 
     description: str = param("", "What these patterns are.")
     patterns: list[Pattern] = param(doc="The patterns.")
+    not_compared: list[NotCompared] = param(
+        doc="Seed figures no pattern compares, each with the reason.", factory=list)
 
 
 def patterns_from_data(data: object, file: str) -> PatternFile:
@@ -234,6 +249,13 @@ def shipped_by_role() -> str:
         out += [f"| `{p.id}` | {p.citation} | {p.basis}, {p.pooling.replace('_', ' ')} | "
                 f"{p.target:g} [{p.range[0]:g}, {p.range[1]:g}] | {p.tests} |"
                 for p in spec.patterns if p.role == role]
+        out.append("")
+    if spec.not_compared:
+        out += ["### Seed figures not compared, and why", "",
+                "Every further figure the seeds give was examined (issue #22); these are not "
+                "patterns, for the reason given (`not_compared` in the file).", "",
+                "| seed figure | source | why not compared |", "|---|---|---|"]
+        out += [f"| {n.figure} | {n.citation} | {n.reason} |" for n in spec.not_compared]
         out.append("")
     return "\n".join(out) + "\n"
 
