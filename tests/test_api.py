@@ -76,17 +76,23 @@ def _digests(out) -> dict[str, str]:
 
 
 def test_short_runs_reproduce_pinned_outputs(tmp_path):
-    """Every CSV of a short teaching and regional run, byte for byte, at this MODEL_VERSION.
+    """Every CSV of a short teaching and regional run, byte for byte, at this MODEL_VERSION
+    and these scenario files.
 
     A refactor must leave these unchanged. A deliberate model change bumps
     ``flowsim._version.MODEL_VERSION`` (which marks every generated result stale, see
     docs/results/provenance.py), re-pins with ``python -m tests.test_api`` (which refuses
-    new digests under the old version) and shows the distribution of the main outputs is as
-    intended with ``benchmarks/compare_outputs.py``.
+    new digests under the old version and the same scenarios) and shows the distribution of
+    the main outputs is as intended with ``benchmarks/compare_outputs.py``. A re-fitted
+    scenario changes its outputs without a model change: the pin records the scenarios'
+    fingerprints, so that re-pin needs no new version (the results made from the old
+    scenario are stale by their own fingerprints).
     """
     pinned = json.loads(PINNED.read_text())
     assert pinned.pop("model_version") == MODEL_VERSION, (
         "MODEL_VERSION changed: re-pin with python -m tests.test_api")
+    assert pinned.pop("scenarios") == _scenario_fingerprints(), (
+        "a shipped scenario changed: re-pin with python -m tests.test_api")
     assert set(pinned) == {"teaching", "regional"}
     assert _current(tmp_path) == pinned, (
         "outputs changed: if on purpose, bump flowsim._version.MODEL_VERSION, re-pin "
@@ -94,22 +100,37 @@ def test_short_runs_reproduce_pinned_outputs(tmp_path):
         "the results docs/results/provenance.py lists")
 
 
-def repin(current: dict, pinned: dict, version: int) -> dict:
-    """The new pinned file; refuses changed digests under an unchanged MODEL_VERSION."""
+def _scenario_fingerprints() -> dict[str, str]:
+    """The pinned scenarios' data (comments aside), as the results' provenance hashes it."""
+    import yaml
+
+    from flowsim.io import fingerprint
+
+    return {name: fingerprint(yaml.safe_load((ROOT / "scenarios" / f"{name}.yaml").read_text()))
+            for name in ("teaching", "regional")}
+
+
+def repin(current: dict, pinned: dict, version: int, scenarios: dict[str, str]) -> dict:
+    """The new pinned file; refuses changed digests under an unchanged MODEL_VERSION when
+    the scenarios are unchanged too (only a model change can explain them then)."""
     old_version = pinned.pop("model_version", None)
-    if current != pinned and old_version == version:
+    old_scenarios = pinned.pop("scenarios", None)
+    if current != pinned and old_version == version and old_scenarios == scenarios:
         raise SystemExit("the outputs changed but MODEL_VERSION did not: bump "
                          "flowsim._version.MODEL_VERSION (the results made with the old "
                          "model then show as stale) and re-pin")
-    return {"model_version": version, **current}
+    return {"model_version": version, "scenarios": scenarios, **current}
 
 
-def test_repinning_changed_outputs_needs_a_new_model_version():
-    pinned = {"model_version": 3, "teaching": {"flows.csv": "a"}}
+def test_repinning_changed_outputs_needs_a_new_model_version_or_new_scenarios():
+    sc = {"teaching": "s1"}
+    pinned = {"model_version": 3, "scenarios": sc, "teaching": {"flows.csv": "a"}}
     with pytest.raises(SystemExit, match="MODEL_VERSION"):
-        repin({"teaching": {"flows.csv": "b"}}, dict(pinned), 3)
-    assert repin({"teaching": {"flows.csv": "b"}}, dict(pinned), 4)["model_version"] == 4
-    assert repin({"teaching": {"flows.csv": "a"}}, dict(pinned), 3) == pinned
+        repin({"teaching": {"flows.csv": "b"}}, dict(pinned), 3, sc)
+    assert repin({"teaching": {"flows.csv": "b"}}, dict(pinned), 4, sc)["model_version"] == 4
+    refit = repin({"teaching": {"flows.csv": "b"}}, dict(pinned), 3, {"teaching": "s2"})
+    assert refit["model_version"] == 3 and refit["scenarios"] == {"teaching": "s2"}
+    assert repin({"teaching": {"flows.csv": "a"}}, dict(pinned), 3, sc) == pinned
 
 
 def _current(folder) -> dict[str, dict[str, str]]:
@@ -126,7 +147,8 @@ if __name__ == "__main__":                 # re-pin after a deliberate model cha
     from pathlib import Path
 
     with tempfile.TemporaryDirectory() as d:
-        new = repin(_current(Path(d)), json.loads(PINNED.read_text()), MODEL_VERSION)
+        new = repin(_current(Path(d)), json.loads(PINNED.read_text()), MODEL_VERSION,
+                    _scenario_fingerprints())
         PINNED.write_text(json.dumps(new, indent=2) + "\n")
     print(f"wrote {PINNED}")
 

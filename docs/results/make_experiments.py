@@ -62,14 +62,16 @@ def comparison(manifest: dict, table: pd.DataFrame) -> str:
         row["P(beats baseline) [95% Wilson]"] = "" if base else (
             f"{r['p_beats_baseline']:.0%} [{r['p_beats_lo']:.0%}, {r['p_beats_hi']:.0%}]")
         row["paired runs"] = "" if base else int(r["paired_runs"])
+        row["against the baseline"] = "" if base else r.get("standing", "")
         rows.append(row)
     out = _md(pd.DataFrame(rows))
     opts = table[table["option"] != BASELINE]
     n = int(opts["paired_runs"].min())
-    notes = []
+    notes = [f"**Bottom line** (as the report writes it): {_plain(rp.headline(table, manifest))}",
+             f"**Rule**: {rp.CERTAINTY_RULE}"]
     if n < rp.MIN_PAIRED_RUNS:
-        notes.append(f"With {n} paired runs per option (fewer than {rp.MIN_PAIRED_RUNS}) the "
-                     "sample is too small to rank the options; the rank orders the means.")
+        notes.append(f"With {n} paired runs per option (fewer than {rp.MIN_PAIRED_RUNS}) no "
+                     "option is ranked.")
     undecided = [o for o, lo, hi in zip(opts["option"], opts["p_beats_lo"], opts["p_beats_hi"],
                                         strict=True) if lo <= 0.5 <= hi]
     if undecided:
@@ -77,7 +79,14 @@ def comparison(manifest: dict, table: pd.DataFrame) -> str:
                      f"{', '.join(f'`{o}`' for o in undecided)}.")
     if (opts["kept_lo"] <= 0).all():
         notes.append("No option's interval of weapons kept from end users excludes zero.")
-    return out + ("\n\n" + " ".join(notes) if notes else "")
+    return out + "\n\n" + " ".join(notes)
+
+
+def _plain(text: str) -> str:
+    """The report's HTML sentence as Markdown (bold kept, entities decoded)."""
+    import html
+
+    return html.unescape(re.sub(r"</?strong>", "**", text))
 
 
 def displacement_table(found: dict) -> str:
@@ -86,15 +95,12 @@ def displacement_table(found: dict) -> str:
         per = d["per_crossing"]
         gain = per[~per["targeted"] & (per["change"] > 0)].sort_values("change",
                                                                        ascending=False)
-        share = d["share"]
         rows.append({
             "option": option,
-            "diverted away from targeted crossings": rp.fmt_interval(*d["away"]),
+            "left the targeted crossings (weapons)": rp.fmt_interval(*d["away"]),
             "origin countries": ", ".join(d["origins"]),
-            "more leaving them by other crossings": rp.fmt_interval(*d["elsewhere"]),
-            "share reappearing": "" if pd.isna(share[0]) else (
-                f"{share[0]:.0%}" + ("" if pd.isna(share[1]) else
-                                     f" [{share[1]:.0%}, {share[2]:.0%}]")),
+            "more leaving them elsewhere (weapons)": rp.fmt_interval(*d["elsewhere"]),
+            "share reappearing elsewhere": rp.share_text(d),
             "largest gains (crossing: weapons)": ", ".join(
                 f"{c} {v:+,.0f}" for c, v in zip(gain["crossing"].head(3),
                                                   gain["change"].head(3), strict=True)),
@@ -172,6 +178,14 @@ def ranking_changes(previous: dict, current: dict[str, list[dict]],
         moved = [r for r in rows if r["option"] in before
                  and before[r["option"]]["rank"] != r["rank"]]
         order = ", ".join(r["option"] for r in rows)
+        if not rows:
+            was = ", ".join(b["option"] for b in sorted(before.values(),
+                                                         key=lambda b: b["rank"]))
+            lines.append(f"- `{name}`: no option is ranked now (the report's certainty rule "
+                         f"ranks only options told apart from the baseline, with at least "
+                         f"{rp.MIN_PAIRED_RUNS} paired runs each); the previous version "
+                         f"ordered the means: {was}.")
+            continue
         if not moved:
             lines.append(f"- `{name}`: ranking unchanged ({order}).")
             continue
@@ -207,7 +221,9 @@ def experiment_block(path: Path, out: Path, jobs: int) -> str:
              f"`{exp.spec.scenario.split('/')[-1]}`, "
              f"{manifest['assumptions']['calibration']}):", "", comparison(manifest, table)]
     if found:
-        parts += ["", "Displacement (weapons passed plus seized, against the baseline):", "",
+        parts += ["", "Traffic moved to other crossings (weapons passed plus seized, against "
+                  "the baseline; the share reappearing is left out when what left the "
+                  "targeted crossings may be zero):", "",
                   displacement_table(found)]
     parts += ["", "Firearm harm averted over the horizon (illustrative harm rates: see "
               "the scenario reference's `harm` block):", "",

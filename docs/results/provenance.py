@@ -73,6 +73,9 @@ RESULTS: dict[str, Result] = {
         "docs/results/generate.py real_data", ("calibration/data/datapackage.json",)),
     "docs/results/app_speed.md": Result("docs/results/generate.py app_speed",
                                         SCENARIOS[:2]),
+    "docs/results/app_roundtrip.md": Result("docs/results/generate.py app_roundtrip",
+                                            SCENARIOS[:1]),
+    "docs/results/exercises.md": Result("docs/results/generate.py exercises", SCENARIOS[:1]),
 }
 
 
