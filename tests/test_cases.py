@@ -62,7 +62,9 @@ def test_possession_cases_are_individual_with_more_than_one_size(tables):
     # many cases a step, not one aggregate per market and month
     assert len(poss) > 3 * poss["step"].nunique()
     assert poss["weapons"].nunique() > 1
-    assert (poss["weapons"] == 1).mean() > 0.3          # most hold one or two weapons
+    # geometric sizes (teaching's fitted means: 7.3 weapons for end users, 3.7 for
+    # sellers): single weapons and larger cases both common, not one size per step
+    assert (poss["weapons"] == 1).mean() > 0.1 and (poss["weapons"] >= 3).mean() > 0.1
 
 
 def test_case_size_settings_move_possession_case_sizes():

@@ -193,14 +193,7 @@ def _provenance():
 
 #: Results made before the inputs they read last changed, so they could not be stamped; the
 #: integrator regenerates them. The test fails once one is regenerated (remove it here then).
-AWAITING_REGENERATION = {
-    "benchmarks/sensitivity_speed.json":   # timed before the 23 Nov re-fit of regional.yaml
-        "no fingerprint recorded; run benchmarks/sensitivity_speed.py",
-    "docs/results/experiments.md":         # made before experiments/americas-options.yaml
-        "its inputs changed since it was made (experiments/border-displacement.yaml, "
-        "experiments/donor-comparison.yaml, experiments/sustainability.yaml, "
-        "experiments/americas-options.yaml); run docs/results/generate.py experiments",
-}
+AWAITING_REGENERATION: dict[str, str] = {}
 
 
 def test_generated_results_still_match_the_inputs_that_made_them():
