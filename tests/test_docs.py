@@ -193,12 +193,7 @@ def _provenance():
 
 #: Results made before the inputs they read last changed, so they could not be stamped; the
 #: integrator regenerates them. The test fails once one is regenerated (remove it here then).
-AWAITING_REGENERATION: dict[str, str] = {
-    "docs/results/abc-vs-pyabc.md":        # made at MODEL_VERSION 1; its re-run (about 20
-        # min on one core) did not fit the session that merged #20-#25
-        "MODEL_VERSION changed since it was made (calibration/teaching.yaml); run "
-        "benchmarks/abc_vs_pyabc.py --write",
-}
+AWAITING_REGENERATION: dict[str, str] = {}
 
 
 def test_generated_results_still_match_the_inputs_that_made_them():
