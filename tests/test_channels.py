@@ -306,13 +306,12 @@ def exercise_runs(key: str, seed: int, steps: int) -> tuple[FlowModel, FlowModel
     """(participant's run, baseline) of a guided exercise as the app builds them, run for
     ``steps`` steps (reusable by a general exercise-claims test)."""
     from flowsim.app.exercises import BY_KEY
-    from flowsim.app.session import Setup, participant_scenario, shipped_scenarios
+    from flowsim.app.session import Setup, shipped_scenarios
 
     ex = BY_KEY[key]
     setup = Setup.from_file(shipped_scenarios()[ex.scenario])
     setup.use_exercise(ex)
-    run = FlowModel(participant_scenario(setup), seed=seed,
-                    interventions=list(setup.programme)).run(steps)
+    run = setup.flow_model(seed).run(steps)
     return run, FlowModel(setup.scenario, seed=seed).run(steps)
 
 

@@ -39,18 +39,6 @@ class Exercise:
                         for c in self.claims)
 
 
-_INTO_MERIDIA = ("south-post", "south-desert", "bush-paths")
-
-#: What exercise 4 shows (checked over ten seeds by tests/test_exercises.py)
-EMBARGO_CLAIMS = (
-    Claim("**Delivered** falls: the embargo makes smuggling into Meridia dearer",
-          "delivered", "falls"),
-    Claim("the weapons seized at the crossings into Meridia (south-post, south-desert and "
-          "the bush paths) rise: its monitoring seizes more of the weapons brought in breach "
-          "of it", "seized at", "rises", _INTO_MERIDIA),
-)
-
-
 def _pssm_programme(half_life: float) -> tuple[dict, ...]:
     """Exercise 3's programme: PSSM for Estria's state stockpiles, funded for 36 months."""
     return ({"type": "stockpile_security", "name": "PSSM programme",
@@ -60,7 +48,17 @@ def _pssm_programme(half_life: float) -> tuple[dict, ...]:
 
 _SOUTH = "south-post"
 _INTO_MERIDIA_UNOFFICIAL = ("south-desert", "bush-paths")
+_INTO_MERIDIA = (_SOUTH, *_INTO_MERIDIA_UNOFFICIAL)
 _ESTRIA_EXITS = ("east-post", "east-river", "bush-paths")
+
+#: What exercise 4 shows (checked over ten seeds by tests/test_exercises.py)
+EMBARGO_CLAIMS = (
+    Claim("**Delivered** falls: the embargo makes smuggling into Meridia dearer",
+          "delivered", "falls"),
+    Claim("the weapons seized at the crossings into Meridia (south-post, south-desert and "
+          "the bush paths) rise: its monitoring seizes more of the weapons brought in breach "
+          "of it", "seized at", "rises", _INTO_MERIDIA),
+)
 
 EXERCISES = (
     Exercise(

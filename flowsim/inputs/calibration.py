@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from flowsim.errors import InputError, did_you_mean
 from flowsim.inputs.editing import (
@@ -356,12 +357,12 @@ def load_setup(path: str | Path, seizure_cls: type[SeizureSetup] = SeizureSetup,
 def _check_written(scenario_path: Path, spec: PatternCalibrationSpec, file: str) -> None:
     """A patterns fit writes its values into the scenario file in place (comments kept):
     every fitted path must be written there already, checked before any simulation."""
-    text = scenario_path.read_text(encoding="utf-8")
+    root = yaml.compose(scenario_path.read_text(encoding="utf-8"))      # once, for every path
     paths = [(f"parameters[{i}].path", p.path) for i, p in enumerate(spec.parameters)
              if p.path] + [(f"derived.{k}", k) for k in spec.derived]
     for where, dotted in paths:
         try:
-            value_span(text, dotted)
+            value_span(root, dotted)
         except InputError as exc:
             raise InputError(file, where, f"'{dotted}': {exc.message} (the scenario file "
                              f"{scenario_path.name})") from None

@@ -79,11 +79,12 @@ def calibration_status(scenario_path: str | Path) -> str:
     return header_line(scenario_path, STATUS_COMMENT) or NOT_CALIBRATED
 
 
-def value_span(text: str, path: str, file: str = "<scenario>") -> tuple[int, int]:
+def value_span(text: str | yaml.Node, path: str, file: str = "<scenario>") -> tuple[int, int]:
     """(start, end) character offsets of the scalar a scenario file's text writes at a dotted
     path (list items by id), so a value can be replaced with the file's comments kept;
-    InputError if the file does not write it."""
-    node = yaml.compose(text)
+    InputError if the file does not write it. ``text`` may be given already composed
+    (``yaml.compose``) when several paths are looked up in one unchanged text."""
+    node = yaml.compose(text) if isinstance(text, str) else text
     for part in path.split("."):
         if isinstance(node, yaml.SequenceNode):
             node = next((item for item in node.value if isinstance(item, yaml.MappingNode)
