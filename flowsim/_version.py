@@ -9,4 +9,4 @@ them forces a bump; and every generated results file records the version it was 
 """
 
 __version__ = "0.1.0"
-MODEL_VERSION = 3
+MODEL_VERSION = 4

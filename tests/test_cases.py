@@ -201,3 +201,69 @@ def copy_book(book: LotBook) -> LotBook:
     for key, n in book:
         out.add(key, n)
     return out
+
+
+# --- consignment sizes per trafficker mode: a documented distribution (issue #22 step 1) ---
+def test_trip_sizes_are_gamma_with_mean_one_and_the_mode_shape():
+    from flowsim.model.agents import TripLoads
+
+    rng = np.random.default_rng(3)
+    wide = TripLoads(rng, ModeSettings(load_shape=0.5))
+    narrow = TripLoads(rng, ModeSettings(load_shape=16.0))
+    w = np.array([wide.draw() for _ in range(20_000)])
+    n = np.array([narrow.draw() for _ in range(20_000)])
+    assert w.mean() == pytest.approx(1.0, abs=0.04) and n.mean() == pytest.approx(1.0, abs=0.01)
+    assert w.std() == pytest.approx(2 ** 0.5, rel=0.1)      # CV = 1 / sqrt(shape)
+    assert n.std() == pytest.approx(0.25, rel=0.05)
+    mode = ModeSettings(load_shape=1e6)
+    same = TripLoads(rng, mode)
+    assert abs(same.draw() - 1.0) < 0.01
+    mode.load_shape = 0.5                                   # a changed shape: a new batch
+    assert np.std([same.draw() for _ in range(2000)]) > 1.0
+
+
+def _trip_sizes(monkeypatch, load_shape: float) -> np.ndarray:
+    from flowsim.model.ledger import Ledger
+
+    sizes: list[int] = []
+    book_flow = Ledger.flow_book
+
+    def recording(self, country, flow, book):
+        if flow == "trafficked":                        # once per trip: its whole cargo
+            sizes.append(sum(book.totals[:3]))
+        book_flow(self, country, flow, book)
+
+    monkeypatch.setattr(Ledger, "flow_book", recording)
+    mode = {"parcel_size": 5, "visibility": 0.3, "capacity": 20, "load_shape": load_shape}
+    data = {**TEACHING, "behaviour": {**TEACHING.get("behaviour", {}), "ant": mode}}
+    FlowModel(scenario(data, steps=36, seed=3)).run()
+    assert len(sizes) > 100
+    return np.array(sizes)
+
+
+def test_consignment_sizes_spread_with_the_mode_load_shape(monkeypatch):
+    """Trips vary more in size when their drawn size does; with every trip its planned
+    load, sizes vary only with supply, demand and capital."""
+    wide, flat = _trip_sizes(monkeypatch, 0.5), _trip_sizes(monkeypatch, 1e6)
+    cv = [x.std() / x.mean() for x in (wide, flat)]
+    assert cv[0] > 1.3 * cv[1]
+
+
+def test_a_trip_carries_its_drawn_share_of_the_plan_within_supply_and_demand():
+    model = FlowModel(scenario(TEACHING, steps=12, seed=4))
+    model.run(3)
+    for t in model.trafficker_list:
+        if t.shipment is None and t.arrested_for == 0 and model.black_market[t.base]:
+            plan = t._current_plan()
+            if plan and sum(n for _, n, _ in plan[2]) >= 10:
+                break
+    else:
+        pytest.fail("no trafficker with a plan to load")
+    t.capital = 1e12                                       # the budget does not bind
+    _, _, load = plan
+    t._plan_cache, t._planned_at = plan, model.steps
+    t.loads.draw = lambda: 0.5
+    t._start_trip()
+    carried = t.shipment.book.totals
+    for k, planned, most in load:
+        assert carried[k] == min(most, int(planned * 0.5 + 0.5))

@@ -545,6 +545,15 @@ class ModeSettings:
         "of variation 1 / sqrt(shape)): the share of a shipment in its seized parcels is "
         "drawn from the matching beta distribution, so seizure sizes vary. Large values make "
         "every parcel the same size.", lo=0.01, hi=1e6, assumption=True)
+    load_shape: float = param(
+        4.0, "Shape of the gamma distribution of a trip's size as a multiple of its planned "
+        "load (mean 1, coefficient of variation 1 / sqrt(shape); the plan fills capacity "
+        "where supply and demand allow, and no trip takes more than they allow): "
+        "consignment sizes vary from trip to trip as well as with supply, demand and "
+        "capital (000 ¶9 names large shipments and the small-scale ant trade but gives no "
+        "sizes). Large values make every trip its planned load.",
+        lo=0.01, hi=1e6, source="000 ¶9 (shipment sizes differ; no figures)",
+        assumption=True)
 
 
 @dataclass(kw_only=True)

@@ -389,6 +389,30 @@ def parcel_share(seized: int, parcels: int, mode: ModeSettings, rng: np.random.G
     return float(rng.beta(seized * a, (parcels - seized) * a))
 
 
+class TripLoads:
+    """Each trip's size as a multiple of its planned load (which fills the trafficker's
+    capacity where supply and demand allow): gamma distributed with mean 1 and shape
+    ``mode.load_shape`` (an assumption; 000 ¶9 gives no sizes).
+
+    One stream per mode, drawn from the model's generator in batches (a scalar draw per
+    trip would cost more than the rest of planning it); a changed shape starts a new batch.
+    """
+
+    BATCH = 256
+
+    def __init__(self, rng: np.random.Generator, mode: ModeSettings):
+        self.rng, self.mode = rng, mode
+        self._shape = mode.load_shape
+        self._left: list[float] = []
+
+    def draw(self) -> float:
+        left, shape = self._left, self.mode.load_shape
+        if not left or shape != self._shape:
+            self._shape = shape
+            left[:] = (self.rng.standard_gamma(shape, self.BATCH) / shape).tolist()
+        return left.pop()
+
+
 def count_parcels(book: LotBook, mode: ModeSettings, units: list[float]) -> int:
     """Parcels a shipment travels in: its transport units over the mode's parcel size."""
     t = book.totals                  # units . totals, spelt out: called for every crossing
@@ -440,6 +464,7 @@ class TraffickerAgent(Agent):
         self._plan_cache: tuple[Route, MarketAgent, list] | None = None
         self._planned_at = -10**9
         self.official_only = self.mode.official_only
+        self.loads: TripLoads = model.trip_loads[spec.mode]
 
     def step(self) -> None:
         if self.arrested_for > 0:
@@ -469,7 +494,11 @@ class TraffickerAgent(Agent):
         prices = model.acquisition_list
         cargo = LotBook()
         budget = self.capital
-        for k, n in load:
+        scale = self.loads.draw()                       # this trip's size, x the planned
+        for k, planned, most in load:
+            n = min(most, int(planned * scale + 0.5))
+            if n <= 0:
+                continue
             price = prices[k]
             # budget >= n * price: all n affordable (and no huge budget/price quotient to
             # overflow when a price is tiny); otherwise the quotient is below n
@@ -495,7 +524,10 @@ class TraffickerAgent(Agent):
         return plan
 
     def _plan(self) -> tuple[Route, MarketAgent, list] | None:
-        """Best (route, market, load) by expected trip profit, or None if none pays."""
+        """Best (route, market, load) by expected trip profit, or None if none pays. The
+        load, ``(category, planned, most)``, fills the capacity by margin per transport
+        unit; ``most`` is the least of supply and demand, which a trip whose size is drawn
+        above the plan (:class:`TripLoads`) does not exceed."""
         model = self.model
         units, acq = model.units_list, model.acquisition_list
         supply = model.black_market[self.base].totals
@@ -531,9 +563,10 @@ class TraffickerAgent(Agent):
             profit, load, room = 0.0, [], capacity
             options.sort(reverse=True)                          # best margin per unit of space
             for _, k, margin in options:
-                n = int(min(supply[k], wanted[k], room / units[k]))
+                most = int(min(supply[k], wanted[k]))
+                n = int(min(most, room / units[k]))
                 if n > 0:
-                    load.append((k, n))
+                    load.append((k, n, most))
                     profit += n * margin
                     room -= n * units[k]
             if profit > best_profit:

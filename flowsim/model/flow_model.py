@@ -46,10 +46,11 @@ from flowsim.model.agents import (
     RegulatorAgent,
     StockpileAgent,
     TraffickerAgent,
+    TripLoads,
 )
 from flowsim.model.ammunition import AmmunitionUse
 from flowsim.model.brokers import make_brokers
-from flowsim.model.cases import case_sizes, split_cases, split_rounds
+from flowsim.model.cases import CaseBatch, case_sizes, split_rounds
 from flowsim.model.consequences import TraceConsequences
 from flowsim.model.disposition import Disposition
 from flowsim.model.embargoes import Embargoes
@@ -117,6 +118,11 @@ class FlowModel(Model):
         self.online = OnlineTrade(self)
         self.disposition = Disposition(self)
         index = scenario.country_index()
+        behaviour = scenario.behaviour
+        self._possession = CaseBatch()              # this step's possession seizures
+        self._possession_country: list[int] = []
+        self.trip_loads = {name: TripLoads(self.rng, getattr(behaviour, name))
+                           for name in ("ant", "bulk", "postal")}
         self.trafficker_list: list[TraffickerAgent] = []
         for group in scenario.traffickers:
             for _ in range(group.count):
@@ -211,6 +217,7 @@ class FlowModel(Model):
             self.online.step()
         self.traffickers.shuffle_do("step")
         self.regulators.do("police_and_collect")
+        self._log_possession_cases()
         self.disposition.step()
         if self.ammunition.active:
             self.ammunition.step()
@@ -282,14 +289,27 @@ class FlowModel(Model):
 
     def record_possession(self, country: int, book: LotBook, mean_size: float) -> None:
         """Book weapons police took inland from end users or local sellers in this step as
-        individual illicit-possession cases (:func:`flowsim.model.cases.split_cases`):
-        counts, case log and tracing queue, as :meth:`record_seizure`."""
+        individual illicit-possession cases: counts and tracing queue now, as
+        :meth:`record_seizure`; the cases are cut with every other country's at the end of
+        the police round (:meth:`_log_possession_cases`)."""
         self.seized += book.by_category()
-        sizes, case, keys, counts = split_cases(book, mean_size, self.rng)
-        other = self.rng.random(len(sizes)) < self.scenario.behaviour.other_ground
-        grounds = [2 if o else 0 for o in other.tolist()]        # as _legal_ground(False)
-        self.ledger.possession_cases(country, grounds, case, keys, counts)
+        self._possession.add(book, mean_size)
+        self._possession_country.append(country)
         self.regulator_list[country].seized_today.absorb(book)
+
+    def _log_possession_cases(self) -> None:
+        """Cut this step's inland possession seizures into cases
+        (:class:`flowsim.model.cases.CaseBatch`) and log them, each with its legal ground:
+        other grounds with ``other_ground``, else illicit possession (as
+        :meth:`_legal_ground` for weapons not trafficked)."""
+        if not len(self._possession):
+            return
+        sizes, book_of, case, keys, counts = self._possession.split(self.rng)
+        other = (self.rng.random(len(sizes)) < self.scenario.behaviour.other_ground).tolist()
+        where = self._possession_country
+        self.ledger.possession_cases([where[i] for i in book_of],
+                                     [2 if o else 0 for o in other], case, keys, counts)
+        self._possession_country = []
 
     def record_surrenders(self, country: int, book: LotBook) -> None:
         """Log weapons collected in this step as individual surrenders (collection cases);

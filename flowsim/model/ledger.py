@@ -226,14 +226,14 @@ class Ledger:
                 self._lot_n.extend(d.values())
                 self._lot_event.extend(repeat(event, len(d)))
 
-    def possession_cases(self, country: int, grounds: list[int], case: list[int],
+    def possession_cases(self, countries: list[int], grounds: list[int], case: list[int],
                          keys: list[LotKey], counts: list[int]) -> None:
-        """Log individual inland cases from one split (:func:`flowsim.model.cases
-        .split_cases`): one case per ground, rows ``(case, key, count)``."""
+        """Log individual inland cases (:class:`flowsim.model.cases.CaseBatch`): one case
+        per country and ground, rows ``(case, key, count)``."""
         first = len(self._events)
-        head = (self.step, country, "inland", "inland", "none")
-        heads = [(*head, g, 1) for g in range(len(LEGAL_GROUNDS))]   # shared, not copied
-        self._events.extend([heads[g] for g in grounds])
+        heads = {(c, g): (self.step, c, "inland", "inland", "none", g, 1)   # shared, not
+                 for c in set(countries) for g in set(grounds)}             # copied
+        self._events.extend([heads[cg] for cg in zip(countries, grounds, strict=True)])
         self._lot_key.extend(keys)
         self._lot_n.extend(counts)
         self._lot_event.extend([first + c for c in case] if first else case)
