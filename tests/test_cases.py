@@ -119,7 +119,8 @@ def test_parcel_sizes_vary_with_their_shape():
 
 @pytest.mark.parametrize(("where", "value"), [
     (("end_user_case_size",), 0.5), (("seller_case_size",), "big"),
-    (("surrender_size",), -1), (("ant", "parcel_size_shape"), 0)])
+    (("surrender_size",), -1), (("ant", "parcel_size_shape"), 0),
+    (("bulk", "load_shape"), 0), (("postal", "load_shape"), "wide")])
 def test_bad_case_size_inputs_exit_2_naming_the_key(tmp_path, run_cli, where, value):
     data = {**TEACHING, "behaviour": dict(TEACHING.get("behaviour", {}))}
     node = data["behaviour"]

@@ -179,9 +179,9 @@ class Disposition:
         store -= leaked
         model.seized -= leaked.sum(axis=(0, 2))
         mech = self._store_mech
-        for c, k, bears in zip(*np.nonzero(leaked), strict=True):
-            n = int(leaked[c, k, bears])
-            c, k = int(c), int(k)
+        where = np.nonzero(leaked)
+        for c, k, bears, n in zip(*(a.tolist() for a in where), leaked[where].tolist(),
+                                  strict=True):
             model.black_market[c].add(LotKey(k, mech, c, NO_STOCKPILE, bool(bears), False), n)
             model.ledger.flow(c, "diverted", mech, k, n)
 
