@@ -126,7 +126,12 @@ def test_overlapping_periods_and_missing_columns(tmp_path):
     with pytest.raises(InputError, match="overlaps line 2"):
         load_seizures(path, TEACHING)
     path = write_csv(tmp_path / "m.csv", [row], ["country", "period", "place", "count"])
-    with pytest.raises(InputError, match="missing column.*category"):
+    with pytest.raises(InputError, match="missing column.*category.*found country, period, "
+                       "place, count"):
+        load_seizures(path, TEACHING)
+    path = write_csv(tmp_path / "t.csv", [{**row, "categroy": "rifles"}],
+                     ["country", "period", "place", "categroy", "count"])
+    with pytest.raises(InputError, match="missing column.*category.*did you mean 'categroy'"):
         load_seizures(path, TEACHING)
     path = write_csv(tmp_path / "u.csv", [{**row, "cuont": 1}], [*row, "cuont"])
     with pytest.raises(InputError, match="did you mean 'count'"):

@@ -108,6 +108,17 @@ def open_csv(path: Path) -> tuple[csv.DictReader, list[str]]:
     return reader, [h.strip() for h in (reader.fieldnames or [])]
 
 
+def require_columns(file: str, header: list[str], required: list[str], expected: str
+                    ) -> None:
+    """InputError naming the columns of ``required`` missing from ``header`` (with a "did
+    you mean" and the columns found); ``expected`` says what the file should have."""
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(file, "header", f"missing column(s) {', '.join(missing)}"
+                         f"{did_you_mean(missing[0], header)}; expected {expected}, found "
+                         f"{', '.join(header) or 'none'}")
+
+
 def read_table(path: str | Path, columns: dict[str, str],
                optional: frozenset[str] = frozenset(), lo: dict[str, float] | None = None
                ) -> pd.DataFrame:
@@ -117,11 +128,7 @@ def read_table(path: str | Path, columns: dict[str, str],
     path = Path(path)
     file = str(path)
     reader, header = open_csv(path)
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise InputError(file, "header", f"missing column(s) {', '.join(missing)}"
-                         f"{did_you_mean(missing[0], header)}; expected columns "
-                         f"{', '.join(columns)}, found {', '.join(header) or 'none'}")
+    require_columns(file, header, list(columns), f"columns {', '.join(columns)}")
     data: dict[str, list] = {c: [] for c in columns}
     for n, raw in enumerate(reader, start=2):
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flowsim.errors import InputError, did_you_mean
-from flowsim.inputs.realdata import open_csv
+from flowsim.inputs.realdata import open_csv, require_columns
 from flowsim.inputs.scenario import CATEGORIES, Scenario
 from flowsim.inputs.schema import COUNT_MAX
 
@@ -120,10 +120,8 @@ def load_seizures(path: str | Path, scenario: Scenario, start_year: int | None =
     path = Path(path)
     file = str(path)
     reader, header = open_csv(path)
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InputError(file, "header", f"missing column(s) {', '.join(missing)}; expected "
-                         f"columns {', '.join(REQUIRED)} and optionally {', '.join(OPTIONAL)}")
+    require_columns(file, header, REQUIRED, f"columns {', '.join(REQUIRED)} and optionally "
+                    f"{', '.join(OPTIONAL)}")
     for h in header:
         if h not in REQUIRED + OPTIONAL:
             raise InputError(file, "header", f"unknown column '{h}'"
