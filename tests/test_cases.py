@@ -268,3 +268,42 @@ def test_a_trip_carries_its_drawn_share_of_the_plan_within_supply_and_demand():
     carried = t.shipment.book.totals
     for k, planned, most in load:
         assert carried[k] == min(most, int(planned * 0.5 + 0.5))
+
+
+def test_a_batch_of_books_is_cut_book_by_book():
+    """The step's possession seizures of every country are cut together
+    (:class:`CaseBatch`): each book's lots go whole to its own cases, in its own sizes,
+    ammunition to a case of its own book; a book with no weapons is one case."""
+    from flowsim.model.cases import CaseBatch
+
+    rng = np.random.default_rng(8)
+    books = []
+    for b, (weapons, mean) in enumerate([(40, 1.5), (1, 4.0), (0, 4.0), (300, 4.0), (7, 1.0)]):
+        book = LotBook()
+        for i in range(4):                    # four weapon lots and one of rounds per book
+            if weapons:
+                book.add(LotKey(i % 3, i, b, -1, bool(i % 2), False),
+                         weapons // 4 + (i < weapons % 4))
+        book.add(LotKey(3, 0, b, -1, False, False), 50 + b)
+        books.append((book, mean))
+    batch = CaseBatch()
+    expected = []
+    for book, mean in books:
+        expected.append(dict(book))
+        batch.add(book, mean)
+    sizes, book_of, case, keys, counts = batch.split(rng)
+    assert len(batch) == 0 and len(sizes) == len(book_of)
+    got = [{} for _ in books]
+    weapons_in = np.zeros(len(sizes), dtype=int)
+    for c, key, n in zip(case, keys, counts, strict=True):
+        b = book_of[c]
+        assert key.origin_country == b                      # a lot stays in its own book
+        got[b][key] = got[b].get(key, 0) + n
+        if key.category != 3:
+            weapons_in[c] += n
+    assert got == expected
+    assert weapons_in.tolist() == sizes
+    per_book = [[s for s, b in zip(sizes, book_of, strict=True) if b == i] for i in range(5)]
+    assert per_book[1] == [1] and per_book[2] == [0] and per_book[4] == [1] * 7
+    assert len(per_book[0]) > 10 and len(per_book[3]) > 30        # means 1.5 and 4
+    assert np.mean(per_book[3]) == pytest.approx(4.0, rel=0.35)
