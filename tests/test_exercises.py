@@ -41,10 +41,10 @@ def test_a_reversed_claim_fails_on_the_same_runs(ex, verdicts):
 
 
 def test_exercise_one_says_backfire_and_many_times_would_be_false(verdicts):
-    """The issue's measurement: seizures at south-post rise about 2.3 times, not "many
-    times over", and Delivered does not fall: claims saying otherwise fail."""
+    """Seizures at south-post do not fall in the first year, but do not rise "many times
+    over", and Delivered does not fall: claims saying otherwise fail."""
     by_text = {v.claim.text: v for v in verdicts["1"]}
-    seized = by_text["in the first year, the weapons seized at south-post rise"]
+    seized = by_text["in the first year, what is seized at south-post does not fall"]
     assert seized.holds
     many = Verdict(Claim("many times", "seized at", "more than doubles", ("south-post",)),
                    tuple(x / 2 for x in seized.values), seized.compared)

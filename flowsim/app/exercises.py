@@ -67,8 +67,8 @@ EXERCISES = (
                   ("crossing", _SOUTH, "detection_probability"): 0.9,
                   ("crossing", _SOUTH, "corruption"): 0.02},
         claims=(
-            Claim("in the first year, the weapons seized at south-post rise",
-                  "seized at", "rises", (_SOUTH,), steps=(1, 12)),
+            Claim("in the first year, what is seized at south-post does not fall",
+                  "seized at", "does not fall", (_SOUTH,), steps=(1, 12)),
             Claim("over the five years, traffic through south-post almost stops",
                   "passed at", "almost stops", (_SOUTH,)),
             Claim("the unofficial crossings into Meridia (south-desert and the bush paths) "
