@@ -272,7 +272,9 @@ def test_report_states_each_options_assumptions_calibration_and_version(results)
     assert "<td>Theft by outsiders (mechanisms.theft)</td>" in section
     assert "<td>0.01</td>" in section
     assert f"flowsim {__version__}" in section
-    assert "95%" in html and "90%" not in html                 # one interval level
+    # one interval level: every interval named is a 95% one (a value may read "90%")
+    assert "All intervals are 95% intervals" in html
+    assert not re.search(r"\b(?!95)\d\d% (?:Wilson |credible |confidence )?interval", html)
 
 
 def test_calibration_status_comes_from_the_scenario_header(tmp_path):
