@@ -250,12 +250,15 @@ def test_consignment_sizes_spread_with_the_mode_load_shape(monkeypatch):
     assert cv[0] > 1.3 * cv[1]
 
 
-def test_a_trip_carries_its_drawn_share_of_the_plan_within_supply_and_demand():
+@pytest.mark.parametrize("scale", [0.5, 3.0])
+def test_a_trip_carries_its_drawn_share_of_the_plan_within_supply_and_demand(scale):
+    """A trip carries round(planned x its drawn size) of each category, never more than
+    the supply and demand the plan saw (``most``): at 3 x the plan, ``most`` binds."""
     model = FlowModel(scenario(TEACHING, steps=12, seed=4))
     model.run(3)
     for t in model.trafficker_list:
         if t.shipment is None and t.arrested_for == 0 and model.black_market[t.base]:
-            plan = t._current_plan()
+            plan = t._plan()                               # made now: supply as seen
             if plan and sum(n for _, n, _ in plan[2]) >= 10:
                 break
     else:
@@ -263,11 +266,21 @@ def test_a_trip_carries_its_drawn_share_of_the_plan_within_supply_and_demand():
     t.capital = 1e12                                       # the budget does not bind
     _, _, load = plan
     t._plan_cache, t._planned_at = plan, model.steps
-    t.loads.draw = lambda: 0.5
+    t.loads.draw = lambda: scale
+    flows = model.ledger.flows
+
+    def trafficked(k):
+        return sum(n for (c, f, _, cat), n in flows.items()
+                   if c == t.base and f == "trafficked" and cat == k)
+
+    before = [trafficked(k) for k in range(4)]
     t._start_trip()
-    carried = t.shipment.book.totals
+    capped = False
     for k, planned, most in load:
-        assert carried[k] == min(most, int(planned * 0.5 + 0.5))
+        want = int(planned * scale + 0.5)
+        capped |= most < want
+        assert trafficked(k) - before[k] == min(most, want)
+    assert capped == (scale > 1)
 
 
 def test_a_batch_of_books_is_cut_book_by_book():
@@ -307,3 +320,75 @@ def test_a_batch_of_books_is_cut_book_by_book():
     assert per_book[1] == [1] and per_book[2] == [0] and per_book[4] == [1] * 7
     assert len(per_book[0]) > 10 and len(per_book[3]) > 30        # means 1.5 and 4
     assert np.mean(per_book[3]) == pytest.approx(4.0, rel=0.35)
+
+
+def test_a_batch_cuts_big_books_and_fallbacks_among_small_ones(monkeypatch):
+    """With the case-by-case deal and the shortfall fallback forced inside a mixed batch,
+    every book still keeps its lots and its own sizes."""
+    import flowsim.model.cases as cases
+
+    monkeypatch.setattr(cases, "PERMUTE_UP_TO", 100)        # the 300-weapon book: by case
+    monkeypatch.setattr(cases, "MAX_CASES", 6)              # short draws, capped last case
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        batch, expected = cases.CaseBatch(), []
+        for b, weapons in enumerate((30, 300, 5, 0, 60)):
+            book = LotBook()
+            for i in range(3):
+                book.add(LotKey(i, i, b, -1, False, False), weapons // 3 + (i < weapons % 3))
+            book.add(LotKey(3, 1, b, -1, False, False), 10)
+            expected.append(dict(book))
+            batch.add(book, 2.0)
+        sizes, book_of, case, keys, counts = batch.split(rng)
+        got = [{} for _ in expected]
+        for c, key, n in zip(case, keys, counts, strict=True):
+            assert key.origin_country == book_of[c]
+            got[book_of[c]][key] = got[book_of[c]].get(key, 0) + n
+        assert got == expected
+        for b, weapons in enumerate((30, 300, 5, 0, 60)):
+            mine = [s for s, o in zip(sizes, book_of, strict=True) if o == b]
+            assert sum(mine) == weapons and len(mine) <= 6
+
+
+def test_ammunition_goes_to_cases_in_proportion_to_their_weapons():
+    """Each lot of rounds goes to one case of its book, chosen by the case's weapons: over
+    many cuts, the weapons of the case holding it average the size-biased mean E[S^2]/E[S]
+    (uniform over cases would give E[S])."""
+    from flowsim.model.cases import CaseBatch
+
+    rng = np.random.default_rng(12)
+    holding, plain = [], []
+    for _ in range(300):
+        batch = CaseBatch()
+        book = LotBook()
+        book.add(LotKey(1, 0, 1, -1, False, False), 200)
+        for i in range(4):
+            book.add(LotKey(3, i, 1, -1, False, False), 5)
+        batch.add(book, 5.0)
+        sizes, _, case, keys, _ = batch.split(rng)
+        plain.extend(sizes)
+        holding.extend(sizes[c] for c, key in zip(case, keys, strict=True)
+                       if key.category == 3)
+    s = np.array(plain, dtype=float)
+    assert np.mean(holding) == pytest.approx((s ** 2).mean() / s.mean(), rel=0.1)
+    assert np.mean(holding) > 1.5 * s.mean()
+
+
+def test_rounds_stay_in_their_book_after_a_huge_one():
+    """Behind a book of 2**50 weapons the float draw for a one-weapon book's rounds can
+    round up to the next book's first case: it must stay in its own book."""
+    from flowsim.model.cases import CaseBatch
+
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        batch = CaseBatch()
+        for b, weapons in enumerate((2**50, 1, 1)):
+            book = LotBook()
+            book.add(LotKey(0, 0, b, -1, False, False), weapons)
+            for i in range(4):
+                book.add(LotKey(3, i, b, -1, False, False), 5)
+            batch.add(book, 1e12)
+        sizes, book_of, case, keys, _ = batch.split(rng)
+        assert max(case) < len(sizes)
+        for c, key in zip(case, keys, strict=True):
+            assert book_of[c] == key.origin_country

@@ -405,8 +405,11 @@ class TraffickerGroup:
                            assumption=True)
     mode: str = param("ant", "Preferred mode: many small parcels, few large consignments, or "
                       "postal shipments of parts.", choices=MODES, source="000 ¶9, ¶58")
-    capacity: int = param(0, "Transport units per trip (0 = the mode's default); one unit is "
-                          "a rifle or handgun, see behaviour.transport_units.", lo=0)
+    capacity: int = param(0, "Transport units a trip is planned to fill (0 = the mode's "
+                          "default); one unit is a rifle or handgun, see "
+                          "behaviour.transport_units. Each trip's size is drawn around its "
+                          "plan (behaviour.<mode>.load_shape), so one trip can carry more.",
+                          lo=0)
     risk_aversion: float = param(1.0, "Weight of perceived seizure risk against cost in route "
                                  "choice.", lo=0, hi=100, assumption=True)
 
@@ -537,8 +540,9 @@ class ModeSettings:
                              "a unit.", lo=1, assumption=True)
     visibility: float = param(0.3, "Multiplier of detection probability for its parcels.",
                               lo=0, hi=10, assumption=True)
-    capacity: int = param(20, "Default transport units (weapon-equivalents) per trip.", lo=1,
-                          assumption=True)
+    capacity: int = param(20, "Default transport units (weapon-equivalents) a trip is planned "
+                          "to fill; each trip's size is drawn around its plan (load_shape).",
+                          lo=1, assumption=True)
     official_only: bool = param(False, "Can use official crossings only.")
     parcel_size_shape: float = param(
         2.0, "Shape of the gamma distribution of parcel sizes (mean parcel_size; coefficient "
@@ -551,7 +555,10 @@ class ModeSettings:
         "where supply and demand allow, and no trip takes more than they allow): "
         "consignment sizes vary from trip to trip as well as with supply, demand and "
         "capital (000 ¶9 names large shipments and the small-scale ant trade but gives no "
-        "sizes). Large values make every trip its planned load.",
+        "sizes). So a trip can carry more than capacity; where supply or demand (as seen "
+        "when planning) bind the plan, trips carry less than the plan on average; a small "
+        "plan rounded to nothing makes no trip that step. Large values make every trip its "
+        "planned load.",
         lo=0.01, hi=1e6, source="000 ¶9 (shipment sizes differ; no figures)",
         assumption=True)
 

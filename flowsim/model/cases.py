@@ -134,7 +134,13 @@ class CaseBatch:
             chosen = np.searchsorted(np.cumsum(sizes), at, side="right").tolist()
             j = 0
             for i, m in zip(ammo, n_lots, strict=True):
-                case += chosen[j:j + m] if weapons[i] else [first[i]] * m   # none: its case
+                if weapons[i]:
+                    # a draw rounded to the book's edge (floats, huge earlier books) stays
+                    # in the book, at the case the exact draw would have reached
+                    lo, hi = first[i], first[i + 1] - 1
+                    case += [min(max(c, lo), hi) for c in chosen[j:j + m]]
+                else:
+                    case += [first[i]] * m                      # no weapons: its one case
                 j += m
                 keys += books[i][2]
                 counts += books[i][3]
@@ -183,7 +189,7 @@ def _deal_many(books: list[tuple], sizes: list[list[int]],
                first: list[int], rng: np.random.Generator
                ) -> tuple[list[int], list[LotKey], list[int]]:
     """Deal each book's weapons (``book[0]`` lot keys, ``book[1]`` counts) to its cases: a
-    random permutation of its lot labels (sorting on book index + a uniform draw) cut in
+    random permutation of its lot labels (sorting on a uniform draw within book index) cut in
     its ``sizes``, tallied into one row per (case, lot) with weapons; ``first`` is each
     book's first case index."""
     w_keys = [k for b in books for k in b[0]]
@@ -191,8 +197,7 @@ def _deal_many(books: list[tuple], sizes: list[list[int]],
     weapons = [sum(s) for s in sizes]
     n_lots = len(w_keys)
     labels = np.repeat(np.arange(n_lots), w_counts)     # weapons in book order
-    order = np.argsort(np.repeat(np.arange(len(books)), weapons) + rng.random(len(labels)),
-                       kind="stable")
+    order = np.lexsort((rng.random(len(labels)), np.repeat(np.arange(len(books)), weapons)))
     case_ids = np.repeat([c for f, s in zip(first, sizes, strict=True)
                           for c in range(f, f + len(s))],
                          [x for s in sizes for x in s])
