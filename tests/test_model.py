@@ -264,6 +264,50 @@ def fingerprint(path: str, seed: int, steps: int) -> str:
     return digest.hexdigest()
 
 
+class _NoPower(np.ndarray):
+    """An array that refuses powers: numpy's array power runs SIMD code on AVX-512
+    processors whose last bit differs from the C library's pow."""
+
+    def __pow__(self, other):
+        raise AssertionError("a model number came from numpy's array power")
+
+    __rpow__ = __ipow__ = __pow__
+
+
+class _NumpyWithoutPowers:
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def array(*args, **kwargs):
+        return np.array(*args, **kwargs).view(_NoPower)
+
+    @staticmethod
+    def power(*args, **kwargs):
+        raise AssertionError("a model number came from numpy.power")
+
+
+def test_powers_use_the_c_library_on_every_processor(monkeypatch):
+    """Prices and per-step probabilities raise to non-integer powers with the C library's
+    pow (Python's float power), never numpy's array power, so a run gives the same numbers
+    on processors with and without AVX-512 (where numpy's SIMD power differs in the last
+    bit and, through the traffickers' choices, changed a run's outputs): a run with numpy's
+    powers refused still runs, and the per-step probabilities are pow's bit for bit."""
+    import flowsim.inputs.scenario as scenario_module
+    import flowsim.model.agents as agents
+
+    monkeypatch.setattr(agents, "np", _NumpyWithoutPowers())
+    monkeypatch.setattr(scenario_module, "np", _NumpyWithoutPowers())
+    model = FlowModel(scenario(TEACHING), seed=3)
+    model.run(6)
+    assert model.ledger.price_rows                     # prices were set, powers and all
+    sim = model.sim
+    rates = [0.0, 0.013, 0.25, 0.5, 0.97, 1.0]
+    assert sim.per_step_probability(np.array(rates)).tolist() == [
+        1.0 - (1.0 - r) ** (1 / sim.steps_per_year) for r in rates]
+    assert sim.per_step_probability(0.25) == 1.0 - 0.75 ** (1 / sim.steps_per_year)
+
+
 def test_same_seed_same_outputs_in_process_fresh_process_and_worker():
     from joblib import Parallel, delayed
 

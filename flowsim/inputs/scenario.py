@@ -85,6 +85,18 @@ class CategorySizes(CategoryRates):
                               assumption=True)
 
 
+def libm_power(base: float | np.ndarray, exponent: float) -> Any:
+    """``base ** exponent`` element by element with the C library's ``pow`` (Python's float
+    power), the same on every machine: numpy's array power runs SIMD code on processors
+    that have it (AVX-512) whose results differ from ``pow`` in the last bit, and a
+    simulation must not give other numbers on another processor. A float for a scalar
+    ``base``, else an array of its shape."""
+    if np.ndim(base) == 0:
+        return float(base) ** exponent
+    b = np.asarray(base, dtype=float)
+    return np.array([x ** exponent for x in b.ravel().tolist()]).reshape(b.shape)
+
+
 def _rates(doc: str = "", **values: float) -> Any:
     return param(factory=lambda: CategoryRates(**values), doc=doc, assumption=True)
 
@@ -103,7 +115,7 @@ class Simulation:
 
     def per_step_probability(self, per_year: float | np.ndarray) -> Any:
         """Convert an annual probability to the per-step probability with the same yearly effect."""
-        return 1.0 - np.power(1.0 - np.clip(per_year, 0.0, 1.0), 1.0 / self.steps_per_year)
+        return 1.0 - libm_power(1.0 - np.clip(per_year, 0.0, 1.0), 1.0 / self.steps_per_year)
 
     def per_step_count(self, per_year: float | np.ndarray) -> Any:
         return np.asarray(per_year, dtype=float) / self.steps_per_year

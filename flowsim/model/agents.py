@@ -276,9 +276,12 @@ class MarketAgent(Agent):
         """Price from the smoothed shortage; what is wanted next step.
 
         Four numbers each, so the arithmetic is done on Python floats (the same IEEE
-        operations, in the same order, as on numpy arrays) and only the powers on numpy
-        arrays, whose results may differ from Python's in the last bit: numpy's per-call
-        cost on four numbers was the larger part of this method's time.
+        operations, in the same order, as on numpy arrays; numpy's per-call cost on four
+        numbers was the larger part of this method's time). The powers too: Python's
+        ``**`` is the C library's ``pow`` on every machine, while numpy's array power uses
+        SIMD code on processors that have it (AVX-512), whose results differ in the last bit
+        and, through the traffickers' choices, change a run (:func:`flowsim.inputs.scenario
+        .libm_power`).
         """
         b = self.model.scenario.behaviour
         demand = self.demand.tolist()
@@ -288,7 +291,8 @@ class MarketAgent(Agent):
         ratio = [d / (s if s > 1e-9 else 1e-9) if d > 0 else 1.0
                  for d, s in zip(demand, ema, strict=True)]
         lo, hi = 1 / b.max_price_factor, b.max_price_factor
-        factor = [min(max(f, lo), hi) for f in (np.array(ratio) ** b.price_elasticity).tolist()]
+        el = b.price_elasticity
+        factor = [min(max(r ** el, lo), hi) for r in ratio]
         self.price = [p * f for p, f in zip(self.base_price.tolist(), factor, strict=True)]
         rows, step = self.model.ledger.price_rows, self.model.steps
         for k, d in enumerate(demand):
@@ -298,7 +302,7 @@ class MarketAgent(Agent):
         backlog = 1.0 + b.backlog_steps
         e = self.behaviour.demand_elasticity
         # (base price / price) ** e, and price = base price x factor
-        new = ([d * f for d, f in zip(demand, (np.array(factor) ** -e).tolist(), strict=True)]
+        new = ([d * f ** -e for d, f in zip(demand, factor, strict=True)]
                if e else demand)
         self.wanted = [min(w + n, d * backlog)
                        for w, n, d in zip(self.wanted, new, demand, strict=True)]
