@@ -131,17 +131,14 @@ class CaseBatch:
             held = np.repeat([weapons[i] for i in ammo], n_lots)
             before = np.cumsum(weapons) - weapons                 # weapons of earlier books
             at = np.repeat(before[ammo], n_lots) + rng.random(len(held)) * held
-            chosen = np.searchsorted(np.cumsum(sizes), at, side="right").tolist()
-            j = 0
-            for i, m in zip(ammo, n_lots, strict=True):
-                if weapons[i]:
-                    # a draw rounded to the book's edge (floats, huge earlier books) stays
-                    # in the book, at the case the exact draw would have reached
-                    lo, hi = first[i], first[i + 1] - 1
-                    case += [min(max(c, lo), hi) for c in chosen[j:j + m]]
-                else:
-                    case += [first[i]] * m                      # no weapons: its one case
-                j += m
+            chosen = np.searchsorted(np.cumsum(sizes), at, side="right")
+            # a draw rounded to the book's edge (floats, huge earlier books) stays in the
+            # book, at the case the exact draw would have reached; a book with no weapons
+            # has one case (first == last), which np.clip then gives every lot
+            lo = np.repeat([first[i] for i in ammo], n_lots)
+            hi = np.repeat([first[i + 1] - 1 for i in ammo], n_lots)
+            case += np.clip(chosen, lo, hi).tolist()
+            for i in ammo:
                 keys += books[i][2]
                 counts += books[i][3]
         return sizes, book_of, case, keys, counts

@@ -242,9 +242,10 @@ class Ledger:
         """Log collection cases (surrenders): sizes only, no lots (weapons collected are in
         the ``collected`` flow, not in ``seizures.csv``)."""
         head = (self.step, country, "inland", "inland", "none", NO_GROUND, 2)
-        for w, r in zip(weapons, rounds, strict=True):
-            self._surrendered[len(self._events)] = (w, r)
-            self._events.append(head)
+        first = len(self._events)
+        self._surrendered.update(zip(range(first, first + len(weapons)),
+                                     zip(weapons, rounds, strict=True), strict=True))
+        self._events.extend([head] * len(weapons))
 
     @property
     def case_rows(self) -> list[CaseRecord]:
