@@ -219,17 +219,6 @@ def decision(toy_ok: bool, ours, theirs, speed: float, teachings: list[dict]) ->
             f"{teach}. By the issue's rule, pyabc should become the engine.")
 
 
-def splice_into_docs(name: str, text: str) -> None:
-    """Write docs/results/NAME.md and quote it wherever the docs have its markers."""
-    sys.path.insert(0, str(ROOT / "docs" / "results"))
-    from generate import main as generate
-    from provenance import record
-
-    (ROOT / "docs" / "results" / f"{name}.md").write_text(text)
-    record(f"docs/results/{name}.md")          # the inputs it was made from
-    generate(["--splice-only"])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--toy-sets", type=int, default=6)
@@ -248,7 +237,10 @@ def main() -> None:
     text = report(toys, teachings)
     print(text)
     if args.write:
-        splice_into_docs("abc-vs-pyabc", text)
+        sys.path.insert(0, str(ROOT / "docs" / "results"))
+        from generate import publish
+
+        publish("abc-vs-pyabc", text)
 
 
 if __name__ == "__main__":

@@ -85,12 +85,9 @@ def main() -> None:
     print(text)
     if args.write:
         sys.path.insert(0, str(ROOT / "docs" / "results"))
-        from generate import main as generate
-        from provenance import record
+        from generate import publish
 
-        (ROOT / "docs" / "results" / "calibration-budget.md").write_text(text)
-        record("docs/results/calibration-budget.md")     # the inputs it was made from
-        generate(["--splice-only"])
+        publish("calibration-budget", text)
 
 
 if __name__ == "__main__":

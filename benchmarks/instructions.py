@@ -92,12 +92,9 @@ def main() -> None:
     print(text, end="")
     if args.write:
         sys.path.insert(0, str(ROOT / "docs" / "results"))
-        from generate import main as generate
-        from provenance import record
+        from generate import publish
 
-        (ROOT / "docs" / "results" / "instructions.md").write_text(text)
-        record("docs/results/instructions.md")          # the inputs it was made from
-        generate(["--splice-only"])
+        publish("instructions", text)
 
 
 if __name__ == "__main__":

@@ -148,12 +148,9 @@ def main() -> None:
         fig.tight_layout()
         fig.savefig(ROOT / "docs" / "sbc-ranks.png", dpi=100)
         sys.path.insert(0, str(ROOT / "docs" / "results"))
-        from generate import main as generate
-        from provenance import record
+        from generate import publish
 
-        (ROOT / "docs" / "results" / "sbc.md").write_text(text + "\n")
-        record("docs/results/sbc.md")   # the inputs it was made from
-        generate(["--splice-only"])     # quoted in docs/calibration.md
+        publish("sbc", text + "\n")     # quoted in docs/calibration.md
 
 
 if __name__ == "__main__":

@@ -88,6 +88,15 @@ def splice_files(names: list[str]) -> None:
             path.write_text(new)
 
 
+def publish(name: str, text: str) -> None:
+    """Write docs/results/NAME.md for a benchmark that made it, record the inputs it was
+    made from (provenance) and quote every results file wherever the docs have its
+    markers (as ``--splice-only``)."""
+    (HERE / f"{name}.md").write_text(text)
+    _provenance().record(f"docs/results/{name}.md")
+    main(["--splice-only"])
+
+
 def main(argv: list[str]) -> int:
     known = generators()
     if argv[:1] == ["--stamp"]:             # fingerprints of files made earlier
