@@ -195,9 +195,6 @@ def _provenance():
 #: integrator regenerates them. The test fails once one is regenerated (remove it here then).
 AWAITING_REGENERATION: dict[str, str] = {
     # model version 4 (issues #22, #23); not yet regenerated:
-    'docs/results/abc-vs-pyabc.md':
-        ('MODEL_VERSION changed since it was made (calibration/teaching.yaml); run '
-         'benchmarks/abc_vs_pyabc.py --write'),
     'docs/results/calibration-budget.md':
         ('MODEL_VERSION changed since it was made (calibration/regional.yaml); run '
          'benchmarks/calibration_budget.py --write'),
