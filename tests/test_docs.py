@@ -193,12 +193,7 @@ def _provenance():
 
 #: Results made before the inputs they read last changed, so they could not be stamped; the
 #: integrator regenerates them. The test fails once one is regenerated (remove it here then).
-AWAITING_REGENERATION: dict[str, str] = {
-    # model version 4 (issues #22, #23); not yet regenerated:
-    'docs/results/calibration-budget.md':
-        ('MODEL_VERSION changed since it was made (calibration/regional.yaml); run '
-         'benchmarks/calibration_budget.py --write'),
-}
+AWAITING_REGENERATION: dict[str, str] = {}
 
 
 def test_generated_results_still_match_the_inputs_that_made_them():
