@@ -7,8 +7,9 @@ reports, from pytest's own output and the operating system's accounting:
 - pytest's own wall-clock figure (``N passed in S s``),
 - the CPU time the suite used (user + system, over pytest and every process it started:
   workers, the app's server threads, chromium), which does not grow when other jobs share
-  the cores. On a quiet machine the suite's wall time is at most about its CPU time (runs
-  on two workers overlap), plus the time spent waiting on a browser or a server,
+  the cores. On a quiet machine the suite's wall time is about its CPU time over the two
+  pytest-xdist workers, plus the time spent waiting on a browser or a server; the
+  5-minute budget is judged on pytest's clock when the machine was quiet before the run,
 - the load average before and after (how busy the machine was),
 - the slowest tests by pytest's ``--durations``.
 
@@ -28,12 +29,18 @@ import resource
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "results" / "test-time.md"
 #: The budget the project holds the default test command to, on a quiet 2-core machine.
 BUDGET_S = 300
+#: Load average (before the run) below which the machine counts as quiet.
+QUIET_LOAD = 1.0
+#: The suite's pytest-xdist workers: ``-n`` in pyproject.toml's pytest addopts.
+WORKERS = int(re.search(r"-n (\d+)", tomllib.loads((ROOT / "pyproject.toml").read_text())
+                        ["tool"]["pytest"]["ini_options"]["addopts"]).group(1))
 SLOWEST = 8
 
 
@@ -62,16 +69,25 @@ def run(extra: list[str]) -> dict:
 def markdown(r: dict) -> str:
     counts, pytest_s = r["summary"]
     pytest_s = float(pytest_s)
-    verdict = "within" if r["cpu"] <= BUDGET_S else "over"
+    # The budget is clock time on a quiet 2-core machine: judged by pytest's clock when the
+    # machine was quiet before the run; on a busy one the clock time says little, and the
+    # CPU time shared over the two workers is the best the run could have done.
+    if r["load"][0] < QUIET_LOAD:
+        verdict = (f"{'within' if pytest_s <= BUDGET_S else 'over'} the {BUDGET_S // 60}-"
+                   "minute budget for a quiet 2-core machine, which this was")
+    else:
+        verdict = (f"the machine was busy, so the clock is not judged against the "
+                   f"{BUDGET_S // 60}-minute budget for a quiet 2-core machine; the CPU time "
+                   f"over {WORKERS} workers is {r['cpu'] / WORKERS / 60:.1f} min")
     lines = [
         f"`benchmarks/test_time.py` ran `.venv/bin/python -m pytest` once "
         f"(measured {datetime.date.today()}, {cores()} cores, Python "
         f"{sys.version.split()[0]}; load average {r['load'][0]:.1f} before, "
         f"{r['load'][1]:.1f} after): {counts} in {pytest_s / 60:.1f} min by pytest's clock, "
-        f"using {r['cpu'] / 60:.1f} min of CPU time ({verdict} the {BUDGET_S // 60}-minute "
-        "budget for a quiet 2-core machine; on a busy machine the clock time grows, the CPU "
-        "time does not). The tests marked slow (`-m slow`: the shipped calibration at its "
-        "full budget) are not part of it.",
+        f"using {r['cpu'] / 60:.1f} min of CPU time on {WORKERS} pytest-xdist workers "
+        f"({verdict}; on a busy machine the clock time grows, the CPU time does not). The "
+        "tests marked slow (`-m slow`: the shipped calibration at its full budget) are not "
+        "part of it.",
         "",
         "| slowest tests (pytest --durations) | s |",
         "|---|---|",
