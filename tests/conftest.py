@@ -128,3 +128,16 @@ def write_experiment(folder: Path, data: dict | None = None, name: str = "exp.ya
     path.write_text(yaml.safe_dump(tiny_experiment() if data is None else data,
                                    sort_keys=False))
     return path
+
+
+# --- pytest-xdist (pyproject's addopts: -n 2 --dist loadgroup) -----------------------------
+@pytest.hookimpl(tryfirst=True)     # before xdist reads the groups from the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses a module-scoped fixture joins its module's xdist group, so that one
+    worker runs all such tests of the module and the fixture (an app server, a module's
+    model runs) is made once rather than once per worker."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is not None and any(defs[-1].scope == "module"
+                                    for defs in info.name2fixturedefs.values() if defs):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

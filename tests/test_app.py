@@ -40,9 +40,6 @@ from flowsim.outputs.network import crossing_flows, layout
 from flowsim.outputs.plots import draw_network
 from flowsim.outputs.tables import all_tables, borders_table
 
-# one pytest-xdist worker runs this module: its module-scoped fixtures are made once
-pytestmark = pytest.mark.xdist_group("test_app")
-
 TEACHING = shipped_scenarios()["teaching"]
 
 

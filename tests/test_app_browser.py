@@ -24,9 +24,6 @@ from flowsim.app.session import counters, shipped_scenarios
 from flowsim.inputs.scenario import load_scenario
 from flowsim.model.flow_model import FlowModel
 
-# one pytest-xdist worker runs this module: its module-scoped fixtures are made once
-pytestmark = pytest.mark.xdist_group("test_app_browser")
-
 CHROMIUM, ARGS = serving.CHROMIUM, serving.CHROMIUM_ARGS
 FLOWSIM = serving.FLOWSIM
 _free_port, _start, _wait_up = serving.free_port, serving.start, serving.wait_up

@@ -15,9 +15,6 @@ from flowsim.model.lots import LotBook, LotKey
 from flowsim.outputs.tables import all_tables
 from tests.conftest import TEACHING, scenario, write_yaml
 
-# one pytest-xdist worker runs this module: its module-scoped fixtures are made once
-pytestmark = pytest.mark.xdist_group("test_cases")
-
 WEAPONS = ["handguns", "rifles", "light_weapons"]
 
 

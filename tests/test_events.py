@@ -11,9 +11,6 @@ from flowsim.model.flow_model import FlowModel
 from flowsim.outputs.tables import all_tables
 from tests.conftest import TEACHING, scenario, write_yaml
 
-# one pytest-xdist worker runs this module: its module-scoped fixtures are made once
-pytestmark = pytest.mark.xdist_group("test_events")
-
 STEPS = 30
 WINDOW = (6, 20)               # event on steps 6..25 (start 6, duration 20)
 

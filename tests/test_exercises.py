@@ -13,9 +13,6 @@ import pytest
 from flowsim.app.claims import CHANGES, Claim, Verdict, check_all
 from flowsim.app.exercises import EXERCISES
 
-# one pytest-xdist worker runs this module: its module-scoped fixtures are made once
-pytestmark = pytest.mark.xdist_group("test_exercises")
-
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "workshop.md"
 
 

@@ -30,9 +30,6 @@ from flowsim.studies.experiment import read_runs
 from flowsim.studies.study import run_experiment
 from tests.conftest import SCENARIOS
 
-# one pytest-xdist worker runs this module: its module-scoped fixtures are made once
-pytestmark = pytest.mark.xdist_group("test_report")
-
 # The three-country case: SRC borders TRN and DST, TRN borders DST. Hardening the
 # direct SRC-DST crossing pushes traffic onto the detour through TRN.
 THREE = {

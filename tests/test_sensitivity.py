@@ -26,9 +26,6 @@ from tests.conftest import (
     write_experiment,
 )
 
-# one pytest-xdist worker runs this module: its module-scoped fixtures are made once
-pytestmark = pytest.mark.xdist_group("test_sensitivity")
-
 PI = (-np.pi, np.pi)
 # Ishigami (a=7, b=0.1) analytic indices (Ishigami & Homma 1990; SALib's test function)
 S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
