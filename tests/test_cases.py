@@ -322,6 +322,30 @@ def test_a_batch_of_books_is_cut_book_by_book():
     assert np.mean(per_book[3]) == pytest.approx(4.0, rel=0.35)
 
 
+def test_a_batch_numbers_its_cases_on_from_start(monkeypatch):
+    """``CaseBatch.split(rng, start)`` numbers the cases on from the ledger's count: the
+    same cut as from 0, every row's case ``start`` higher, whether the book's weapons were
+    dealt, cut case by case (a big book) or are rounds placed in a case."""
+    import flowsim.model.cases as cases
+
+    monkeypatch.setattr(cases, "PERMUTE_UP_TO", 100)        # the 300-weapon book: by case
+    cut = []
+    for start in (0, 1000):
+        batch = cases.CaseBatch()
+        for b, weapons in enumerate((40, 300, 1, 0)):
+            book = LotBook()
+            for i in range(3):
+                book.add(LotKey(i, i, b, -1, False, False), weapons // 3 + (i < weapons % 3))
+            book.add(LotKey(3, 0, b, -1, False, False), 20 + b)
+            batch.add(book, 3.0)
+        cut.append(batch.split(np.random.default_rng(4), start))
+    (sizes, book_of, case, keys, counts), moved = cut
+    assert moved[0] == sizes and moved[1] == book_of and moved[3] == keys
+    assert moved[4] == counts
+    assert moved[2] == [c + 1000 for c in case]
+    assert len(set(book_of)) == 4 and max(case) == len(sizes) - 1
+
+
 def test_a_batch_cuts_big_books_and_fallbacks_among_small_ones(monkeypatch):
     """With the case-by-case deal and the shortfall fallback forced inside a mixed batch,
     every book still keeps its lots and its own sizes."""

@@ -240,7 +240,7 @@ def test_criminal_markets_want_less_when_prices_rise_armed_groups_barely():
                                                    "kind": kind}]}]}))
         market = model.market_list[0]
         market.wanted = [0.0] * 4
-        market.ema_supply = market.demand / 100          # a severe shortage: price x4
+        market.ema_supply = (market.demand / 100).tolist()   # a severe shortage: price x4
         market.update_price()
         wanted[kind] = market.wanted[1] / market.demand[1]
     assert wanted["criminal_market"] == pytest.approx(4 ** -0.5)

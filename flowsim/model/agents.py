@@ -228,10 +228,12 @@ class MarketAgent(Agent):
         self.demand = model.sim.per_step_count(spec.demand.array()) * (
             1.0 + self.behaviour.conflict_demand * float(model.conflict[country]))
         self.base_price = spec.price.array()
-        self.ema_supply = self.demand.copy()
-        # read and written by traffickers many times a step: plain lists, not arrays
-        self.price: list[float] = self.base_price.tolist()
-        self.wanted: list[float] = self.demand.tolist()
+        # read and written many times a step (traffickers, prices): plain lists, not arrays
+        self.demand_list: list[float] = self.demand.tolist()
+        self.base_price_list: list[float] = self.base_price.tolist()
+        self.ema_supply: list[float] = list(self.demand_list)   # smoothed supply
+        self.price: list[float] = list(self.base_price_list)
+        self.wanted: list[float] = list(self.demand_list)
         self.bought = [0, 0, 0, 0]
         self.holdings = LotBook()
         for k, n in enumerate(spec.holdings.array().tolist()):
@@ -284,16 +286,15 @@ class MarketAgent(Agent):
         .libm_power`).
         """
         b = self.model.scenario.behaviour
-        demand = self.demand.tolist()
-        ema = [0.8 * s + 0.2 * n for s, n in zip(self.ema_supply.tolist(), self.bought,
-                                                 strict=True)]
-        self.ema_supply = np.array(ema)
+        demand = self.demand_list
+        ema = self.ema_supply = [0.8 * s + 0.2 * n
+                                 for s, n in zip(self.ema_supply, self.bought, strict=True)]
         ratio = [d / (s if s > 1e-9 else 1e-9) if d > 0 else 1.0
                  for d, s in zip(demand, ema, strict=True)]
         lo, hi = 1 / b.max_price_factor, b.max_price_factor
         el = b.price_elasticity
         factor = [min(max(r ** el, lo), hi) for r in ratio]
-        self.price = [p * f for p, f in zip(self.base_price.tolist(), factor, strict=True)]
+        self.price = [p * f for p, f in zip(self.base_price_list, factor, strict=True)]
         rows, step = self.model.ledger.price_rows, self.model.steps
         for k, d in enumerate(demand):
             if d > 0:

@@ -15,7 +15,8 @@ never one object per weapon.
 
 from __future__ import annotations
 
-from itertools import accumulate
+from bisect import bisect_left
+from itertools import accumulate, chain, repeat
 
 import numpy as np
 
@@ -40,19 +41,19 @@ def case_sizes(weapons: int, mean: float, rng: np.random.Generator) -> list[int]
         return [1] * weapons
     p = min(1.0, 1.0 / mean)
     n = min(int(weapons * p * 1.25) + 8, MAX_CASES)
+    # a few dozen draws at most, as a rule: plain lists cost less than numpy calls here
     while True:
-        drawn = rng.geometric(p, size=n)
-        cum = np.cumsum(drawn)
+        drawn = rng.geometric(p, size=n).tolist()
+        cum = list(accumulate(drawn))
         if cum[-1] >= weapons or n == MAX_CASES:
             break
         n = min(2 * n, MAX_CASES)               # rare: draw again, more
     if cum[-1] < weapons:                        # the cap: the last case takes the rest
-        sizes = drawn.tolist()
-        sizes[-1] += weapons - int(cum[-1])
-        return sizes
-    k = int(np.searchsorted(cum, weapons))     # first case reaching the total
-    sizes = drawn[:k + 1].tolist()
-    sizes[k] = weapons - (int(cum[k - 1]) if k else 0)
+        drawn[-1] += weapons - cum[-1]
+        return drawn
+    k = bisect_left(cum, weapons)               # first case reaching the total
+    sizes = drawn[:k + 1]
+    sizes[k] = weapons - (cum[k - 1] if k else 0)
     return sizes
 
 
@@ -87,57 +88,67 @@ class CaseBatch:
                            [*cats[0].values(), *cats[1].values(), *cats[2].values()],
                            list(cats[AMMUNITION]), list(cats[AMMUNITION].values()), mean))
 
-    def split(self, rng: np.random.Generator
+    def split(self, rng: np.random.Generator, start: int = 0
               ) -> tuple[list[int], list[int], list[int], list[LotKey], list[int]]:
         """Cut every queued book and empty the queue. Returns ``(sizes, book_of, case,
         keys, counts)``: every case's size and the index of its book, in book order, and
-        one row per (case, lot) with the case's index among all cases."""
+        one row per (case, lot) with the case's number: ``start`` plus its index among all
+        cases (the ledger numbers its cases on from the ones it has)."""
         books, self.books = self.books, []
         weapons = [sum(b[1]) for b in books]
         sizes_of = _sizes_many(weapons, [b[4] for b in books], rng)
-        sizes = [x for s in sizes_of for x in s]
-        book_of = [i for i, s in enumerate(sizes_of) for _ in s]
-        first = list(accumulate((len(s) for s in sizes_of), initial=0))
+        n_cases = [len(s) for s in sizes_of]
+        first = list(accumulate(n_cases, initial=start))       # each book's first case
+        sizes = list(chain.from_iterable(sizes_of))
+        book_of = list(chain.from_iterable(map(repeat, range(len(books)), n_cases)))
         case: list[int] = []
         keys: list[LotKey] = []
         counts: list[int] = []
         # the weapons: books cut into one case take their lots whole; the others are dealt
         dealt, big = [], []
-        for i, s in enumerate(sizes_of):
-            if len(s) == 1:
+        for i, n in enumerate(n_cases):
+            if n == 1:
                 w_keys = books[i][0]
-                case.extend([first[i]] * len(w_keys))
+                case.extend(repeat(first[i], len(w_keys)))
                 keys.extend(w_keys)
                 counts.extend(books[i][1])
             elif weapons[i] <= PERMUTE_UP_TO:
                 dealt.append(i)
             else:
                 big.append(i)
+        ammo = [i for i, b in enumerate(books) if b[2]]
+        if dealt or ammo:
+            sizes_arr = np.fromiter(sizes, np.int64, len(sizes))
         if dealt:
-            c, k, n = _deal_many([books[i] for i in dealt], [sizes_of[i] for i in dealt],
-                                 [first[i] for i in dealt], rng)
+            # every dealt weapon's case, in the order the shuffled weapons fill the cases:
+            # all cases in order, each repeated by its size (by none outside dealt books)
+            is_dealt = np.zeros(len(books), dtype=bool)
+            is_dealt[dealt] = True
+            case_ids = np.arange(start, start + len(sizes)).repeat(
+                sizes_arr * is_dealt.repeat(n_cases))
+            c, k, n = _deal_many([books[i] for i in dealt], [weapons[i] for i in dealt],
+                                 case_ids, rng)
             case += c
             keys += k
             counts += n
         for i in big:
             c, k, n = _deal_by_case(books[i][0], books[i][1], sizes_of[i], rng)
-            case.extend([first[i] + x for x in c])
+            case.extend([first[i] + x for x in c])         # c counts from 0 in the book
             keys += k
             counts += n
         # the ammunition: each lot whole to one case of its book, chosen by weapons held
-        ammo = [i for i, b in enumerate(books) if b[2]]
         if ammo:
-            n_lots = [len(books[i][2]) for i in ammo]
-            held = np.repeat([weapons[i] for i in ammo], n_lots)
-            before = np.cumsum(weapons) - weapons                 # weapons of earlier books
-            at = np.repeat(before[ammo], n_lots) + rng.random(len(held)) * held
-            chosen = np.searchsorted(np.cumsum(sizes), at, side="right")
+            before = list(accumulate(weapons, initial=0))          # weapons of earlier books
+            # per lot of rounds: its book's weapons, weapons before it, first and last case
+            held, earlier, lo, hi = np.array(
+                [(weapons[i], before[i], first[i], first[i + 1] - 1) for i in ammo]
+            ).repeat([len(books[i][2]) for i in ammo], axis=0).T
+            at = earlier + rng.random(len(held)) * held
+            chosen = sizes_arr.cumsum().searchsorted(at, side="right") + start
             # a draw rounded to the book's edge (floats, huge earlier books) stays in the
             # book, at the case the exact draw would have reached; a book with no weapons
-            # has one case (first == last), which np.clip then gives every lot
-            lo = np.repeat([first[i] for i in ammo], n_lots)
-            hi = np.repeat([first[i + 1] - 1 for i in ammo], n_lots)
-            case += np.clip(chosen, lo, hi).tolist()
+            # has one case (first == last), which the clipping then gives every lot
+            case += np.minimum(np.maximum(chosen, lo), hi).tolist()
             for i in ammo:
                 keys += books[i][2]
                 counts += books[i][3]
@@ -162,45 +173,63 @@ def _sizes_many(weapons: list[int], means: list[float], rng: np.random.Generator
             n.append(min(int(w * p[-1] * 1.25) + 8, MAX_CASES))
     if not geo:
         return out
-    drawn = rng.geometric(np.repeat(p, n))
-    cum = np.cumsum(drawn)
-    ends = np.cumsum(n)
-    base = np.concatenate(([0], cum[ends[:-1] - 1]))      # drawn before each book's draws
-    target = base + np.array([weapons[i] for i in geo])
-    reach = np.searchsorted(cum, target).tolist()          # first draw reaching its total
-    drawn_l, cum_l, base_l, ends_l = drawn.tolist(), cum.tolist(), base.tolist(), ends.tolist()
+    drawn = rng.geometric(np.array(p).repeat(n))
+    # each book's cut, as case_sizes makes it: cum holds the draws' running total over all
+    # books (strictly increasing, the draws being 1 or more), so the first draw of a book's
+    # own that reaches its weapons (a bisection within its draws) is where it is cut
+    drawn_l, cum = drawn.tolist(), drawn.cumsum().tolist()
     start = 0
-    for j, i in enumerate(geo):
-        k, end = reach[j], ends_l[j]
-        if k >= end:                                       # fell short: draw again, alone
+    for i, end in zip(geo, accumulate(n), strict=True):
+        before = cum[start - 1] if start else 0           # drawn before this book's draws
+        k = bisect_left(cum, before + weapons[i], start, end)
+        if k == end:                                       # fell short: draw again, alone
             out[i] = case_sizes(weapons[i], means[i], rng)
         else:
             sizes = drawn_l[start:k + 1]
-            sizes[-1] = weapons[i] - (cum_l[k - 1] - base_l[j] if k > start else 0)
+            sizes[-1] = weapons[i] - (cum[k - 1] - before if k > start else 0)
             out[i] = sizes
         start = end
     return out
 
 
-def _deal_many(books: list[tuple], sizes: list[list[int]],
-               first: list[int], rng: np.random.Generator
-               ) -> tuple[list[int], list[LotKey], list[int]]:
-    """Deal each book's weapons (``book[0]`` lot keys, ``book[1]`` counts) to its cases: a
-    random permutation of its lot labels (sorting on a uniform draw within book index) cut in
-    its ``sizes``, tallied into one row per (case, lot) with weapons; ``first`` is each
-    book's first case index."""
-    w_keys = [k for b in books for k in b[0]]
-    w_counts = [n for b in books for n in b[1]]
-    weapons = [sum(s) for s in sizes]
+def _deal_many(books: list[tuple], weapons: list[int], case_ids: np.ndarray,
+               rng: np.random.Generator) -> tuple[list[int], list[LotKey], list[int]]:
+    """Deal each book's weapons (``book[0]`` lot keys, ``book[1]`` counts, ``weapons`` in
+    all) to its cases: a random permutation of its lot labels (sorting on a uniform draw
+    within book index), the shuffled weapons going in turn to the cases in ``case_ids``
+    (one entry per weapon, book after book), tallied into one row per (case, lot) with
+    weapons, in order of case, then lot."""
+    w_keys = list(chain.from_iterable(b[0] for b in books))
     n_lots = len(w_keys)
-    labels = np.repeat(np.arange(n_lots), w_counts)     # weapons in book order
-    order = np.lexsort((rng.random(len(labels)), np.repeat(np.arange(len(books)), weapons)))
-    case_ids = np.repeat([c for f, s in zip(first, sizes, strict=True)
-                          for c in range(f, f + len(s))],
-                         [x for s in sizes for x in s])
-    found, tally = np.unique(case_ids * n_lots + labels[order], return_counts=True)
-    keys = [w_keys[i] for i in (found % n_lots).tolist()]
-    return (found // n_lots).tolist(), keys, tally.tolist()
+    labels = np.arange(n_lots).repeat(list(chain.from_iterable(b[1] for b in books)))
+    u = rng.random(len(labels))
+    # the weapons in order of book, then of u, ties in input order: np.lexsort((u, book)).
+    # Cheaper, the same order from one stable sort: on u alone for one book; else on an
+    # integer key, numpy's uniform draws being whole multiples of 2**-53 (u * 2**53 is an
+    # exact integer below 2**53), with the book index in the bits above (books below 2**10
+    # keep the key under 2**63)
+    if len(books) == 1:
+        order = u.argsort(kind="stable")
+    elif len(books) < 2**10:
+        book_u = (u * 2.0**53).astype(np.int64)
+        book_u |= np.arange(len(books)).repeat(weapons) << 53
+        order = book_u.argsort(kind="stable")
+    else:
+        order = np.lexsort((u, np.arange(len(books)).repeat(weapons)))
+    # np.unique(key, return_counts=True), spelled out (its overhead counts at this size):
+    # sort, then each run of equal keys is one row, counted by where the runs end. The keys
+    # are nearly sorted already (in case order, shuffled only within cases), which a stable
+    # sort (timsort) handles several times faster than the quicksort np.unique uses (the
+    # sorted integers are the same whatever the algorithm)
+    key = case_ids * n_lots + labels[order]
+    key.sort(kind="stable")
+    last = np.empty(len(key), dtype=bool)
+    np.not_equal(key[1:], key[:-1], out=last[:-1])
+    last[-1] = True
+    ends = last.nonzero()[0]
+    tally = ends - np.concatenate(([-1], ends[:-1]))
+    case, lot = np.divmod(key[ends], n_lots)
+    return case.tolist(), [w_keys[i] for i in lot.tolist()], tally.tolist()
 
 
 def _deal_by_case(w_keys: list[LotKey], w_counts: list[int], sizes: list[int],
@@ -227,4 +256,7 @@ def split_rounds(rounds: int, sizes: list[int], rng: np.random.Generator) -> lis
         return [0] * len(sizes)
     if len(sizes) == 1:
         return [rounds]
-    return rng.multinomial(rounds, np.array(sizes, dtype=float) / sum(sizes)).tolist()
+    # the shares as np.array(sizes, dtype=float) / sum(sizes) would give them, bit for bit
+    # (each size and the total made a float, then divided), without building an array
+    total = float(sum(sizes))
+    return rng.multinomial(rounds, [float(s) / total for s in sizes]).tolist()

@@ -170,10 +170,10 @@ class Disposition:
         base = model.scenario.mechanisms.store_leakage
         if base <= 0:
             return
-        security = np.array([1.0 - (1.0 - c.store_security) * (1.0 - c.pssm)
-                             for c in model.controls])
-        p = model.sim.per_step_probability(base * (1.0 - security))
-        leaked = model.rng.binomial(store, p[:, None, None])
+        per_step = model.per_step             # remembered by value: rates rarely change
+        p = [per_step(base * (1.0 - (1.0 - (1.0 - c.store_security) * (1.0 - c.pssm))))
+             for c in model.controls]          # security 1 - (1 - store)(1 - pssm)
+        leaked = model.rng.binomial(store, np.array(p)[:, None, None])
         if not leaked.any():
             return
         store -= leaked

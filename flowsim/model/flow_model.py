@@ -203,8 +203,8 @@ class FlowModel(Model):
         self.consequences.step()
         if self.embargoes.active:
             self.embargoes.step()
-        self.inland_rate = self.sim.per_step_probability(
-            np.array([c.inland_policing for c in self.controls])).tolist()
+        per_step = self.per_step             # the same numbers as the array conversion
+        self.inland_rate = [per_step(c.inland_policing) for c in self.controls]
         self.regulators.do("allocate_inspection")
         self.stockpiles.do("step")
         self.leakage.step()
@@ -304,11 +304,12 @@ class FlowModel(Model):
         :meth:`_legal_ground` for weapons not trafficked)."""
         if not len(self._possession):
             return
-        sizes, book_of, case, keys, counts = self._possession.split(self.rng)
-        other = (self.rng.random(len(sizes)) < self.scenario.behaviour.other_ground).tolist()
+        sizes, book_of, case, keys, counts = self._possession.split(self.rng,
+                                                                    self.ledger.n_cases)
+        other = self.rng.random(len(sizes)) < self.scenario.behaviour.other_ground
         where = self._possession_country
         self.ledger.possession_cases([where[i] for i in book_of],
-                                     [2 if o else 0 for o in other], case, keys, counts)
+                                     np.where(other, 2, 0).tolist(), case, keys, counts)
         self._possession_country = []
 
     def record_surrenders(self, country: int, book: LotBook) -> None:
@@ -387,8 +388,8 @@ def _price_factor(markets: list[MarketAgent], elasticity: float, capacity: float
     if not elasticity or not markets:
         return out
     for k in range(4):
-        ratios = [m.price[k] / m.base_price[k] for m in markets
-                  if m.demand[k] > 0 and m.base_price[k] > 0]
+        ratios = [m.price[k] / m.base_price_list[k] for m in markets
+                  if m.demand_list[k] > 0 and m.base_price_list[k] > 0]
         if ratios:
             out[k] = min(capacity, (sum(ratios) / len(ratios)) ** elasticity)
     return out

@@ -226,17 +226,23 @@ class Ledger:
                 self._lot_n.extend(d.values())
                 self._lot_event.extend(repeat(event, len(d)))
 
+    @property
+    def n_cases(self) -> int:
+        """Cases logged so far: the next case's id."""
+        return len(self._events)
+
     def possession_cases(self, countries: list[int], grounds: list[int], case: list[int],
                          keys: list[LotKey], counts: list[int]) -> None:
         """Log individual inland cases (:class:`flowsim.model.cases.CaseBatch`): one case
-        per country and ground, rows ``(case, key, count)``."""
-        first = len(self._events)
+        per country and ground, rows ``(case, key, count)`` with the case's id, numbered on
+        from :attr:`n_cases` (``CaseBatch.split(rng, start=ledger.n_cases)``)."""
+        ground_set = set(grounds)                  # once, not once per country
         heads = {(c, g): (self.step, c, "inland", "inland", "none", g, 1)   # shared, not
-                 for c in set(countries) for g in set(grounds)}             # copied
-        self._events.extend([heads[cg] for cg in zip(countries, grounds, strict=True)])
+                 for c in set(countries) for g in ground_set}              # copied
+        self._events.extend(map(heads.__getitem__, zip(countries, grounds, strict=True)))
         self._lot_key.extend(keys)
         self._lot_n.extend(counts)
-        self._lot_event.extend([first + c for c in case] if first else case)
+        self._lot_event.extend(case)
 
     def surrenders(self, country: int, weapons: list[int], rounds: list[int]) -> None:
         """Log collection cases (surrenders): sizes only, no lots (weapons collected are in

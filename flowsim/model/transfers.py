@@ -147,8 +147,9 @@ class Transfers:
         cells = draw_cells(src.holdings[k], n, rng)       # [unmarked, marked] x [unrec, rec]
         src.holdings[k] -= np.array(cells, dtype=np.int64).reshape(2, 2)
         ledger.flow(src.country, "transferred", -1, k, sum(cells))
-        diverted = ([int(rng.binomial(c, share)) for c in cells] if fate is not None
-                    else [0, 0, 0, 0])
+        # an empty cell draws nothing (numpy's binomial of 0 trials uses no random number)
+        diverted = ([int(rng.binomial(c, share)) if c else 0 for c in cells]
+                    if fate is not None else [0, 0, 0, 0])
         if fate != _FRAUD and mark > 0:          # through the importer's customs: marked
             cells, diverted = _mark_on_import(cells, diverted, mark, rng)
         dest.holdings[k] += np.array([c - d for c, d in zip(cells, diverted, strict=True)],
