@@ -346,7 +346,7 @@ class BorderAgent(Agent):
 
     def _catch_probabilities(self, mode: ModeSettings) -> tuple[float, float, float]:
         c = self.model.controls[self.country]
-        p_inspect = min(1.0, self.inspection_rate + float(self.model.mobile_extra[self.directed])
+        p_inspect = min(1.0, self.inspection_rate + self.model.mobile_extra.item(self.directed)
                         + self.embargo_inspection)
         p_detect = min(1.0, self.detection_probability * mode.visibility * (1 + 0.5 * c.training))
         p_bribe = self.corruption * (1.0 - c.anti_corruption)
@@ -360,9 +360,17 @@ class BorderAgent(Agent):
                 ) -> tuple[LotBook | None, float]:
         """Inspect a shipment; remove and return what is seized (None if no parcel is) and
         the share of parcels lost."""
-        parcels = count_parcels(book, mode, self.model.units_list)
-        found = self._cached.get(id(mode)) if self._cached_at == self.model.steps else None
-        p_i, p_d, p_b = found or self.catch_probabilities(mode)
+        model = self.model
+        parcels = count_parcels(book, mode, model.units_list)
+        # catch_probabilities(mode), spelt out: about a quarter of inspections are a
+        # crossing's first of the step for their mode, and each such miss cost a method call
+        # and a second look-up
+        if self._cached_at != model.steps:
+            self._cached_at, self._cached = model.steps, {}
+        found = self._cached.get(id(mode))
+        if found is None:
+            found = self._cached[id(mode)] = self._catch_probabilities(mode)
+        p_i, p_d, p_b = found
         inspected = rng.binomial(parcels, p_i)
         detected = rng.binomial(inspected, p_d) if inspected else 0
         bribed = rng.binomial(detected, p_b) if detected else 0
@@ -372,7 +380,7 @@ class BorderAgent(Agent):
         seized = book.thin(lost, rng) if seized_parcels else None
         passed = book.totals                                 # book now holds the rest
         caught = seized.totals if seized is not None else (0, 0, 0, 0)
-        self.model.ledger.inspections.append((
+        model.ledger.inspections.append((
             self.directed, parcels, inspected, detected, bribed, seized_parcels,
             passed[0] + passed[1] + passed[2], caught[0] + caught[1] + caught[2],
             passed[3], caught[3]))
@@ -477,11 +485,13 @@ class TraffickerAgent(Agent):
             if self.arrested_for == 0:
                 self.capital = self.spec.capital           # replaced by a new recruit
             return
-        if self.shipment is None:
+        ship = self.shipment                # ship.arrived spelt out: run for every step
+        if ship is None:
             self._start_trip()
-        elif not self.shipment.arrived:
+        elif ship.hop < len(ship.route.crossings):
             self._cross()
-        if self.shipment is not None and self.shipment.arrived:
+        ship = self.shipment
+        if ship is not None and ship.hop >= len(ship.route.crossings):
             self._sell()
         if self.arrested_for == 0:
             self._inland_policing()
@@ -490,7 +500,8 @@ class TraffickerAgent(Agent):
     def _start_trip(self) -> None:
         model = self.model
         supply = model.black_market[self.base]
-        if not supply:
+        # `not supply`: any() on the totals is cheaper than LotBook.__bool__'s Python call
+        if not any(supply.totals):
             return
         plan = self._current_plan()
         if plan is None:
@@ -512,7 +523,7 @@ class TraffickerAgent(Agent):
             if got:                                     # k is not in the cargo yet
                 cargo.cats[k], cargo.totals[k] = lots, got
             budget -= got * price
-        if not cargo:
+        if not any(cargo.totals):
             return
         self.capital = budget
         model.ledger.flow_book(self.base, "trafficked", cargo)
@@ -554,26 +565,32 @@ class TraffickerAgent(Agent):
                                        {m.country for m in candidates})
         best_market, best_load, best_profit = None, None, 0.0
         via, capacity = paths.via, float(self.capacity)
+        reach_survive, reach_travel = paths.survive, paths.travel_cost
+        terms = [(k, units[k], acq[k]) for k in offered]      # looked up once, not per market
         for market in candidates:
             to = market.country
             if via[to] < 0:               # not paths.reaches(to): markets are foreign
                 continue
-            survive, travel = paths.survive[to], paths.travel_cost[to]
+            survive, travel = reach_survive[to], reach_travel[to]
             price, wanted = market.price, market.wanted
             options = []
-            for k in offered:
-                margin = price[k] * survive - acq[k] - travel * units[k]
-                if margin > 0 and wanted[k] >= 1:
-                    options.append((margin / units[k], k, margin))
+            for k, unit, cost in terms:
+                if wanted[k] >= 1:            # no margin to work out for what is not wanted
+                    margin = price[k] * survive - cost - travel * unit
+                    if margin > 0:
+                        # k is unique, so the sort never compares the margins or units
+                        options.append((margin / unit, k, margin, unit))
+            if not options:               # no profit: 0.0 does not beat best_profit
+                continue
             profit, load, room = 0.0, [], capacity
             options.sort(reverse=True)                          # best margin per unit of space
-            for _, k, margin in options:
+            for _, k, margin, unit in options:
                 most = int(min(supply[k], wanted[k]))
-                n = int(min(most, room / units[k]))
+                n = int(min(most, room / unit))
                 if n > 0:
                     load.append((k, n, most))
                     profit += n * margin
-                    room -= n * units[k]
+                    room -= n * unit
             if profit > best_profit:
                 best_market, best_load, best_profit = market, load, profit
         if best_market is None:
@@ -590,7 +607,10 @@ class TraffickerAgent(Agent):
             model.embargoes.crossed(d, ship.book, seized)
         b = model.scenario.behaviour
         r = model.perceived_risk
-        r[self.row, d] += b.learning_rate * (lost_share - r[self.row, d])
+        # r[row, d] += rate * (lost_share - r[row, d]), on a Python float (the same IEEE
+        # operations as numpy's float64 scalars, without two scalar look-ups)
+        old = r.item(self.row, d)
+        r[self.row, d] = old + b.learning_rate * (lost_share - old)
         if seized:
             self._plan_cache = None                       # rethink the route after a loss
             model.record_seizure(border.country, border.crossing_id, "border", self, seized)
@@ -599,7 +619,7 @@ class TraffickerAgent(Agent):
                     self.base, border.country, ship.market.country):
                 self._arrested(border.country)
                 return
-        if not ship.book:
+        if not any(ship.book.totals):       # not ship.book
             self.shipment = None
             return
         ship.hop += 1
@@ -607,7 +627,7 @@ class TraffickerAgent(Agent):
     def _sell(self) -> None:
         ship = self.shipment
         self.capital += ship.market.accept(ship.book)
-        if not ship.book:
+        if not any(ship.book.totals):       # not ship.book
             self.shipment = None
 
     def _inland_policing(self) -> None:
@@ -621,7 +641,7 @@ class TraffickerAgent(Agent):
         model, ship = self.model, self.shipment
         if ship is None:
             return
-        where = ship.location
+        where = ship.route.nodes[ship.hop]        # ship.location
         parcels = count_parcels(ship.book, self.mode, model.units_list)
         stopped = model.rng.binomial(parcels, model.inland_rate[where])
         if not stopped:
@@ -634,7 +654,7 @@ class TraffickerAgent(Agent):
                     self.base, where, ship.market.country):
                 self._arrested(where)
                 return
-        if not ship.book:
+        if not any(ship.book.totals):       # not ship.book
             self.shipment = None
 
     def arrested(self, country: int) -> None:

@@ -44,16 +44,17 @@ def split(counts: list[int], n: int, rng: np.random.Generator) -> list[int]:
     given what is left); many groups with numpy's vectorised draw, whose per-call
     overhead is the larger cost for a few.
     """
-    if sum(counts) >= _HYPERGEOMETRIC_MAX:
+    left = sum(counts)
+    if left >= _HYPERGEOMETRIC_MAX:
         return _split_large(counts, n, rng)
     if len(counts) > _SCALAR_UP_TO:
         return rng.multivariate_hypergeometric(
             np.array(counts, dtype=np.int64), n, method="marginals").tolist()
-    hypergeometric, left, out = rng.hypergeometric, sum(counts), []
+    hypergeometric, out = rng.hypergeometric, []
     for c in counts:
         left -= c
         if n and c:
-            got = int(hypergeometric(c, left, n)) if left else n
+            got = hypergeometric(c, left, n) if left else n     # a scalar draw is an int
             n -= got
             out.append(got)
         else:
@@ -99,8 +100,8 @@ def _move_lots(source: dict[LotKey, int], keys: list[LotKey], counts: list[int],
     moved = 0
     for key, have, n in zip(keys, counts, drawn, strict=True):
         if n:
-            if have - n:
-                source[key] = have - n
+            if left := have - n:
+                source[key] = left
             else:
                 del source[key]
             target[key] = n
@@ -161,6 +162,12 @@ class LotBook:
               sizes: list[tuple[int, int]]) -> None:
         """Move ``drawn[i]`` of the ``counts[i]`` weapons of ``keys[i]`` from this book to
         ``out`` (empty); the lists hold ``sizes``' (category, number of lots) in turn."""
+        if len(sizes) == 1:                 # one category: no slices to copy
+            k = sizes[0][0]
+            moved = _move_lots(self.cats[k], keys, counts, drawn, out.cats[k])
+            self.totals[k] -= moved
+            out.totals[k] += moved
+            return
         start = 0
         for k, size in sizes:
             end = start + size

@@ -81,12 +81,12 @@ class RouteNetwork:
         heap = [(0.0, source)]
         out, cost = self._out[official_only], self.travel_cost
         heappop, heappush = heapq.heappop, heapq.heappush
-        left = set(targets) if targets is not None else None
+        left = set(targets or ())          # none: no country is in it, so no early stop
         while heap:
             du, u = heappop(heap)
             if du > dist[u]:
                 continue
-            if left is not None and u in left:
+            if u in left:
                 left.discard(u)
                 if not left:
                     break
