@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/instructions.py [--against 3c0b836] [--scenario regional]
                                                 [--steps 120] [--seeds 1] [--write]
+                                                [--without-cases]
 
 Wall and CPU times move with whatever else the machine is doing; instruction counts do
 not (the same code, inputs and environment give the same count, with the other core
@@ -12,8 +13,12 @@ callgrind with ``PYTHONHASHSEED=0`` (string hashing changes dict layouts, hence 
 and prints the difference: the instructions of the steps, imports and set-up cancelled.
 The two trees simulate their own model: where a change alters what happens (more trips,
 more seizures), the count includes that work. About 3 minutes per tree on regional,
-valgrind being 30 to 50 times slower than the interpreter alone. With ``--write`` the line
-goes to docs/results/instructions.md, which benchmarks/README.md quotes.
+valgrind being 30 to 50 times slower than the interpreter alone. With ``--without-cases``
+it also counts the working tree with the seizure and surrender cases switched off (the
+step's possession seizures discarded uncut, no surrender cases logged): what the rest of
+the model costs, an ablation to say how much of a difference the cases make (the random
+path differs from the full run's, as their draws are missing). With ``--write`` the lines
+go to docs/results/instructions.md, which benchmarks/README.md quotes.
 """
 
 from __future__ import annotations
@@ -33,16 +38,29 @@ import sys
 sys.path.insert(0, {tree!r})
 from flowsim.inputs.scenario import load_scenario
 from flowsim.model.flow_model import FlowModel
+{ablation}
 scenario = load_scenario({scenario!r})
 for seed in {seeds!r}:
     FlowModel(scenario, seed=seed).run({steps})
 """
 
 
-def count(tree: Path, scenario: str, steps: int, seeds: list[int]) -> int:
-    """Instructions of a fresh interpreter that loads ``tree``'s flowsim and runs."""
+#: Switches the cases off (``--without-cases``): the step's possession seizures are
+#: discarded without being cut, and collected weapons make no surrender cases.
+WITHOUT_CASES = """
+from flowsim.model.cases import CaseBatch
+def _discard(model):
+    model._possession, model._possession_country = CaseBatch(), []
+FlowModel._log_possession_cases = _discard
+FlowModel.record_surrenders = lambda model, country, book: None
+"""
+
+
+def count(tree: Path, scenario: str, steps: int, seeds: list[int], ablation: str = "") -> int:
+    """Instructions of a fresh interpreter that loads ``tree``'s flowsim and runs (after
+    ``ablation``, code run once the model is imported)."""
     code = RUN.format(tree=str(tree), scenario=str(tree / "scenarios" / f"{scenario}.yaml"),
-                      seeds=seeds, steps=steps)
+                      seeds=seeds, steps=steps, ablation=ablation)
     env = {**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1"}
     done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
@@ -55,9 +73,9 @@ def count(tree: Path, scenario: str, steps: int, seeds: list[int]) -> int:
     return int(found.group(1))
 
 
-def steps_only(tree: Path, args: argparse.Namespace) -> int:
-    return (count(tree, args.scenario, args.steps, args.seeds)
-            - count(tree, args.scenario, 0, args.seeds))
+def steps_only(tree: Path, args: argparse.Namespace, ablation: str = "") -> int:
+    return (count(tree, args.scenario, args.steps, args.seeds, ablation)
+            - count(tree, args.scenario, 0, args.seeds, ablation))
 
 
 def main() -> None:
@@ -69,6 +87,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
     parser.add_argument("--write", action="store_true",
                         help="write docs/results/instructions.md and splice it into the docs")
+    parser.add_argument("--without-cases", action="store_true",
+                        help="also count the working tree with the cases switched off")
     args = parser.parse_args()
     if subprocess.run(["valgrind", "--version"], capture_output=True).returncode:
         raise SystemExit("instructions.py: valgrind is not installed (apt-get install valgrind)")
@@ -79,6 +99,7 @@ def main() -> None:
         try:
             before = steps_only(old, args)
             now = steps_only(ROOT, args)
+            bare = steps_only(ROOT, args, WITHOUT_CASES) if args.without_cases else None
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
                            capture_output=True)
@@ -89,6 +110,14 @@ def main() -> None:
             f"instructions under callgrind (a run minus a run of no steps): "
             f"{now / 1e6:,.0f} million at {head} against {before / 1e6:,.0f} million at "
             f"{args.against} ({now / before - 1:+.1%}).\n")
+    if bare is not None:
+        verdict = ("so cases that cost nothing would still leave the run slower than at "
+                   f"{args.against}" if bare > before else
+                   f"so without the cases' work the run would be no slower than at "
+                   f"{args.against}")
+        text += (f"\nWith the seizure and surrender cases switched off (`--without-cases`; "
+                 f"another random path): {bare / 1e6:,.0f} million "
+                 f"({bare / before - 1:+.1%} on {args.against}), {verdict}.\n")
     print(text, end="")
     if args.write:
         sys.path.insert(0, str(ROOT / "docs" / "results"))
