@@ -362,15 +362,7 @@ class BorderAgent(Agent):
         the share of parcels lost."""
         model = self.model
         parcels = count_parcels(book, mode, model.units_list)
-        # catch_probabilities(mode), spelt out: about a quarter of inspections are a
-        # crossing's first of the step for their mode, and each such miss cost a method call
-        # and a second look-up
-        if self._cached_at != model.steps:
-            self._cached_at, self._cached = model.steps, {}
-        found = self._cached.get(id(mode))
-        if found is None:
-            found = self._cached[id(mode)] = self._catch_probabilities(mode)
-        p_i, p_d, p_b = found
+        p_i, p_d, p_b = self.catch_probabilities(mode)
         inspected = rng.binomial(parcels, p_i)
         detected = rng.binomial(inspected, p_d) if inspected else 0
         bribed = rng.binomial(detected, p_b) if detected else 0
@@ -641,7 +633,7 @@ class TraffickerAgent(Agent):
         model, ship = self.model, self.shipment
         if ship is None:
             return
-        where = ship.route.nodes[ship.hop]        # ship.location
+        where = ship.location
         parcels = count_parcels(ship.book, self.mode, model.units_list)
         stopped = model.rng.binomial(parcels, model.inland_rate[where])
         if not stopped:
