@@ -50,6 +50,8 @@ for seed in {seeds!r}:
 WITHOUT_CASES = """
 from flowsim.model.cases import CaseBatch
 def _discard(model):
+    if len(model._possession):
+        model.seized += model._possession.totals       # the counts, without the cases
     model._possession, model._possession_country = CaseBatch(), []
 FlowModel._log_possession_cases = _discard
 FlowModel.record_surrenders = lambda model, country, book: None

@@ -13,7 +13,7 @@ from flowsim.model.cases import case_sizes, split_cases
 from flowsim.model.flow_model import FlowModel
 from flowsim.model.lots import LotBook, LotKey
 from flowsim.outputs.tables import all_tables
-from tests.conftest import TEACHING, scenario, write_yaml
+from tests.conftest import TEACHING, load_data, scenario, write_yaml
 
 WEAPONS = ["handguns", "rifles", "light_weapons"]
 
@@ -416,3 +416,29 @@ def test_rounds_stay_in_their_book_after_a_huge_one():
         assert max(case) < len(sizes)
         for c, key in zip(case, keys, strict=True):
             assert book_of[c] == key.origin_country
+
+
+def test_cases_cut_when_read_are_the_rows_cut_every_step():
+    """Possession cases are drawn every step but cut into lot rows only when the tables
+    are read (:meth:`flowsim.model.ledger.Ledger._cut`). Read after every step (one block
+    at a time, nothing logged after it yet) or only at the end (many blocks, each with
+    seizures of later steps after it), the seizure, case and flow rows are the same, in
+    the same order: the cut rows go back in their place. Both runs take the same random
+    path, so a misplaced or reordered block shows."""
+    def run(read_every_step: bool):
+        model = FlowModel(scenario(load_data("regional.yaml"), steps=24, seed=3))
+        for _ in range(24):
+            model.step()
+            if read_every_step:
+                assert model.ledger.seizure_rows is not None      # cut now
+        led = model.ledger
+        return led.seizure_rows, led.case_rows, led.flow_rows
+
+    every, at_end = run(True), run(False)
+    assert every == at_end
+    seizures, cases, _ = at_end
+    possession = {c.case_id for c in cases if c.agency == "inland_police" and c.mode == "none"}
+    kinds = [s.case_id in possession for s in seizures]
+    first = kinds.index(True)                          # a possession case's rows, with
+    assert False in kinds[first:]                      # other cases' rows after them
+    assert [s.step for s in seizures] == sorted(s.step for s in seizures)

@@ -76,6 +76,7 @@ class CaseBatch:
 
     def __init__(self) -> None:
         self.books: list[tuple[list[LotKey], list[int], list[LotKey], list[int], float]] = []
+        self.totals = [0, 0, 0, 0]       # weapons (rounds) queued, by category
 
     def __len__(self) -> int:
         return len(self.books)
@@ -83,7 +84,11 @@ class CaseBatch:
     def add(self, book: LotBook, mean: float) -> None:
         """Queue ``book`` (read now: the caller may empty it afterwards), cut with case
         size mean ``mean``."""
-        cats = book.cats
+        cats, t, mine = book.cats, book.totals, self.totals
+        mine[0] += t[0]
+        mine[1] += t[1]
+        mine[2] += t[2]
+        mine[3] += t[3]
         self.books.append(([*cats[0], *cats[1], *cats[2]],
                            [*cats[0].values(), *cats[1].values(), *cats[2].values()],
                            list(cats[AMMUNITION]), list(cats[AMMUNITION].values()), mean))
@@ -94,9 +99,60 @@ class CaseBatch:
         keys, counts)``: every case's size and the index of its book, in book order, and
         one row per (case, lot) with the case's number: ``start`` plus its index among all
         cases (the ledger numbers its cases on from the ones it has)."""
-        books, self.books = self.books, []
+        return self.draw(rng, start).cut()
+
+    def draw(self, rng: np.random.Generator, start: int = 0, grounds: bool = False
+             ) -> DrawnCases:
+        """Make every random draw the cut of the queued books needs, in the order
+        :meth:`split` makes them, and empty the queue; :meth:`DrawnCases.cut` does the
+        rest, which is deterministic, when the cases are read (the model's ledger keeps
+        them until then: a run whose cases nobody reads does not pay for cutting them).
+        With ``grounds``, one uniform draw per case follows, for its legal ground."""
+        books, self.books, self.totals = self.books, [], [0, 0, 0, 0]
         weapons = [sum(b[1]) for b in books]
         sizes_of = _sizes_many(weapons, [b[4] for b in books], rng)
+        n_dealt = n_ammo = 0
+        big = []
+        for i, sizes in enumerate(sizes_of):
+            if len(sizes) > 1:
+                if weapons[i] <= PERMUTE_UP_TO:
+                    n_dealt += weapons[i]
+                else:
+                    big.append(i)
+            n_ammo += len(books[i][2])
+        n_cases = sum(map(len, sizes_of)) if grounds else 0
+        if big:        # the deal (uniforms), the big books (hypergeometric), then the rest
+            u_deal = rng.random(n_dealt)
+            cut_big = [_deal_by_case(books[i][0], books[i][1], sizes_of[i], rng)
+                       for i in big]
+            u = rng.random(n_ammo + n_cases)
+        else:          # consecutive uniforms: one call draws the same numbers as three
+            u = rng.random(n_dealt + n_ammo + n_cases)
+            u_deal, u = u[:n_dealt], u[n_dealt:]
+            cut_big = []
+        return DrawnCases(books, weapons, sizes_of, start, u_deal, big, cut_big,
+                          u[:n_ammo], u[n_ammo:].tolist() if grounds else None)
+
+
+class DrawnCases:
+    """A batch of seized books with the random draws of their cut made
+    (:meth:`CaseBatch.draw`): :meth:`cut` works the cases out from them, the same cut as
+    :meth:`CaseBatch.split` makes at once. ``grounds`` holds one uniform per case (or None)
+    for the caller's legal ground."""
+
+    __slots__ = ("books", "weapons", "sizes_of", "start", "u_deal", "big", "cut_big",
+                 "u_ammo", "grounds")
+
+    def __init__(self, books: list[tuple], weapons: list[int], sizes_of: list[list[int]],
+                 start: int, u_deal: np.ndarray, big: list[int], cut_big: list[tuple],
+                 u_ammo: np.ndarray, grounds: list[float] | None) -> None:
+        self.books, self.weapons, self.sizes_of, self.start = books, weapons, sizes_of, start
+        self.u_deal, self.big, self.cut_big = u_deal, big, cut_big
+        self.u_ammo, self.grounds = u_ammo, grounds
+
+    def cut(self) -> tuple[list[int], list[int], list[int], list[LotKey], list[int]]:
+        """``(sizes, book_of, case, keys, counts)``, as :meth:`CaseBatch.split` returns."""
+        books, weapons, sizes_of, start = self.books, self.weapons, self.sizes_of, self.start
         n_cases = [len(s) for s in sizes_of]
         first = list(accumulate(n_cases, initial=start))       # each book's first case
         sizes = list(chain.from_iterable(sizes_of))
@@ -105,7 +161,7 @@ class CaseBatch:
         keys: list[LotKey] = []
         counts: list[int] = []
         # the weapons: books cut into one case take their lots whole; the others are dealt
-        dealt, big = [], []
+        dealt = []
         for i, n in enumerate(n_cases):
             if n == 1:
                 w_keys = books[i][0]
@@ -114,8 +170,6 @@ class CaseBatch:
                 counts.extend(books[i][1])
             elif weapons[i] <= PERMUTE_UP_TO:
                 dealt.append(i)
-            else:
-                big.append(i)
         ammo = [i for i, b in enumerate(books) if b[2]]
         if dealt or ammo:
             sizes_arr = np.fromiter(sizes, np.int64, len(sizes))
@@ -127,12 +181,11 @@ class CaseBatch:
             case_ids = np.arange(start, start + len(sizes)).repeat(
                 sizes_arr * is_dealt.repeat(n_cases))
             c, k, n = _deal_many([books[i] for i in dealt], [weapons[i] for i in dealt],
-                                 case_ids, rng)
+                                 case_ids, self.u_deal)
             case += c
             keys += k
             counts += n
-        for i in big:
-            c, k, n = _deal_by_case(books[i][0], books[i][1], sizes_of[i], rng)
+        for i, (c, k, n) in zip(self.big, self.cut_big, strict=True):
             case.extend([first[i] + x for x in c])         # c counts from 0 in the book
             keys += k
             counts += n
@@ -143,7 +196,7 @@ class CaseBatch:
             held, earlier, lo, hi = np.array(
                 [(weapons[i], before[i], first[i], first[i + 1] - 1) for i in ammo]
             ).repeat([len(books[i][2]) for i in ammo], axis=0).T
-            at = earlier + rng.random(len(held)) * held
+            at = earlier + self.u_ammo * held
             chosen = sizes_arr.cumsum().searchsorted(at, side="right") + start
             # a draw rounded to the book's edge (floats, huge earlier books) stays in the
             # book, at the case the exact draw would have reached; a book with no weapons
@@ -193,16 +246,15 @@ def _sizes_many(weapons: list[int], means: list[float], rng: np.random.Generator
 
 
 def _deal_many(books: list[tuple], weapons: list[int], case_ids: np.ndarray,
-               rng: np.random.Generator) -> tuple[list[int], list[LotKey], list[int]]:
+               u: np.ndarray) -> tuple[list[int], list[LotKey], list[int]]:
     """Deal each book's weapons (``book[0]`` lot keys, ``book[1]`` counts, ``weapons`` in
-    all) to its cases: a random permutation of its lot labels (sorting on a uniform draw
-    within book index), the shuffled weapons going in turn to the cases in ``case_ids``
-    (one entry per weapon, book after book), tallied into one row per (case, lot) with
-    weapons, in order of case, then lot."""
+    all) to its cases: a random permutation of its lot labels (sorting on ``u``, one
+    uniform draw per weapon, within book index), the shuffled weapons going in turn to the
+    cases in ``case_ids`` (one entry per weapon, book after book), tallied into one row
+    per (case, lot) with weapons, in order of case, then lot."""
     w_keys = list(chain.from_iterable(b[0] for b in books))
     n_lots = len(w_keys)
     labels = np.arange(n_lots).repeat(list(chain.from_iterable(b[1] for b in books)))
-    u = rng.random(len(labels))
     # the weapons in order of book, then of u, ties in input order: np.lexsort((u, book)).
     # Cheaper, the same order from one stable sort: on u alone for one book; else on an
     # integer key, numpy's uniform draws being whole multiples of 2**-53 (u * 2**53 is an

@@ -291,25 +291,24 @@ class FlowModel(Model):
         """Book weapons police took inland from end users or local sellers in this step as
         individual illicit-possession cases: counts and tracing queue now, as
         :meth:`record_seizure`; the cases are cut with every other country's at the end of
-        the police round (:meth:`_log_possession_cases`)."""
-        self.seized += book.by_category()
+        the police round (:meth:`_log_possession_cases`), which also adds their counts to
+        :attr:`seized` (read at the end of the step)."""
         self._possession.add(book, mean_size)
         self._possession_country.append(country)
         self.regulator_list[country].seized_today.absorb(book)
 
     def _log_possession_cases(self) -> None:
-        """Cut this step's inland possession seizures into cases
-        (:class:`flowsim.model.cases.CaseBatch`) and log them, each with its legal ground:
-        other grounds with ``other_ground``, else illicit possession (as
-        :meth:`_legal_ground` for weapons not trafficked)."""
+        """Log this step's inland possession seizures as cases
+        (:class:`flowsim.model.cases.CaseBatch`), each with its legal ground: other grounds
+        with ``other_ground``, else illicit possession (as :meth:`_legal_ground` for
+        weapons not trafficked). The random draws are made now, in the model's stream; the
+        ledger cuts the cases when they are read."""
         if not len(self._possession):
             return
-        sizes, book_of, case, keys, counts = self._possession.split(self.rng,
-                                                                    self.ledger.n_cases)
-        other = self.rng.random(len(sizes)) < self.scenario.behaviour.other_ground
-        where = self._possession_country
-        self.ledger.possession_cases([where[i] for i in book_of],
-                                     np.where(other, 2, 0).tolist(), case, keys, counts)
+        self.seized += self._possession.totals
+        drawn = self._possession.draw(self.rng, self.ledger.n_cases, grounds=True)
+        self.ledger.possession_cases(drawn, self._possession_country,
+                                     self.scenario.behaviour.other_ground)
         self._possession_country = []
 
     def record_surrenders(self, country: int, book: LotBook) -> None:

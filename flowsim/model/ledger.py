@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from flowsim.model.cases import DrawnCases
 from flowsim.model.lots import AMMUNITION, LotBook, LotKey
 
 #: Flows between holder states, recorded per step, country, mechanism and category.
@@ -171,11 +172,14 @@ class Ledger:
         # A case's index in ``_events`` is its case id.
         self._events: list[tuple] = []  # (step, country, place, place_type, mode, ground,
         #                                  agency)
-        self._surrendered: dict[int, tuple[int, int]] = {}   # collection case -> (weapons,
-        #                                                      rounds); no lots logged
+        # collection cases: (first case id, weapons of each, rounds of each); no lots logged
+        self._surrendered: list[tuple[int, list[int], list[int]]] = []
         self._lot_event: list[int] = []
         self._lot_key: list[LotKey] = []
         self._lot_n: list[int] = []
+        # possession cases drawn but not yet cut (:meth:`possession_cases`): (the draws,
+        # the books' countries, the ground's probability, the step, where their lot rows go)
+        self._uncut: list[tuple[DrawnCases, list[int], float, int, int]] = []
         self._lots_counted = 0                 # seized lots already in the flow rows
         self._seizure_rows: list[SeizureRecord] = []
         self.inspections: list[tuple] = []     # this step's (directed crossing, *BORDER_FIELDS)
@@ -234,31 +238,59 @@ class Ledger:
         """Cases logged so far: the next case's id."""
         return len(self._events)
 
-    def possession_cases(self, countries: list[int], grounds: list[int], case: list[int],
-                         keys: list[LotKey], counts: list[int]) -> None:
-        """Log individual inland cases (:class:`flowsim.model.cases.CaseBatch`): one case
-        per country and ground, rows ``(case, key, count)`` with the case's id, numbered on
-        from :attr:`n_cases` (``CaseBatch.split(rng, start=ledger.n_cases)``)."""
-        ground_set = set(grounds)                  # once, not once per country
-        heads = {(c, g): (self.step, c, "inland", "inland", "none", g, 1)   # shared, not
-                 for c in set(countries) for g in ground_set}              # copied
-        self._events.extend(map(heads.__getitem__, zip(countries, grounds, strict=True)))
-        self._lot_key.extend(keys)
-        self._lot_n.extend(counts)
-        self._lot_event.extend(case)
+    def possession_cases(self, drawn: DrawnCases, countries: list[int],
+                         other_ground: float) -> None:
+        """Log individual inland cases, drawn (:meth:`flowsim.model.cases.CaseBatch.draw`,
+        ``start`` = :attr:`n_cases`, with ``grounds``) from books seized in ``countries``
+        (one per book): each case's legal ground is other grounds if its uniform is below
+        ``other_ground``, else illicit possession. Their ids are taken now; they are cut
+        into lot rows when the cases are first read (:meth:`_cut`), in their place among
+        the other cases' rows."""
+        self._events.extend(repeat(None, len(drawn.grounds)))    # headers filled when cut
+        self._uncut.append((drawn, countries, other_ground, self.step, len(self._lot_n)))
+
+    def _cut(self) -> None:
+        """Cut the possession cases logged but not yet cut, and put their headers and lot
+        rows in their place: the same rows, in the same order, as if they had been cut
+        when logged."""
+        if not self._uncut:
+            return
+        events = self._events
+        at = self._uncut[0][4]                       # rows before the first are untouched
+        tails = (self._lot_key[at:], self._lot_n[at:], self._lot_event[at:])
+        del self._lot_key[at:], self._lot_n[at:], self._lot_event[at:]
+        for drawn, countries, other, step, pos in self._uncut:
+            sizes, book_of, case, keys, counts = drawn.cut()
+            grounds = [2 if u < other else 0 for u in drawn.grounds]
+            heads = {(c, g): (step, c, "inland", "inland", "none", g, 1)   # shared, not
+                     for c in set(countries) for g in set(grounds)}         # copied
+            first = drawn.start
+            events[first:first + len(sizes)] = map(
+                heads.__getitem__, zip([countries[i] for i in book_of], grounds, strict=True))
+            rest = pos - at                          # other cases' rows before these
+            for mine, tail, new in zip((self._lot_key, self._lot_n, self._lot_event), tails,
+                                       (keys, counts, case), strict=True):
+                mine += tail[:rest]
+                mine += new
+            tails = tuple(t[rest:] for t in tails)
+            at = pos
+        for mine, tail in zip((self._lot_key, self._lot_n, self._lot_event), tails,
+                              strict=True):
+            mine += tail
+        self._uncut.clear()
 
     def surrenders(self, country: int, weapons: list[int], rounds: list[int]) -> None:
         """Log collection cases (surrenders): sizes only, no lots (weapons collected are in
         the ``collected`` flow, not in ``seizures.csv``)."""
         head = (self.step, country, "inland", "inland", "none", NO_GROUND, 2)
         first = len(self._events)
-        self._surrendered.update(zip(range(first, first + len(weapons)),
-                                     zip(weapons, rounds, strict=True), strict=True))
+        self._surrendered.append((first, weapons, rounds))
         self._events.extend([head] * len(weapons))
 
     @property
     def case_rows(self) -> list[CaseRecord]:
         """One :class:`CaseRecord` per case."""
+        self._cut()
         n = len(self._events)
         weapons = [0] * n
         rounds = [0] * n
@@ -267,14 +299,16 @@ class Ledger:
                 rounds[e] += c
             else:
                 weapons[e] += c
-        for e, (w, r) in self._surrendered.items():
-            weapons[e], rounds[e] = w, r
+        for first, w, r in self._surrendered:
+            weapons[first:first + len(w)] = w
+            rounds[first:first + len(r)] = r
         return [CaseRecord(e, *ev[:4], AGENCIES[ev[6]], ev[4], LEGAL_GROUNDS[ev[5]],
                            weapons[e], rounds[e]) for e, ev in enumerate(self._events)]
 
     @property
     def seizure_rows(self) -> list[SeizureRecord]:
         """One :class:`SeizureRecord` per seized lot per case."""
+        self._cut()
         done = len(self._seizure_rows)
         if done < len(self._lot_n):
             events = self._events
@@ -292,6 +326,7 @@ class Ledger:
 
         Built when asked, from the per-step tallies and the seizure log, in step order.
         """
+        self._cut()
         if self._step_flows or self._lots_counted < len(self._lot_n):
             seized: dict[tuple, int] = defaultdict(int)
             events, start = self._events, self._lots_counted
