@@ -442,3 +442,34 @@ def test_cases_cut_when_read_are_the_rows_cut_every_step():
     first = kinds.index(True)                          # a possession case's rows, with
     assert False in kinds[first:]                      # other cases' rows after them
     assert [s.step for s in seizures] == sorted(s.step for s in seizures)
+
+
+def test_run_totals_leave_the_cases_uncut_and_sum_the_same_flows():
+    """Sums over flows (run totals, series: what experiments keep) read
+    :attr:`Ledger.flow_counts`, which does not cut the possession cases: after them the
+    cases are still uncut, and the numbers are those of the cut flow rows."""
+    from collections import Counter
+
+    from flowsim.outputs.metrics import run_totals, series
+
+    model = FlowModel(scenario(load_data("regional.yaml"), steps=24, seed=4))
+    for _ in range(12):
+        model.step()
+    half = series(model, "seized_inland")             # kept: must not outlive new steps
+    for _ in range(12):
+        model.step()
+    led = model.ledger
+    totals, seized = run_totals(model), series(model, "seized_inland")
+    assert led._uncut                                  # nothing cut them
+    counts = Counter()
+    for r in led.flow_counts:
+        counts[r[:5]] += r.count
+    assert seized.sum() > half.sum() > 0
+    rows = led.flow_rows                              # cuts them
+    assert not led._uncut
+    cut = Counter()
+    for r in rows:
+        cut[r[:5]] += r.count
+    assert counts == cut
+    assert run_totals(model) == totals
+    assert series(model, "seized_inland").tolist() == seized.tolist()

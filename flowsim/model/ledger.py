@@ -11,7 +11,7 @@ from :mod:`flowsim.outputs.schema`. Seizure events and their legal ground: 000 Â
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -180,6 +180,7 @@ class Ledger:
         # possession cases drawn but not yet cut (:meth:`possession_cases`): (the draws,
         # the books' countries, the ground's probability, the step, where their lot rows go)
         self._uncut: list[tuple[DrawnCases, list[int], float, int, int]] = []
+        self._counts: tuple[tuple, list] | None = None          # flow_counts, kept
         self._lots_counted = 0                 # seized lots already in the flow rows
         self._seizure_rows: list[SeizureRecord] = []
         self.inspections: list[tuple] = []     # this step's (directed crossing, *BORDER_FIELDS)
@@ -318,6 +319,38 @@ class Ledger:
                 for e, key, n in zip(self._lot_event[done:], self._lot_key[done:],
                                      self._lot_n[done:], strict=True))
         return self._seizure_rows
+
+    @property
+    def flow_counts(self) -> list[FlowRecord]:
+        """The numbers of :attr:`flow_rows` without cutting the possession cases not yet
+        cut: the same rows, except that those cases' seized weapons come summed per (step,
+        country, mechanism, category) from their books, so the rows may come in another
+        order and split otherwise. For sums over flows (:func:`flowsim.outputs.metrics
+        .run_totals`, ``series``): a run whose cases nobody reads does not pay for cutting
+        them. Kept until something more is logged."""
+        if not self._uncut:
+            return self.flow_rows
+        state = (len(self._flow_rows), len(self._step_flows), len(self._lot_n),
+                 len(self._uncut))
+        if self._counts is not None and self._counts[0] == state:
+            return self._counts[1]
+        seized: dict[tuple, int] = defaultdict(int)
+        events, start = self._events, self._lots_counted
+        for e, key, n in zip(self._lot_event[start:], self._lot_key[start:],
+                             self._lot_n[start:], strict=True):
+            ev = events[e]
+            seized[(ev[0], ev[1], _SEIZED_FLOW[ev[3]], key[1], key[0])] += n
+        for drawn, countries, _, step, _ in self._uncut:
+            for book, country in zip(drawn.books, countries, strict=True):
+                for key, n in zip(chain(book[0], book[2]), chain(book[1], book[3]),
+                                 strict=True):
+                    seized[(step, country, "seized_inland", key[1], key[0])] += n
+        rows = list(self._flow_rows)
+        rows.extend(FlowRecord(s, *k, n) for s, flows in self._step_flows
+                    for k, n in flows.items())
+        rows.extend(FlowRecord(*k, n) for k, n in seized.items())
+        self._counts = (state, rows)
+        return rows
 
     @property
     def flow_rows(self) -> list[FlowRecord]:

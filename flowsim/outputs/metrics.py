@@ -21,7 +21,7 @@ def run_totals(model: FlowModel, first_step: int = 1, last_step: int | None = No
     last = model.steps if last_step is None else last_step
     flows: dict[str, int] = defaultdict(int)
     rounds = 0
-    for row in model.ledger.flow_rows:
+    for row in model.ledger.flow_counts:
         if first_step <= row.step <= last:
             if row.category != AMMUNITION:
                 flows[row.flow] += row.count
@@ -52,7 +52,7 @@ def run_totals(model: FlowModel, first_step: int = 1, last_step: int | None = No
 def series(model: FlowModel, flow: str) -> np.ndarray:
     """Weapons per step for one flow (index 0 is step 1)."""
     out = np.zeros(model.steps, dtype=np.int64)
-    for r in model.ledger.flow_rows:
+    for r in model.ledger.flow_counts:
         if r.flow == flow and r.category != AMMUNITION:
             out[r.step - 1] += r.count
     return out
