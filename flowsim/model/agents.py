@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from flowsim.model.flow_model import FlowModel
 
 MECH = {m: i for i, m in enumerate(MECHANISMS)}
+_THEFT, _LOSS, _INSIDER, _CAPTURE = (MECH[m] for m in ("theft", "loss", "insider",
+                                                        "battlefield_capture"))
 
 
 def draw_cells(cells: np.ndarray, n: int, rng: np.random.Generator) -> list[int]:
@@ -123,17 +125,22 @@ class StockpileAgent(Agent):
         the share of holdings that is recorded."""
         m = self.model.scenario.mechanisms
         sec, rk = self.effective_security(), record_quality
-        deterrence = rk * (1.0 - math.exp(-self.audits_per_year / 2.0))
-        base = {
-            MECH["theft"]: m.theft * (1 - sec),
-            MECH["loss"]: m.loss * (1 - rk),
-            MECH["insider"]: m.insider * (1 - sec / 2) * (1 - deterrence)
-            * (1 - self.integrity()),
-            MECH["battlefield_capture"]: m.battlefield_capture
-            * float(self.model.conflict[self.country]) * (1 - sec / 2),
-            MECH["civilian_leakage"]: m.civilian_leakage * (1 - self.controls.licensing),
-        }
-        return [base[k] for k in self.mechanisms]
+        out = []             # only the exposed mechanisms' rates (called every step)
+        for k in self.mechanisms:
+            if k == _THEFT:
+                out.append(m.theft * (1 - sec))
+            elif k == _LOSS:
+                out.append(m.loss * (1 - rk))
+            elif k == _INSIDER:
+                deterrence = rk * (1.0 - math.exp(-self.audits_per_year / 2.0))
+                out.append(m.insider * (1 - sec / 2) * (1 - deterrence)
+                           * (1 - self.integrity()))
+            elif k == _CAPTURE:
+                out.append(m.battlefield_capture * float(self.model.conflict[self.country])
+                           * (1 - sec / 2))
+            else:                                   # civilian leakage
+                out.append(m.civilian_leakage * (1 - self.controls.licensing))
+        return out
 
     def step(self) -> None:
         """Produce, run national programmes and destroy surplus. Leakage follows for all
@@ -148,15 +155,20 @@ class StockpileAgent(Agent):
     def _produce(self, rng: np.random.Generator) -> None:
         if not self.produces:
             return
-        made = rng.poisson(self.production)
-        if not made.any():
+        # scalar draws, the same numbers as numpy's of the arrays (a binomial of 0 trials
+        # draws nothing), at a fraction of the cost for four categories
+        poisson, binomial = rng.poisson, rng.binomial
+        made = [poisson(lam) for lam in self.production.tolist()]
+        if not any(made):
             return
-        marked = rng.binomial(made, self.spec.marking)
+        p = self.spec.marking
+        marked = [binomial(n, p) if n else 0 for n in made]
         self.holdings[:, 1, 1] += marked        # new production is marked and recorded
-        self.holdings[:, 0, 1] += made - marked
+        self.holdings[:, 0, 1] += [n - m for n, m in zip(made, marked, strict=True)]
         self.model.produced += made
-        for k in np.flatnonzero(made):
-            self.model.ledger.flow(self.country, "produced", -1, int(k), int(made[k]))
+        for k, n in enumerate(made):
+            if n:
+                self.model.ledger.flow(self.country, "produced", -1, k, n)
 
     def _programmes(self, rng: np.random.Generator) -> None:
         """National marking and record-keeping programmes (000 ¶59-60)."""
@@ -173,9 +185,13 @@ class StockpileAgent(Agent):
     def _destroy_surplus(self, rng: np.random.Generator) -> None:
         """Surplus destruction, 'the preferred solution' (001 ¶39; 000 ¶35)."""
         rate = self.controls.surplus_destruction
-        if rate <= 0 or not self.surplus.any():
+        if rate <= 0:
             return
-        n = rng.binomial(self.surplus, self.model.per_step(rate)).tolist()
+        surplus = self.surplus.tolist()
+        if not any(surplus):
+            return
+        p, binomial = self.model.per_step(rate), rng.binomial    # scalar draws, as above
+        n = [binomial(s, p) if s else 0 for s in surplus]
         if not any(n):
             return
         cells = self.holdings.reshape(4, 4).tolist()

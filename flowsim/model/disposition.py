@@ -67,7 +67,7 @@ class Disposition:
         groups: list[int] = []                 # (country, source, category), flat
         for reg in model.regulator_list:
             for source, book in enumerate((reg.seized_today, reg.collected_today)):
-                if not book:
+                if not any(book.totals):             # not book, without the method call
                     continue
                 base = (reg.country * _SOURCES + source) * N_CAT
                 for k, d in enumerate(book.cats):
@@ -180,10 +180,16 @@ class Disposition:
         model.seized -= leaked.sum(axis=(0, 2))
         mech = self._store_mech
         where = np.nonzero(leaked)
+        markets, flows = model.black_market, model.ledger.flows
+        # LotBook.add and Ledger.flow spelt out (a few thousand calls a run); n > 0
         for c, k, bears, n in zip(*(a.tolist() for a in where), leaked[where].tolist(),
                                   strict=True):
-            model.black_market[c].add(LotKey(k, mech, c, NO_STOCKPILE, bool(bears), False), n)
-            model.ledger.flow(c, "diverted", mech, k, n)
+            key = LotKey(k, mech, c, NO_STOCKPILE, bool(bears), False)
+            book = markets[c]
+            d = book.cats[k]
+            d[key] = d.get(key, 0) + n
+            book.totals[k] += n
+            flows[(c, "diverted", mech, k)] += n
 
     def _trace(self, keys: list[LotKey], requests: np.ndarray, group: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:

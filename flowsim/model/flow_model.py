@@ -175,8 +175,8 @@ class FlowModel(Model):
             for mech, control in ILLICIT_KINDS:
                 rate = self.sim.per_step_count(getattr(c, mech).array())
                 if rate.any():
-                    out.append((ci, MECH[mech.removesuffix("_production")], rate, control,
-                                local, c.illicit_response))
+                    out.append((ci, MECH[mech.removesuffix("_production")], rate.tolist(),
+                                control, local, c.illicit_response))
         return out
 
     def foreign_markets(self, base: int) -> list[MarketAgent]:
@@ -247,11 +247,15 @@ class FlowModel(Model):
         price) ** price_elasticity)`` (001 ¶59: substitution when other supply is cut), and
         is cut by the country's control on that kind of manufacture (craft_policing,
         deactivation_standards, printing_controls)."""
+        poisson = self.rng.poisson
         for ci, mech, rate, control, markets, response in self._illicit:
             factor = _price_factor(markets, response.price_elasticity, response.capacity)
             cut = getattr(self.controls[ci], control)
-            made = self.rng.poisson(rate * factor * (1.0 - cut))
-            for k, n in enumerate(made.tolist()):
+            keep = 1.0 - cut
+            # scalar draws and list arithmetic: the same numbers (IEEE products in the same
+            # order, numpy's poisson element by element) as on arrays, for less
+            made = [poisson(r * f * keep) for r, f in zip(rate, factor, strict=True)]
+            for k, n in enumerate(made):
                 if n:
                     self.black_market[ci].add(LotKey(k, mech, ci, NO_STOCKPILE, False, False), n)
                     self.ledger.flow(ci, "diverted", mech, k, n)
@@ -379,11 +383,11 @@ ILLICIT_KINDS = (("craft_production", "craft_policing"),
 
 
 def _price_factor(markets: list[MarketAgent], elasticity: float, capacity: float
-                  ) -> np.ndarray:
+                  ) -> list[float]:
     """Multiplier of illicit manufacture by category: the mean ratio of price to base price
     over the markets wanting the category, to the power ``elasticity``, at most
     ``capacity`` (1 where no market wants it, or with elasticity 0)."""
-    out = np.ones(4)
+    out = [1.0, 1.0, 1.0, 1.0]
     if not elasticity or not markets:
         return out
     for k in range(4):
