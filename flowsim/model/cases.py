@@ -75,23 +75,23 @@ class CaseBatch:
     together costs a handful of array operations per step instead of per seizure."""
 
     def __init__(self) -> None:
-        self.books: list[tuple[list[LotKey], list[int], list[LotKey], list[int], float]] = []
+        #: per book: its four lot tables (kept, not copied), its weapons, the case size mean
+        self.books: list[tuple[tuple[dict, ...], int, float]] = []
         self.totals = [0, 0, 0, 0]       # weapons (rounds) queued, by category
 
     def __len__(self) -> int:
         return len(self.books)
 
     def add(self, book: LotBook, mean: float) -> None:
-        """Queue ``book`` (read now: the caller may empty it afterwards), cut with case
-        size mean ``mean``."""
+        """Queue ``book``, cut with case size mean ``mean``. Its lot tables are kept as they
+        are, not copied: the caller may empty the book (give it new tables) but must not
+        change them, nor let another book take them over (``LotBook.absorb_copy``)."""
         cats, t, mine = book.cats, book.totals, self.totals
         mine[0] += t[0]
         mine[1] += t[1]
         mine[2] += t[2]
         mine[3] += t[3]
-        self.books.append(([*cats[0], *cats[1], *cats[2]],
-                           [*cats[0].values(), *cats[1].values(), *cats[2].values()],
-                           list(cats[AMMUNITION]), list(cats[AMMUNITION].values()), mean))
+        self.books.append(((cats[0], cats[1], cats[2], cats[3]), t[0] + t[1] + t[2], mean))
 
     def split(self, rng: np.random.Generator, start: int = 0
               ) -> tuple[list[int], list[int], list[int], list[LotKey], list[int]]:
@@ -109,8 +109,8 @@ class CaseBatch:
         them until then: a run whose cases nobody reads does not pay for cutting them).
         With ``grounds``, one uniform draw per case follows, for its legal ground."""
         books, self.books, self.totals = self.books, [], [0, 0, 0, 0]
-        weapons = [sum(b[1]) for b in books]
-        sizes_of = _sizes_many(weapons, [b[4] for b in books], rng)
+        weapons = [b[1] for b in books]
+        sizes_of = _sizes_many(weapons, [b[2] for b in books], rng)
         n_dealt = n_ammo = 0
         big = []
         for i, sizes in enumerate(sizes_of):
@@ -119,26 +119,33 @@ class CaseBatch:
                     n_dealt += weapons[i]
                 else:
                     big.append(i)
-            n_ammo += len(books[i][2])
+            n_ammo += len(books[i][0][AMMUNITION])
         n_cases = sum(map(len, sizes_of)) if grounds else 0
         if big:        # the deal (uniforms), the big books (hypergeometric), then the rest
             u_deal = rng.random(n_dealt)
-            cut_big = [_deal_by_case(books[i][0], books[i][1], sizes_of[i], rng)
+            cut_big = [_deal_by_case(*_lot_lists(books[i][0])[:2], sizes_of[i], rng)
                        for i in big]
             u = rng.random(n_ammo + n_cases)
         else:          # consecutive uniforms: one call draws the same numbers as three
             u = rng.random(n_dealt + n_ammo + n_cases)
             u_deal, u = u[:n_dealt], u[n_dealt:]
             cut_big = []
-        return DrawnCases(books, weapons, sizes_of, start, u_deal, big, cut_big,
-                          u[:n_ammo], u[n_ammo:].tolist() if grounds else None)
+        return DrawnCases([b[0] for b in books], weapons, sizes_of, start, u_deal, big,
+                          cut_big, u[:n_ammo], u[n_ammo:].tolist() if grounds else None)
+
+
+def _lot_lists(tables: tuple[dict, ...]) -> tuple[list, list, list, list]:
+    """A book's weapon lots (keys, counts) and rounds (keys, counts) from its lot tables."""
+    a, b, c, rounds = tables
+    return ([*a, *b, *c], [*a.values(), *b.values(), *c.values()], list(rounds),
+            list(rounds.values()))
 
 
 class DrawnCases:
     """A batch of seized books with the random draws of their cut made
     (:meth:`CaseBatch.draw`): :meth:`cut` works the cases out from them, the same cut as
-    :meth:`CaseBatch.split` makes at once. ``grounds`` holds one uniform per case (or None)
-    for the caller's legal ground."""
+    :meth:`CaseBatch.split` makes at once. ``books`` holds each book's four lot tables,
+    ``grounds`` one uniform per case (or None) for the caller's legal ground."""
 
     __slots__ = ("books", "weapons", "sizes_of", "start", "u_deal", "big", "cut_big",
                  "u_ammo", "grounds")
@@ -152,7 +159,8 @@ class DrawnCases:
 
     def cut(self) -> tuple[list[int], list[int], list[int], list[LotKey], list[int]]:
         """``(sizes, book_of, case, keys, counts)``, as :meth:`CaseBatch.split` returns."""
-        books, weapons, sizes_of, start = self.books, self.weapons, self.sizes_of, self.start
+        books = [_lot_lists(tables) for tables in self.books]
+        weapons, sizes_of, start = self.weapons, self.sizes_of, self.start
         n_cases = [len(s) for s in sizes_of]
         first = list(accumulate(n_cases, initial=start))       # each book's first case
         sizes = list(chain.from_iterable(sizes_of))

@@ -297,9 +297,9 @@ class FlowModel(Model):
         :meth:`record_seizure`; the cases are cut with every other country's at the end of
         the police round (:meth:`_log_possession_cases`), which also adds their counts to
         :attr:`seized` (read at the end of the step)."""
-        self._possession.add(book, mean_size)
+        self._possession.add(book, mean_size)             # keeps the book's lot tables
         self._possession_country.append(country)
-        self.regulator_list[country].seized_today.absorb(book)
+        self.regulator_list[country].seized_today.absorb_copy(book)
 
     def _log_possession_cases(self) -> None:
         """Log this step's inland possession seizures as cases

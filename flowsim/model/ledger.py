@@ -341,9 +341,8 @@ class Ledger:
             ev = events[e]
             seized[(ev[0], ev[1], _SEIZED_FLOW[ev[3]], key[1], key[0])] += n
         for drawn, countries, _, step, _ in self._uncut:
-            for book, country in zip(drawn.books, countries, strict=True):
-                for key, n in zip(chain(book[0], book[2]), chain(book[1], book[3]),
-                                 strict=True):
+            for tables, country in zip(drawn.books, countries, strict=True):
+                for key, n in chain.from_iterable(d.items() for d in tables):
                     seized[(step, country, "seized_inland", key[1], key[0])] += n
         rows = list(self._flow_rows)
         rows.extend(FlowRecord(s, *k, n) for s, flows in self._step_flows

@@ -140,6 +140,24 @@ class LotBook:
                 other.cats[k] = {}
                 other.totals[k] = 0
 
+    def absorb_copy(self, other: LotBook) -> None:
+        """:meth:`absorb`, taking copies of ``other``'s lot tables where :meth:`add_lots`
+        would take them over: ``other`` is left empty (new tables) and its old tables
+        unchanged, for whoever else keeps them (:class:`flowsim.model.cases.CaseBatch`)."""
+        for k, n_other in enumerate(other.totals):
+            if n_other:
+                lots = other.cats[k]
+                mine = self.cats[k]
+                if not mine:
+                    self.cats[k] = dict(lots)
+                else:
+                    get = mine.get
+                    for key, n in lots.items():
+                        mine[key] = get(key, 0) + n
+                self.totals[k] += n_other
+                other.cats[k] = {}
+                other.totals[k] = 0
+
     def add_lots(self, category: int, lots: dict[LotKey, int], total: int) -> None:
         """Add ``lots`` (of ``category``, ``total`` weapons; the dict may be kept) to this
         book."""
