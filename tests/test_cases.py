@@ -489,3 +489,27 @@ def test_absorb_copy_leaves_the_tables_it_read_as_they_were():
     mine.absorb_copy(later)
     assert queued == {key: 3} and mine.cats[0] == {key: 5}
     assert not seized and seized.cats[0] == {} and mine.totals[0] == 5
+
+
+@pytest.mark.parametrize("steps", [0, 24])
+def test_tables_from_columns_are_the_tables_from_records(steps):
+    """``seizures.csv`` and ``cases.csv`` are built from the ledger's columns
+    (``seizure_columns``, ``case_columns``) without a record per row: the same frames,
+    values and dtypes, as from ``seizure_rows`` and ``case_rows`` (an empty run too)."""
+    import pandas as pd
+
+    from flowsim.model.ledger import CaseRecord, SeizureRecord
+    from flowsim.outputs.tables import _frame
+
+    model = FlowModel(scenario(load_data("regional.yaml"), steps=max(steps, 1), seed=6))
+    for _ in range(steps):
+        model.step()
+    led = model.ledger
+    cases = _frame(led.case_columns(), CaseRecord._fields)
+    seized = _frame(led.seizure_columns(), SeizureRecord._fields)
+    pd.testing.assert_frame_equal(cases, pd.DataFrame(led.case_rows, columns=CaseRecord._fields))
+    pd.testing.assert_frame_equal(seized, pd.DataFrame(led.seizure_rows,
+                                                       columns=SeizureRecord._fields))
+    if steps:
+        assert set(cases["agency"]) == {"border", "inland_police", "collection"}
+        assert (cases["weapons"] > 0).any() and (cases["rounds"] > 0).any()

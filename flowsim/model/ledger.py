@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from flowsim.model.cases import DrawnCases
-from flowsim.model.lots import AMMUNITION, LotBook, LotKey
+from flowsim.model.lots import AMMUNITION, MECHANISMS, N_CAT, LotBook, LotKey
 
 #: Flows between holder states, recorded per step, country, mechanism and category.
 FLOWS = ("diverted", "reported_loss", "produced", "transferred", "trafficked", "seized_border",
@@ -41,6 +41,8 @@ NO_GROUND = 3                     # collection: weapons surrendered, no legal gr
 #: (surrender, amnesty, DDR; not a seizure).
 AGENCIES = ("border", "inland_police", "collection")
 _SEIZED_FLOW = {"border": "seized_border", "inland": "seized_inland"}
+_SEIZED_FLOWS = ("seized_border", "seized_inland")
+_SEIZED_FLOW_INDEX = {"border": 0, "inland": 1}
 
 
 # --- the records the model hands to the outputs (indices are into the model's lists) ---------
@@ -194,6 +196,7 @@ class Ledger:
         self.price_rows: list[PriceRecord] = []
         self.end_user_rows: list[EndUserRecord] = []
         self._n_directed = n_directed_crossings
+        self._n_countries = n_countries
 
     def flow(self, country: int, flow: str, mechanism: int, category: int, n: int) -> None:
         if n:
@@ -306,6 +309,47 @@ class Ledger:
         return [CaseRecord(e, *ev[:4], AGENCIES[ev[6]], ev[4], LEGAL_GROUNDS[ev[5]],
                            weapons[e], rounds[e]) for e, ev in enumerate(self._events)]
 
+    def case_columns(self) -> dict[str, list]:
+        """:attr:`case_rows` as columns (``CaseRecord`` field -> list), made without a
+        record per case: what a table is built from."""
+        self._cut()
+        events, n = self._events, len(self._events)
+        counts = np.fromiter(self._lot_n, np.int64, len(self._lot_n))
+        event = np.fromiter(self._lot_event, np.int64, len(self._lot_event))
+        ammo = np.fromiter(map(itemgetter(0), self._lot_key), np.int64, len(counts)) == AMMUNITION
+        weapons = np.zeros(n, dtype=np.int64)
+        rounds = np.zeros(n, dtype=np.int64)
+        np.add.at(weapons, event[~ammo], counts[~ammo])
+        np.add.at(rounds, event[ammo], counts[ammo])
+        for first, w, r in self._surrendered:
+            weapons[first:first + len(w)] = w
+            rounds[first:first + len(r)] = r
+        col = [list(map(itemgetter(i), events)) for i in range(7)]
+        return {"case_id": list(range(n)), "step": col[0], "country": col[1],
+                "place": col[2], "place_type": col[3],
+                "agency": list(map(AGENCIES.__getitem__, col[6])), "mode": col[4],
+                "legal_ground": list(map(LEGAL_GROUNDS.__getitem__, col[5])),
+                "weapons": weapons.tolist(), "rounds": rounds.tolist()}
+
+    def seizure_columns(self) -> dict[str, list]:
+        """:attr:`seizure_rows` as columns (``SeizureRecord`` field -> list), made without
+        a record per lot: what a table is built from."""
+        self._cut()
+        heads = list(map(self._events.__getitem__, self._lot_event))
+
+        def head(i: int) -> list:
+            return list(map(itemgetter(i), heads))
+
+        def key(i: int) -> list:
+            return list(map(itemgetter(i), self._lot_key))
+
+        return {"step": head(0), "country": head(1), "place": head(2),
+                "place_type": head(3), "category": key(0), "count": list(self._lot_n),
+                "marked": key(4), "recorded": key(5), "mechanism": key(1),
+                "origin_country": key(2), "origin_stockpile": key(3), "mode": head(4),
+                "legal_ground": list(map(LEGAL_GROUNDS.__getitem__, head(5))),
+                "case_id": list(self._lot_event)}
+
     @property
     def seizure_rows(self) -> list[SeizureRecord]:
         """One :class:`SeizureRecord` per seized lot per case."""
@@ -360,20 +404,50 @@ class Ledger:
         """
         self._cut()
         if self._step_flows or self._lots_counted < len(self._lot_n):
-            seized: dict[tuple, int] = defaultdict(int)
-            events, start = self._events, self._lots_counted
-            for e, key, n in zip(self._lot_event[start:], self._lot_key[start:],
-                                 self._lot_n[start:], strict=True):
-                ev = events[e]
-                seized[(ev[0], ev[1], _SEIZED_FLOW[ev[3]], key[1], key[0])] += n
+            start = self._lots_counted
+            seized = self._seized_flows(self._lot_event[start:], self._lot_key[start:],
+                                        self._lot_n[start:])
             self._lots_counted = len(self._lot_n)
             new = [FlowRecord(s, *k, n) for s, flows in self._step_flows
                    for k, n in flows.items()]
-            new.extend(FlowRecord(*k, n) for k, n in seized.items())
+            new.extend(map(FlowRecord._make, seized))
             new.sort(key=itemgetter(0))                  # by step
             self._flow_rows.extend(new)
             self._step_flows.clear()
         return self._flow_rows
+
+    def _seized_flows(self, event: list[int], keys: list[LotKey], counts: list[int]
+                      ) -> list[tuple]:
+        """The seized lots ``(event, key, count)`` summed per (step, country, seized flow,
+        mechanism, category): ``(step, country, flow, mechanism, category, count)`` rows in
+        the order each first appears among the lots (as a dict filled lot by lot would
+        hold them), summed by array operations instead of a Python loop over the lots."""
+        if not counts:
+            return []
+        e = np.fromiter(event, np.int64, len(event))
+        lo, hi = int(e.min()), int(e.max()) + 1
+        heads = self._events[lo:hi]
+        flow_of = _SEIZED_FLOW_INDEX
+        step = np.fromiter((h[0] if h else 0 for h in heads), np.int64, len(heads))
+        country = np.fromiter((h[1] if h else 0 for h in heads), np.int64, len(heads))
+        flow = np.fromiter((flow_of[h[3]] if h else 0 for h in heads), np.int64, len(heads))
+        e -= lo
+        mech = np.fromiter(map(itemgetter(1), keys), np.int64, len(keys))
+        cat = np.fromiter(map(itemgetter(0), keys), np.int64, len(keys))
+        n_c, n_m = self._n_countries, len(MECHANISMS)
+        code = (((step[e] * n_c + country[e]) * 2 + flow[e]) * n_m + mech) * N_CAT + cat
+        found, first, which = np.unique(code, return_index=True, return_inverse=True)
+        total = np.zeros(len(found), dtype=np.int64)
+        np.add.at(total, which, np.fromiter(counts, np.int64, len(counts)))
+        order = np.argsort(first, kind="stable")
+        code, total = found[order], total[order]
+        code, cat = np.divmod(code, N_CAT)
+        code, mech = np.divmod(code, n_m)
+        code, flow = np.divmod(code, 2)
+        step, country = np.divmod(code, n_c)
+        names = _SEIZED_FLOWS
+        return list(zip(step.tolist(), country.tolist(), [names[f] for f in flow.tolist()],
+                        mech.tolist(), cat.tolist(), total.tolist(), strict=True))
 
     def end_step(self) -> None:
         s = self.step

@@ -36,7 +36,18 @@ SUMMARY_FLOWS = ("diverted", "trafficked", "seized_border", "seized_inland", "de
 
 
 def _names(values, names) -> list[str]:
-    return [names[v] if v >= 0 else "none" for v in values]
+    """The name of each index in ``values`` ("none" for -1), by one array lookup."""
+    v = np.asarray(values, dtype=np.int64)
+    table = np.array([*names, "none"], dtype=object)
+    return table[np.where(v >= 0, v, len(names))].tolist()
+
+
+def _frame(columns: dict[str, list], fields: tuple[str, ...]) -> pd.DataFrame:
+    """A table from a ledger's columns (field -> list), the same as from its records: with
+    none, the empty table of object columns that no records give."""
+    if not columns[fields[0]]:
+        return pd.DataFrame([], columns=fields)
+    return pd.DataFrame(columns, columns=fields)
 
 
 def flows_table(model: FlowModel) -> pd.DataFrame:
@@ -57,7 +68,7 @@ def stocks_table(model: FlowModel) -> pd.DataFrame:
 
 
 def seizures_table(model: FlowModel) -> pd.DataFrame:
-    df = pd.DataFrame(model.ledger.seizure_rows, columns=SeizureRecord._fields)
+    df = _frame(model.ledger.seizure_columns(), SeizureRecord._fields)
     stock_ids = [s.spec.id for s in model.stockpile_list]
     df["country"] = _names(df["country"], model.country_ids)
     df["category"] = _names(df["category"], CATEGORIES)
@@ -69,7 +80,7 @@ def seizures_table(model: FlowModel) -> pd.DataFrame:
 
 def cases_table(model: FlowModel) -> pd.DataFrame:
     """One row per case (seizure or surrender)."""
-    df = pd.DataFrame(model.ledger.case_rows, columns=CaseRecord._fields)
+    df = _frame(model.ledger.case_columns(), CaseRecord._fields)
     df["country"] = _names(df["country"], model.country_ids)
     return df
 
