@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/instructions.py [--against 3c0b836] [--scenario regional]
                                                 [--steps 120] [--seeds 1] [--write]
-                                                [--without-cases]
+                                                [--outputs] [--without-cases] [--jobs 2]
 
 Wall and CPU times move with whatever else the machine is doing; instruction counts do
 not (the same code, inputs and environment give the same count, with the other core
@@ -19,6 +19,14 @@ step's possession seizures discarded uncut, no surrender cases logged): what the
 the model costs, an ablation to say how much of a difference the cases make (the random
 path differs from the full run's, as their draws are missing). With ``--write`` the lines
 go to docs/results/instructions.md, which benchmarks/README.md quotes.
+
+A run's output records are made when they are read (seizure and flow rows, and the
+possession cases, drawn in the step and cut into rows when first read), so the count of a
+run leaves them out. ``--outputs`` counts, for both trees, a run with what an experiment
+keeps of it (:func:`flowsim.outputs.metrics.run_totals` and the series of four flows) and
+a run with every table ``flowsim run`` writes (:func:`flowsim.outputs.tables.all_tables`,
+files not written): the work a user waits for. Counts are independent of the machine's
+load, so ``--jobs`` of them run side by side.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +50,20 @@ from flowsim.model.flow_model import FlowModel
 {ablation}
 scenario = load_scenario({scenario!r})
 for seed in {seeds!r}:
-    FlowModel(scenario, seed=seed).run({steps})
+    model = FlowModel(scenario, seed=seed)
+    model.run({steps})
+    {after}
 """
+
+#: What is done with each run after it (``--outputs``): nothing, what an experiment keeps
+#: (flowsim.studies.experiment.run_task's totals and series), every table.
+AFTER = {
+    "run": "pass",
+    "experiment": ("from flowsim.outputs.metrics import run_totals, series; "
+                   "run_totals(model); [series(model, f) for f in ('diverted', 'delivered', "
+                   "'seized_border', 'seized_inland')]"),
+    "tables": "from flowsim.outputs.tables import all_tables; all_tables(model)",
+}
 
 
 #: Switches the cases off (``--without-cases``): the step's possession seizures are
@@ -58,11 +79,13 @@ FlowModel.record_surrenders = lambda model, country, book: None
 """
 
 
-def count(tree: Path, scenario: str, steps: int, seeds: list[int], ablation: str = "") -> int:
+def count(tree: Path, scenario: str, steps: int, seeds: list[int], ablation: str = "",
+          after: str = "run") -> int:
     """Instructions of a fresh interpreter that loads ``tree``'s flowsim and runs (after
-    ``ablation``, code run once the model is imported)."""
+    ``ablation``, code run once the model is imported; then :data:`AFTER` ``[after]``
+    with each model)."""
     code = RUN.format(tree=str(tree), scenario=str(tree / "scenarios" / f"{scenario}.yaml"),
-                      seeds=seeds, steps=steps, ablation=ablation)
+                      seeds=seeds, steps=steps, ablation=ablation, after=AFTER[after])
     env = {**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1"}
     done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
@@ -75,9 +98,13 @@ def count(tree: Path, scenario: str, steps: int, seeds: list[int], ablation: str
     return int(found.group(1))
 
 
-def steps_only(tree: Path, args: argparse.Namespace, ablation: str = "") -> int:
-    return (count(tree, args.scenario, args.steps, args.seeds, ablation)
-            - count(tree, args.scenario, 0, args.seeds, ablation))
+LABELS = {
+    "run": "a run minus a run of no steps",
+    "experiment": "a run and what an experiment keeps of it (run totals, four series), "
+                  "minus the same with no steps",
+    "tables": "a run and every table `flowsim run` writes (files not written), minus the "
+              "same with no steps",
+}
 
 
 def main() -> None:
@@ -89,30 +116,50 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
     parser.add_argument("--write", action="store_true",
                         help="write docs/results/instructions.md and splice it into the docs")
+    parser.add_argument("--outputs", action="store_true",
+                        help="also count runs with what an experiment keeps and with every "
+                             "table")
     parser.add_argument("--without-cases", action="store_true",
                         help="also count the working tree with the cases switched off")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="counts run side by side (default 2)")
     args = parser.parse_args()
     if subprocess.run(["valgrind", "--version"], capture_output=True).returncode:
         raise SystemExit("instructions.py: valgrind is not installed (apt-get install valgrind)")
+    modes = ["run", "experiment", "tables"] if args.outputs else ["run"]
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "against"
         subprocess.run(["git", "worktree", "add", "--detach", str(old), args.against],
                        cwd=ROOT, check=True, capture_output=True)
         try:
-            before = steps_only(old, args)
-            now = steps_only(ROOT, args)
-            bare = steps_only(ROOT, args, WITHOUT_CASES) if args.without_cases else None
+            counts = [(tree, mode, "") for tree in (old, ROOT) for mode in modes]
+            if args.without_cases:
+                counts.append((ROOT, "run", WITHOUT_CASES))
+            with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+                jobs = {(tree, mode, ablation, steps): pool.submit(
+                    count, tree, args.scenario, steps, args.seeds, ablation, mode)
+                    for tree, mode, ablation in counts for steps in (args.steps, 0)}
+                found = {key: job.result() for key, job in jobs.items()}
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
                            capture_output=True)
+
+    def steps_only(tree: Path, mode: str, ablation: str = "") -> int:
+        return found[(tree, mode, ablation, args.steps)] - found[(tree, mode, ablation, 0)]
+
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                           capture_output=True).stdout.strip()
     text = (f"Written by `benchmarks/instructions.py`: {args.scenario}, {args.steps} steps, "
             f"seed{'s' if len(args.seeds) > 1 else ''} {', '.join(map(str, args.seeds))}, "
-            f"instructions under callgrind (a run minus a run of no steps): "
-            f"{now / 1e6:,.0f} million at {head} against {before / 1e6:,.0f} million at "
-            f"{args.against} ({now / before - 1:+.1%}).\n")
-    if bare is not None:
+            f"instructions under callgrind.\n")
+    for mode in modes:
+        now, before = steps_only(ROOT, mode), steps_only(old, mode)
+        verdict = ("no more than" if now <= before else "more than")
+        text += (f"\n- {LABELS[mode][0].upper()}{LABELS[mode][1:]}: {now / 1e6:,.0f} million "
+                 f"at {head} against {before / 1e6:,.0f} million at {args.against} "
+                 f"({now / before - 1:+.1%}): {verdict} at {args.against}.\n")
+    if args.without_cases:
+        bare, before = steps_only(ROOT, "run", WITHOUT_CASES), steps_only(old, "run")
         verdict = ("so cases that cost nothing would still leave the run slower than at "
                    f"{args.against}" if bare > before else
                    f"so without the cases' work the run would be no slower than at "
