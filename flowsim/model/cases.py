@@ -10,7 +10,9 @@ per kind of holder (``behaviour.end_user_case_size``, ``seller_case_size``,
 is left; the weapons are dealt to the cases at random (a random permutation), and each lot
 of ammunition goes whole to one case, chosen with probability proportional to its weapons
 (so the rows stay as many as the lots). Lots stay lots: a case holds counts of lot keys,
-never one object per weapon.
+never one object per weapon. The random draws are made in the step (:meth:`CaseBatch.draw`,
+in the model's stream); the rest of the cut, fixed by them (:meth:`DrawnCases.cut`), when
+the cases are first read (:class:`flowsim.model.ledger.Ledger`).
 """
 
 from __future__ import annotations
