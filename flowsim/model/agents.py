@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from flowsim.model.flow_model import FlowModel
 
 MECH = {m: i for i, m in enumerate(MECHANISMS)}
-_THEFT, _LOSS, _INSIDER, _CAPTURE = (MECH[m] for m in ("theft", "loss", "insider",
-                                                        "battlefield_capture"))
+_THEFT, _LOSS, _INSIDER, _CAPTURE, _CIVILIAN = (
+    MECH[m] for m in ("theft", "loss", "insider", "battlefield_capture", "civilian_leakage"))
 
 
 def draw_cells(cells: np.ndarray, n: int, rng: np.random.Generator) -> list[int]:
@@ -138,8 +138,10 @@ class StockpileAgent(Agent):
             elif k == _CAPTURE:
                 out.append(m.battlefield_capture * float(self.model.conflict[self.country])
                            * (1 - sec / 2))
-            else:                                   # civilian leakage
+            elif k == _CIVILIAN:
                 out.append(m.civilian_leakage * (1 - self.controls.licensing))
+            else:
+                raise KeyError(k)
         return out
 
     def step(self) -> None:

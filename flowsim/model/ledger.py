@@ -371,7 +371,8 @@ class Ledger:
         country, mechanism, category) from their books, so the rows may come in another
         order and split otherwise. For sums over flows (:func:`flowsim.outputs.metrics
         .run_totals`, ``series``): a run whose cases nobody reads does not pay for cutting
-        them. Kept until something more is logged."""
+        them. Kept until something more is logged (a shared list, as :attr:`flow_rows`:
+        read it, do not change it)."""
         if not self._uncut:
             return self.flow_rows
         state = (len(self._flow_rows), len(self._step_flows), len(self._lot_n),
@@ -434,8 +435,8 @@ class Ledger:
         e -= lo
         mech = np.fromiter(map(itemgetter(1), keys), np.int64, len(keys))
         cat = np.fromiter(map(itemgetter(0), keys), np.int64, len(keys))
-        n_c, n_m = self._n_countries, len(MECHANISMS)
-        code = (((step[e] * n_c + country[e]) * 2 + flow[e]) * n_m + mech) * N_CAT + cat
+        n_c, n_m = self._n_countries, len(MECHANISMS) + 1     # mechanism -1 (none) too
+        code = (((step[e] * n_c + country[e]) * 2 + flow[e]) * n_m + mech + 1) * N_CAT + cat
         found, first, which = np.unique(code, return_index=True, return_inverse=True)
         total = np.zeros(len(found), dtype=np.int64)
         np.add.at(total, which, np.fromiter(counts, np.int64, len(counts)))
@@ -447,7 +448,7 @@ class Ledger:
         step, country = np.divmod(code, n_c)
         names = _SEIZED_FLOWS
         return list(zip(step.tolist(), country.tolist(), [names[f] for f in flow.tolist()],
-                        mech.tolist(), cat.tolist(), total.tolist(), strict=True))
+                        (mech - 1).tolist(), cat.tolist(), total.tolist(), strict=True))
 
     def end_step(self) -> None:
         s = self.step

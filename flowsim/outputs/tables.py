@@ -38,6 +38,8 @@ SUMMARY_FLOWS = ("diverted", "trafficked", "seized_border", "seized_inland", "de
 def _names(values, names) -> list[str]:
     """The name of each index in ``values`` ("none" for -1), by one array lookup."""
     v = np.asarray(values, dtype=np.int64)
+    if v.size and v.max() >= len(names):
+        raise IndexError(f"index {v.max()} out of range for {len(names)} names")
     table = np.array([*names, "none"], dtype=object)
     return table[np.where(v >= 0, v, len(names))].tolist()
 
