@@ -21,7 +21,7 @@ from flowsim.inputs.scenario import (
     Stockpile,
     TraffickerGroup,
 )
-from flowsim.model.ledger import PriceRecord
+from flowsim.model.ledger import PriceRecord, new_record
 from flowsim.model.lots import MECHANISMS, NO_STOCKPILE, LotBook, LotKey, split
 from flowsim.model.routes import Route
 
@@ -316,7 +316,8 @@ class MarketAgent(Agent):
         rows, step = self.model.ledger.price_rows, self.model.steps
         for k, d in enumerate(demand):
             if d > 0:
-                rows.append(PriceRecord(step, self.index, k, self.price[k], self.bought[k], d))
+                rows.append(new_record(PriceRecord, (step, self.index, k, self.price[k],
+                                                     self.bought[k], d)))
         self.bought = [0, 0, 0, 0]
         backlog = 1.0 + b.backlog_steps
         e = self.behaviour.demand_elasticity

@@ -55,7 +55,7 @@ from flowsim.model.consequences import TraceConsequences
 from flowsim.model.disposition import Disposition
 from flowsim.model.embargoes import Embargoes
 from flowsim.model.leakage import Leakage
-from flowsim.model.ledger import EndUserRecord, Ledger
+from flowsim.model.ledger import EndUserRecord, Ledger, new_record
 from flowsim.model.lots import NO_STOCKPILE, LotBook, LotKey
 from flowsim.model.online import OnlineTrade
 from flowsim.model.routes import RouteNetwork
@@ -238,7 +238,8 @@ class FlowModel(Model):
             if markets:
                 held = [sum(n) for n in zip(*(m.holdings.totals for m in markets), strict=True)]
                 self.ledger.end_user_rows.extend(
-                    EndUserRecord(self.steps, country, k, n) for k, n in enumerate(held) if n)
+                    new_record(EndUserRecord, (self.steps, country, k, n))
+                    for k, n in enumerate(held) if n)
 
     def _illicit_production(self) -> None:
         """Craft production, conversion/reactivation, 3D printing: unmarked, unrecorded.

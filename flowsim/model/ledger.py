@@ -42,6 +42,10 @@ NO_GROUND = 3                     # collection: weapons surrendered, no legal gr
 AGENCIES = ("border", "inland_police", "collection")
 _SEIZED_FLOW = {"border": "seized_border", "inland": "seized_inland"}
 _SEIZED_FLOWS = ("seized_border", "seized_inland")
+#: ``new_record(Record, values)`` makes a named record as ``Record(*values)`` does, without the
+#: Python-level ``__new__`` call (records made every step; the fields are not checked: the
+#: callers give exactly the record's fields)
+new_record = tuple.__new__
 _SEIZED_FLOW_INDEX = {"border": 0, "inland": 1}
 
 
@@ -459,10 +463,10 @@ class Ledger:
             done = np.array(self.inspections, dtype=np.int64)
             np.add.at(tally, done[:, 0], done[:, 1:])
             # rows with any activity, in order; one tolist() beats indexing row by row
-            self.border_rows.extend(BorderRecord(s, d, *row)
+            self.border_rows.extend(new_record(BorderRecord, (s, d, *row))
                                     for d, row in enumerate(tally.tolist()) if any(row))
             self.inspections.clear()
-        self.tracing_rows.extend(TracingRecord(s, c, *row)
+        self.tracing_rows.extend(new_record(TracingRecord, (s, c, *row))
                                  for c, row in enumerate(self.tracing.tolist()) if any(row))
         self.tracing[:] = 0
         disp = self.disposition
@@ -470,6 +474,6 @@ class Ledger:
         if len(cells):
             values = disp[tuple(cells.T)]
             self.disposition_rows.extend(
-                DispositionRecord(s, *cell, *row)
+                new_record(DispositionRecord, (s, *cell, *row))
                 for cell, row in zip(cells.tolist(), values.tolist(), strict=True))
             disp[:] = 0
