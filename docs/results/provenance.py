@@ -63,8 +63,9 @@ RESULTS: dict[str, Result] = {
     "docs/results/calibration-budget.md": Result(
         "benchmarks/calibration_budget.py --write", ("calibration/regional.yaml",)),
     "docs/results/performance.md": Result("docs/results/generate.py performance", SCENARIOS),
-    "docs/results/instructions.md": Result("benchmarks/instructions.py --write",
-                                           ("scenarios/regional.yaml",)),
+    "docs/results/instructions.md": Result(
+        "benchmarks/instructions.py --seeds 1 2 3 --outputs --write",
+        ("scenarios/regional.yaml",)),
     "docs/results/benchmarks.md": Result("docs/results/generate.py benchmarks", SCENARIOS),
     "docs/results/case_study.md": Result(
         "docs/results/generate.py case_study", (
