@@ -475,18 +475,19 @@ def test_run_totals_leave_the_cases_uncut_and_sum_the_same_flows():
     assert series(model, "seized_inland").tolist() == seized.tolist()
 
 
-def test_absorb_copy_leaves_the_tables_it_read_as_they_were():
+def test_absorb_with_copy_leaves_the_tables_it_read_as_they_were():
     """The police round queues a seized book's lot tables for its cases and hands the book
-    to the regulator (``LotBook.absorb_copy``): later seizures merged into the regulator's
-    book must not change the queued tables (``absorb`` would take them over)."""
+    to the regulator (``LotBook.absorb(..., copy=True)``): later seizures merged into the
+    regulator's book must not change the queued tables (without ``copy``, ``absorb``
+    would take them over)."""
     key = LotKey(0, 1, 0, -1, False, False)
     mine, seized = LotBook(), LotBook()
     seized.add(key, 3)
     queued = seized.cats[0]
-    mine.absorb_copy(seized)
+    mine.absorb(seized, copy=True)
     later = LotBook()
     later.add(key, 2)
-    mine.absorb_copy(later)
+    mine.absorb(later, copy=True)
     assert queued == {key: 3} and mine.cats[0] == {key: 5}
     assert not seized and seized.cats[0] == {} and mine.totals[0] == 5
 

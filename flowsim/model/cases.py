@@ -87,7 +87,7 @@ class CaseBatch:
     def add(self, book: LotBook, mean: float) -> None:
         """Queue ``book``, cut with case size mean ``mean``. Its lot tables are kept as they
         are, not copied: the caller may empty the book (give it new tables) but must not
-        change them, nor let another book take them over (``LotBook.absorb_copy``)."""
+        change them, nor let another book take them over (``LotBook.absorb(..., copy=True)``)."""
         cats, t, mine = book.cats, book.totals, self.totals
         mine[0] += t[0]
         mine[1] += t[1]

@@ -300,7 +300,7 @@ class FlowModel(Model):
         :attr:`seized` (read at the end of the step)."""
         self._possession.add(book, mean_size)             # keeps the book's lot tables
         self._possession_country.append(country)
-        self.regulator_list[country].seized_today.absorb_copy(book)
+        self.regulator_list[country].seized_today.absorb(book, copy=True)
 
     def _log_possession_cases(self) -> None:
         """Log this step's inland possession seizures as cases

@@ -40,13 +40,12 @@ NO_GROUND = 3                     # collection: weapons surrendered, no legal gr
 #: Who took the weapons of a case: border officials, inland police, or collection
 #: (surrender, amnesty, DDR; not a seizure).
 AGENCIES = ("border", "inland_police", "collection")
-_SEIZED_FLOW = {"border": "seized_border", "inland": "seized_inland"}
-_SEIZED_FLOWS = ("seized_border", "seized_inland")
+_SEIZED_FLOWS = ("seized_border", "seized_inland")          # by a case's place type:
+_SEIZED_FLOW_INDEX = {"border": 0, "inland": 1}
 #: ``new_record(Record, values)`` makes a named record as ``Record(*values)`` does, without the
 #: Python-level ``__new__`` call (records made every step; the fields are not checked: the
 #: callers give exactly the record's fields)
 new_record = tuple.__new__
-_SEIZED_FLOW_INDEX = {"border": 0, "inland": 1}
 
 
 # --- the records the model hands to the outputs (indices are into the model's lists) ---------
@@ -297,21 +296,8 @@ class Ledger:
 
     @property
     def case_rows(self) -> list[CaseRecord]:
-        """One :class:`CaseRecord` per case."""
-        self._cut()
-        n = len(self._events)
-        weapons = [0] * n
-        rounds = [0] * n
-        for e, key, c in zip(self._lot_event, self._lot_key, self._lot_n, strict=True):
-            if key[0] == AMMUNITION:
-                rounds[e] += c
-            else:
-                weapons[e] += c
-        for first, w, r in self._surrendered:
-            weapons[first:first + len(w)] = w
-            rounds[first:first + len(r)] = r
-        return [CaseRecord(e, *ev[:4], AGENCIES[ev[6]], ev[4], LEGAL_GROUNDS[ev[5]],
-                           weapons[e], rounds[e]) for e, ev in enumerate(self._events)]
+        """One :class:`CaseRecord` per case (:meth:`case_columns`, row by row)."""
+        return list(map(CaseRecord._make, zip(*self.case_columns().values(), strict=True)))
 
     def case_columns(self) -> dict[str, list]:
         """:attr:`case_rows` as columns (``CaseRecord`` field -> list), made without a
@@ -383,20 +369,18 @@ class Ledger:
                  len(self._uncut))
         if self._counts is not None and self._counts[0] == state:
             return self._counts[1]
-        seized: dict[tuple, int] = defaultdict(int)
-        events, start = self._events, self._lots_counted
-        for e, key, n in zip(self._lot_event[start:], self._lot_key[start:],
-                             self._lot_n[start:], strict=True):
-            ev = events[e]
-            seized[(ev[0], ev[1], _SEIZED_FLOW[ev[3]], key[1], key[0])] += n
-        for drawn, countries, _, step, _ in self._uncut:
-            for tables, country in zip(drawn.books, countries, strict=True):
-                for key, n in chain.from_iterable(d.items() for d in tables):
-                    seized[(step, country, "seized_inland", key[1], key[0])] += n
+        start = self._lots_counted
         rows = list(self._flow_rows)
         rows.extend(FlowRecord(s, *k, n) for s, flows in self._step_flows
                     for k, n in flows.items())
-        rows.extend(FlowRecord(*k, n) for k, n in seized.items())
+        rows.extend(map(FlowRecord._make, self._seized_flows(
+            self._lot_event[start:], self._lot_key[start:], self._lot_n[start:])))
+        uncut: dict[tuple, int] = defaultdict(int)
+        for drawn, countries, _, step, _ in self._uncut:
+            for tables, country in zip(drawn.books, countries, strict=True):
+                for key, n in chain.from_iterable(d.items() for d in tables):
+                    uncut[(step, country, "seized_inland", key[1], key[0])] += n
+        rows.extend(FlowRecord(*k, n) for k, n in uncut.items())
         self._counts = (state, rows)
         return rows
 
@@ -426,7 +410,9 @@ class Ledger:
         """The seized lots ``(event, key, count)`` summed per (step, country, seized flow,
         mechanism, category): ``(step, country, flow, mechanism, category, count)`` rows in
         the order each first appears among the lots (as a dict filled lot by lot would
-        hold them), summed by array operations instead of a Python loop over the lots."""
+        hold them), summed by array operations instead of a Python loop over the lots. The
+        lots' cases may lie among cases not yet cut (:attr:`flow_counts`), whose headers
+        are still placeholders: they are skipped."""
         if not counts:
             return []
         e = np.fromiter(event, np.int64, len(event))

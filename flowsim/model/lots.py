@@ -132,29 +132,15 @@ class LotBook:
             d[key] = d.get(key, 0) + int(n)
             self.totals[key.category] += int(n)
 
-    def absorb(self, other: LotBook) -> None:
-        """Move all of ``other``'s lots into this book, leaving ``other`` empty."""
-        for k, n_other in enumerate(other.totals):
-            if n_other:
-                self.add_lots(k, other.cats[k], n_other)
-                other.cats[k] = {}
-                other.totals[k] = 0
-
-    def absorb_copy(self, other: LotBook) -> None:
-        """:meth:`absorb`, taking copies of ``other``'s lot tables where :meth:`add_lots`
-        would take them over: ``other`` is left empty (new tables) and its old tables
-        unchanged, for whoever else keeps them (:class:`flowsim.model.cases.CaseBatch`)."""
+    def absorb(self, other: LotBook, copy: bool = False) -> None:
+        """Move all of ``other``'s lots into this book, leaving ``other`` empty (new lot
+        tables). With ``copy``, a table this book would take over whole
+        (:meth:`add_lots`) is copied instead, so ``other``'s old tables stay as they are
+        for whoever else keeps them (:class:`flowsim.model.cases.CaseBatch`)."""
         for k, n_other in enumerate(other.totals):
             if n_other:
                 lots = other.cats[k]
-                mine = self.cats[k]
-                if not mine:
-                    self.cats[k] = dict(lots)
-                else:
-                    get = mine.get
-                    for key, n in lots.items():
-                        mine[key] = get(key, 0) + n
-                self.totals[k] += n_other
+                self.add_lots(k, dict(lots) if copy and not self.cats[k] else lots, n_other)
                 other.cats[k] = {}
                 other.totals[k] = 0
 
